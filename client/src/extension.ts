@@ -1,0 +1,285 @@
+// hpman VS Code extension: starts the hpman language server (`python -m
+// hpman_lsp`, shipped in bundled/libs) and shows the "Hyperparameters" tree.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  LanguageClient,
+  type LanguageClientOptions,
+  RevealOutputChannelOn,
+  type ServerOptions,
+  State,
+  type DocumentSelector,
+} from 'vscode-languageclient/node';
+import { chooseInterpreter, onPythonInterpreterChanged, probeInterpreter } from './interpreter';
+import { joinPythonPath, MIN_PYTHON, serverPythonPath } from './util';
+import { parseTreeResult, TREE_CHANGED_NOTIFICATION, TREE_REQUEST } from './protocol';
+import { collectOccurrences, HyperparameterTreeProvider, primaryLocation, toVsLocation, type TreeElement } from './tree';
+
+const VIEW_ID = 'hpman.tree';
+
+class ServerController implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private watchers: vscode.Disposable[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshGeneration = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.OutputChannel,
+    private readonly tree: HyperparameterTreeProvider,
+    private readonly view: vscode.TreeView<TreeElement>,
+  ) {}
+
+  log(message: string): void {
+    this.output.appendLine(`[${new Date().toISOString()}] ${message}`);
+  }
+
+  /** Run start/stop operations one after another. */
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(op, op).catch((err: unknown) => {
+      this.log(`error: ${describeError(err)}`);
+    });
+    return this.queue;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  restart(reason: string): Promise<void> {
+    return this.enqueue(async () => {
+      this.log(`restarting the language server (${reason})`);
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.disposed || this.client) {
+      return;
+    }
+    const choice = await chooseInterpreter();
+    const pythonPath = serverPythonPath(this.context.extensionPath);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PYTHONPATH: joinPythonPath(pythonPath, process.env.PYTHONPATH),
+      PYTHONUNBUFFERED: '1',
+    };
+    const shown = [choice.command, ...choice.args].join(' ');
+    this.log(`interpreter: ${shown} (from ${choice.source}); PYTHONPATH += ${pythonPath.join(path.delimiter)}`);
+    const probe = await probeInterpreter(choice, env);
+    if (!probe.ok) {
+      const min = `${MIN_PYTHON[0]}.${MIN_PYTHON[1]}`;
+      const msg = `hpman: no usable Python ≥ ${min} to run the language server: \`${shown}\` ${probe.reason}. Set "hpman.interpreter" to a Python ≥ ${min}.`;
+      this.log(msg);
+      this.view.message = `No usable Python ≥ ${min} (tried ${shown}). Set "hpman.interpreter".`;
+      void vscode.window.showErrorMessage(msg, 'Open Settings', 'Show Log').then((pick) => {
+        if (pick === 'Open Settings') {
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'hpman.interpreter');
+        } else if (pick === 'Show Log') {
+          this.output.show(true);
+        }
+      });
+      return;
+    }
+    this.log(`Python ${probe.version}`);
+
+    const serverOptions: ServerOptions = {
+      command: choice.command,
+      args: [...choice.args, '-m', 'hpman_lsp'],
+      options: { env, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath },
+    };
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{py,yaml,yml,json}');
+    this.watchers.push(watcher);
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: documentSelector(),
+      outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      synchronize: { fileEvents: watcher, configurationSection: 'hpman' },
+    };
+    const client = new LanguageClient('hpman', 'hpman', serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) {
+        this.log('language server stopped');
+        this.tree.clear();
+        this.view.message = 'The hpman language server is not running. Run "hpman: Restart Language Server".';
+      } else if (e.newState === State.Running) {
+        this.view.message = undefined;
+        this.scheduleRefresh(0);
+      }
+    });
+    this.context.subscriptions.push(client.onNotification(TREE_CHANGED_NOTIFICATION, () => this.scheduleRefresh(150)));
+    try {
+      await client.start();
+    } catch (err) {
+      const msg = `hpman: the language server failed to start: ${describeError(err)}`;
+      this.log(msg);
+      this.view.message = 'The hpman language server failed to start (see the "hpman" output).';
+      void vscode.window.showErrorMessage(msg, 'Show Log').then((pick) => {
+        if (pick === 'Show Log') {
+          this.output.show(true);
+        }
+      });
+      return;
+    }
+    this.log('language server running');
+    await this.refreshNow();
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (this.refreshTimer) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = undefined;
+    }
+    for (const w of this.watchers.splice(0)) {
+      w.dispose();
+    }
+    this.tree.clear();
+    if (client) {
+      try {
+        if (client.needsStop()) {
+          await client.stop(5000);
+        }
+      } catch (err) {
+        this.log(`stopping the language server: ${describeError(err)}`);
+      }
+    }
+  }
+
+  scheduleRefresh(delayMs: number): void {
+    if (this.refreshTimer) {
+      clearTimeout(this.refreshTimer);
+    }
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refreshNow();
+    }, delayMs);
+  }
+
+  /** Ask the server for the tree and show it. */
+  async refreshNow(): Promise<void> {
+    const client = this.client;
+    if (!client || !client.isRunning()) {
+      this.tree.clear();
+      return;
+    }
+    const generation = ++this.refreshGeneration;
+    try {
+      const raw: unknown = await client.sendRequest(TREE_REQUEST, {});
+      if (generation !== this.refreshGeneration || client !== this.client) {
+        return; // a newer refresh is under way
+      }
+      this.tree.set(parseTreeResult(raw));
+    } catch (err) {
+      this.log(`${TREE_REQUEST} failed: ${describeError(err)}`);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    void this.stop();
+  }
+}
+
+function documentSelector(): DocumentSelector {
+  const selector: DocumentSelector = [
+    { scheme: 'file', language: 'python' },
+    { scheme: 'untitled', language: 'python' },
+    { scheme: 'file', language: 'yaml' },
+  ];
+  const valuesFile = vscode.workspace.getConfiguration('hpman').get<string>('valuesFile', '') ?? '';
+  if (valuesFile.trim() !== '' && /\.json$/i.test(valuesFile.trim())) {
+    selector.push({ scheme: 'file', language: 'json', pattern: `**/${path.basename(valuesFile.trim())}` });
+  }
+  return selector;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    return err.message;
+  }
+  return String(err);
+}
+
+function nodeArgument(arg: unknown, view: vscode.TreeView<TreeElement>): Extract<TreeElement, { type: 'node' }> | undefined {
+  const candidate = (arg ?? view.selection[0]) as TreeElement | undefined;
+  return candidate && candidate.type === 'node' ? candidate : undefined;
+}
+
+let controller: ServerController | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('hpman');
+  const tree = new HyperparameterTreeProvider();
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const ctl = new ServerController(context, output, tree, view);
+  controller = ctl;
+  context.subscriptions.push(output, view, ctl);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('hpman.restart', () => ctl.restart('command')),
+    vscode.commands.registerCommand('hpman.refreshTree', () => ctl.refreshNow()),
+    vscode.commands.registerCommand('hpman.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('hpman.openNode', async (arg?: unknown) => {
+      const el = nodeArgument(arg, view);
+      const loc = el && primaryLocation(el.node);
+      if (!loc) {
+        return;
+      }
+      const target = toVsLocation(loc);
+      await vscode.window.showTextDocument(target.uri, { selection: target.range, preview: true });
+    }),
+    vscode.commands.registerCommand('hpman.showOccurrences', async (arg?: unknown) => {
+      const el = nodeArgument(arg, view);
+      if (!el) {
+        return;
+      }
+      const locations = collectOccurrences(el.node).map(toVsLocation);
+      const anchor = primaryLocation(el.node);
+      const anchorLoc = anchor ? toVsLocation(anchor) : locations[0];
+      if (!anchorLoc) {
+        void vscode.window.showInformationMessage(`hpman: \`${el.node.name}\` has no occurrences.`);
+        return;
+      }
+      await vscode.commands.executeCommand('editor.action.showReferences', anchorLoc.uri, anchorLoc.range.start, locations);
+    }),
+    vscode.commands.registerCommand('hpman.copyName', async (arg?: unknown) => {
+      const el = nodeArgument(arg, view);
+      if (el) {
+        await vscode.env.clipboard.writeText(el.node.name);
+      }
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('hpman')) {
+        void ctl.restart('settings changed');
+      }
+    }),
+  );
+
+  void onPythonInterpreterChanged(() => {
+    const configured = vscode.workspace.getConfiguration('hpman').get<string>('interpreter', '') ?? '';
+    if (configured.trim() === '') {
+      void ctl.restart('Python interpreter changed');
+    }
+  }).then((listener) => {
+    if (listener) {
+      context.subscriptions.push(listener);
+    }
+  });
+
+  void ctl.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await controller?.stop();
+  controller = undefined;
+}

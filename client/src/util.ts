@@ -1,0 +1,58 @@
+// Pure helpers (no `vscode` import), unit-tested with node's test runner.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const MIN_PYTHON: readonly [number, number] = [3, 9];
+
+/** Expand `${workspaceFolder}` and `~` in a configured path. */
+export function expandPath(value: string, workspaceFolder: string | undefined, home: string | undefined): string {
+  let out = value.trim();
+  if (workspaceFolder !== undefined) {
+    out = out.split('${workspaceFolder}').join(workspaceFolder);
+  }
+  if (home !== undefined && (out === '~' || out.startsWith('~/'))) {
+    out = home + out.slice(1);
+  }
+  return out;
+}
+
+export type VersionCheck =
+  | { ok: true; version: string }
+  | { ok: false; reason: string };
+
+/** Parse the output of `print('%d.%d.%d' % sys.version_info[:3])`. */
+export function checkVersionOutput(stdout: string): VersionCheck {
+  const m = /^(\d+)\.(\d+)\.(\d+)\s*$/.exec(stdout.trim());
+  if (!m) {
+    return { ok: false, reason: `unexpected output ${JSON.stringify(stdout.trim().slice(0, 200))}` };
+  }
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  const version = `${m[1]}.${m[2]}.${m[3]}`;
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    return { ok: false, reason: `it is Python ${version}, hpman needs Python ≥ ${MIN_PYTHON[0]}.${MIN_PYTHON[1]}` };
+  }
+  return { ok: true, version };
+}
+
+/** PYTHONPATH entries that make `python -m hpman_lsp` importable. */
+export function serverPythonPath(extensionPath: string, exists: (p: string) => boolean = fs.existsSync): string[] {
+  const bundled = path.join(extensionPath, 'bundled', 'libs');
+  if (exists(path.join(bundled, 'hpman_lsp'))) {
+    return [bundled];
+  }
+  // Development: running from a checkout (client/ next to server/).
+  const source = path.resolve(extensionPath, '..', 'server');
+  if (exists(path.join(source, 'hpman_lsp'))) {
+    return [source];
+  }
+  return [bundled];
+}
+
+export function joinPythonPath(entries: string[], existing: string | undefined): string {
+  const parts = [...entries];
+  if (existing) {
+    parts.push(existing);
+  }
+  return parts.join(path.delimiter);
+}

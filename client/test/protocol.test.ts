@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { collectOccurrences, countLeaves, parseNode, parseTreeResult, primaryLocation } from '../src/protocol';
+
+const loc = (uri: string, line: number) => ({
+  uri,
+  range: { start: { line, character: 2 }, end: { line, character: 6 } },
+});
+
+// What the server sends for `_('lr', 0.1)` in train.py and `_('model.depth', 4)` in model.py.
+const wire = {
+  managers: [
+    {
+      name: '_',
+      nodes: [
+        {
+          name: 'lr', label: 'lr', kind: 'leaf', value: '0.1', type: 'float',
+          default: loc('file:///w/train.py', 3), occurrences: [loc('file:///w/train.py', 3), loc('file:///w/model.py', 5)],
+          problems: 0, children: [],
+        },
+        {
+          name: 'model', label: 'model', kind: 'branch', value: null, type: null, default: null, occurrences: [],
+          problems: 0,
+          children: [
+            {
+              name: 'model.depth', label: 'depth', kind: 'leaf', value: '4', type: 'int',
+              default: loc('file:///w/model.py', 7), occurrences: [loc('file:///w/model.py', 7)], problems: 1, children: [],
+            },
+            {
+              name: 'model.width', label: 'width', kind: 'leaf', value: null, type: null,
+              default: null, occurrences: [loc('file:///w/model.py', 9)], problems: 1, children: [],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+describe('parseTreeResult', () => {
+  it('keeps a well-formed tree as it is', () => {
+    const tree = parseTreeResult(wire);
+    assert.equal(tree.managers.length, 1);
+    assert.equal(tree.managers[0]?.name, '_');
+    const [lr, model] = tree.managers[0]?.nodes ?? [];
+    assert.deepEqual(lr?.default, loc('file:///w/train.py', 3));
+    assert.equal(lr?.value, '0.1');
+    assert.equal(lr?.type, 'float');
+    assert.equal(lr?.occurrences.length, 2);
+    assert.equal(model?.kind, 'branch');
+    assert.deepEqual(model?.children.map((c) => [c.name, c.label, c.value, c.problems]), [
+      ['model.depth', 'depth', '4', 1],
+      ['model.width', 'width', null, 1],
+    ]);
+  });
+
+  it('turns garbage into an empty tree instead of throwing', () => {
+    for (const raw of [null, undefined, 42, 'x', [], {}, { managers: 3 }, { managers: [null, 1, { nodes: [] }] }]) {
+      assert.deepEqual(parseTreeResult(raw), { managers: [] });
+    }
+  });
+
+  it('drops malformed nodes and fills in missing fields', () => {
+    const tree = parseTreeResult({
+      managers: [{ name: 'hp', nodes: [null, { label: 'nameless' }, { name: 'a.b.c', children: 'no', default: { uri: 1 } }] }],
+    });
+    const nodes = tree.managers[0]?.nodes ?? [];
+    assert.equal(nodes.length, 1);
+    assert.deepEqual(nodes[0], {
+      name: 'a.b.c', label: 'c', kind: 'leaf', value: null, type: null, default: null,
+      occurrences: [], problems: 0, children: [],
+    });
+  });
+
+  it('infers branch when kind is missing but there are children', () => {
+    const node = parseNode({ name: 'a', children: [{ name: 'a.b' }] });
+    assert.equal(node?.kind, 'branch');
+    assert.equal(node?.children[0]?.label, 'b');
+  });
+});
+
+describe('tree helpers', () => {
+  const tree = parseTreeResult(wire);
+  const [lr, model] = tree.managers[0]?.nodes ?? [];
+
+  it('counts names (leaves), not folders', () => {
+    assert.equal(countLeaves(tree.managers[0]?.nodes ?? []), 3);
+  });
+
+  it('clicks go to the default, else the first occurrence', () => {
+    assert.deepEqual(lr && primaryLocation(lr), loc('file:///w/train.py', 3));
+    const width = model?.children[1];
+    assert.deepEqual(width && primaryLocation(width), loc('file:///w/model.py', 9));
+    assert.equal(model && primaryLocation(model), null);
+  });
+
+  it('a folder shows the occurrences of every name below it', () => {
+    assert.deepEqual(model && collectOccurrences(model), [loc('file:///w/model.py', 7), loc('file:///w/model.py', 9)]);
+  });
+});

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { checkVersionOutput, expandPath, joinPythonPath, serverPythonPath } from '../src/util';
+
+describe('checkVersionOutput', () => {
+  it('accepts Python 3.9 and later', () => {
+    assert.deepEqual(checkVersionOutput('3.9.0\n'), { ok: true, version: '3.9.0' });
+    assert.deepEqual(checkVersionOutput('3.14.1'), { ok: true, version: '3.14.1' });
+    assert.deepEqual(checkVersionOutput('4.0.0'), { ok: true, version: '4.0.0' });
+  });
+  it('refuses older Pythons with a message naming the version', () => {
+    const r = checkVersionOutput('3.8.18');
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.reason, /3\.8\.18.*3\.9/);
+    assert.equal(checkVersionOutput('2.7.18').ok, false);
+  });
+  it('refuses output that is not a version', () => {
+    assert.equal(checkVersionOutput('').ok, false);
+    assert.equal(checkVersionOutput('Python 3.11.2').ok, false);
+  });
+});
+
+describe('expandPath', () => {
+  it('expands ${workspaceFolder} and ~', () => {
+    assert.equal(expandPath(' ${workspaceFolder}/.venv/bin/python ', '/w', '/home/u'), '/w/.venv/bin/python');
+    assert.equal(expandPath('~/py/bin/python3', '/w', '/home/u'), '/home/u/py/bin/python3');
+    assert.equal(expandPath('python3', undefined, undefined), 'python3');
+    assert.equal(expandPath('a~b', '/w', '/home/u'), 'a~b');
+  });
+});
+
+describe('serverPythonPath', () => {
+  const ext = '/x/ext';
+  it('prefers the bundled libs', () => {
+    const have = new Set([path.join(ext, 'bundled', 'libs', 'hpman_lsp'), '/x/server/hpman_lsp']);
+    assert.deepEqual(serverPythonPath(ext, (p) => have.has(p)), [path.join(ext, 'bundled', 'libs')]);
+  });
+  it('falls back to the checkout next to client/ during development', () => {
+    const have = new Set(['/x/server/hpman_lsp']);
+    assert.deepEqual(serverPythonPath(ext, (p) => have.has(p)), ['/x/server']);
+  });
+  it('joins with an existing PYTHONPATH, ours first', () => {
+    assert.equal(joinPythonPath(['/a'], '/b:/c'), ['/a', '/b:/c'].join(path.delimiter));
+    assert.equal(joinPythonPath(['/a'], undefined), '/a');
+    assert.equal(joinPythonPath(['/a'], ''), '/a');
+  });
+});
