@@ -1,0 +1,224 @@
+"""Language-server latency through a real client over stdio (SPEC §G rows 7, 8).
+
+Starts ``<python> -m hpman_lsp`` with the corpus and the 5,000-line file's
+folder as workspace folders, waits for the initial indexing to finish, then
+  * sends hover / definition / references requests at random hyperparameter
+    occurrences (one at a time, latency = request written → answer decoded);
+  * edits the 5,000-line file with incremental didChange notifications and
+    times each until the server's publishDiagnostics for that document.
+"""
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from lsp_client import LspClient, LspError
+from prepare import clean_env, corpus_occurrences, use_toggle_edit
+
+
+def percentile(values, q):
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return None
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(-(-q * len(s) // 100)) - 1))
+    return s[k]
+
+
+def summary(values):
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": max(values) if values else None,
+    }
+
+
+def _uri(path):
+    return Path(path).resolve().as_uri()
+
+
+def _nonempty(result):
+    if result is None:
+        return False
+    if isinstance(result, (list, dict)):
+        return len(result) > 0
+    return True
+
+
+def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edits,
+                  stderr_path, index_timeout=300.0, seed=7, log=print):
+    """Returns a dict of results; raises on a missing/broken server."""
+    out = {}
+    cache_dir = tempfile.mkdtemp(prefix="hpman-bench-lsp-cache-")
+    env = clean_env(HPMAN_CACHE_DIR=cache_dir)
+    client = LspClient([python, "-m", "hpman_lsp"], cwd=str(big_dir), env=env,
+                       stderr_path=stderr_path)
+    try:
+        folders = [{"uri": _uri(corpus), "name": "corpus"},
+                   {"uri": _uri(big_dir), "name": "big"}]
+        client.workspace_folders = folders
+        t_start = time.perf_counter()
+        init, _lat = client.request("initialize", {
+            "processId": os.getpid(),
+            "clientInfo": {"name": "hpman-bench", "version": "1"},
+            "rootUri": _uri(corpus),
+            "workspaceFolders": folders,
+            "workDoneToken": "hpman-bench-initialize",
+            "capabilities": {
+                "general": {"positionEncodings": ["utf-16"]},
+                "window": {"workDoneProgress": True},
+                "workspace": {"configuration": True, "workspaceFolders": True,
+                              "didChangeWatchedFiles": {"dynamicRegistration": True}},
+                "textDocument": {
+                    "synchronization": {"didSave": True, "dynamicRegistration": False},
+                    "hover": {"contentFormat": ["markdown", "plaintext"]},
+                    "definition": {"linkSupport": False},
+                    "references": {},
+                    "publishDiagnostics": {"relatedInformation": True, "versionSupport": True},
+                },
+            },
+        }, timeout=60)
+        caps = (init or {}).get("capabilities", {})
+        out["capabilities"] = sorted(k for k, v in caps.items() if v)
+        client.notify("initialized", {})
+
+        # -- wait for the initial indexing ---------------------------------
+        def progress_state():
+            began = ended = False
+            for events in client.progress.values():
+                kinds = [k for _t, k, _v in events]
+                began = began or "begin" in kinds
+                ended = ended or "end" in kinds
+            return began, ended
+
+        def tree_nodes():
+            try:
+                res, _l = client.request("hpman/tree", {}, timeout=30)
+            except LspError:
+                return None
+            return sum(len(m.get("nodes") or []) for m in (res or {}).get("managers", []))
+
+        deadline = time.monotonic() + index_timeout
+        how = None
+        while time.monotonic() < deadline and not client.closed:
+            began, ended = progress_state()
+            if ended:
+                how = "$/progress end"
+                break
+            if not began and time.monotonic() - (deadline - index_timeout) > 2.0:
+                n = tree_nodes()
+                if n:
+                    how = "hpman/tree non-empty"
+                    break
+            client.wait_for(lambda: progress_state()[1], 0.25)
+        if client.closed:
+            raise LspError("server exited during start-up (see %s)" % stderr_path)
+        if how is None:
+            raise LspError("initial indexing did not finish in %d s" % index_timeout)
+        t_indexed = time.perf_counter()
+        ends = [t for ev in client.progress.values() for t, k, _v in ev if k == "end"]
+        if ends:
+            t_indexed = min(ends)
+        out["index_seconds"] = t_indexed - t_start
+        out["index_detected_by"] = how
+        out["tree_top_nodes"] = tree_nodes()
+
+        # -- hover / definition / references -------------------------------
+        occ = corpus_occurrences(Path(corpus).resolve())
+        rng = random.Random(seed)
+        files = sorted({o[0] for o in occ})
+        chosen_files = set(rng.sample(files, min(40, len(files))))
+        pool = [o for o in occ if o[0] in chosen_files]
+        texts = {}
+        for f in sorted(chosen_files):
+            with open(f, encoding="utf-8") as fh:
+                texts[f] = fh.read()
+            client.notify("textDocument/didOpen", {"textDocument": {
+                "uri": _uri(f), "languageId": "python", "version": 1, "text": texts[f]}})
+        opened = {_uri(f) for f in chosen_files}
+        # Let the server settle: diagnostics for the opened documents (or quiet).
+        client.wait_for(lambda: opened <= {d[1] for d in client.diagnostics}, 30)
+        time.sleep(0.5)
+
+        methods = ["textDocument/hover", "textDocument/definition", "textDocument/references"]
+        plan = [(m, rng.choice(pool)) for m in methods for _i in range(n_requests)]
+        rng.shuffle(plan)
+        lat = {m: [] for m in methods}
+        nonempty = {m: 0 for m in methods}
+        errors = {m: [] for m in methods}
+        for method, (path, line, col, _name) in plan:
+            params = {"textDocument": {"uri": _uri(path)},
+                      "position": {"line": line, "character": col + 1}}
+            if method == "textDocument/references":
+                params["context"] = {"includeDeclaration": True}
+            try:
+                res, dt = client.request(method, params, timeout=30)
+            except LspError as e:
+                errors[method].append(str(e))
+                continue
+            lat[method].append(dt)
+            nonempty[method] += _nonempty(res)
+        for m in methods:
+            key = m.split("/")[1]
+            out[key] = summary(lat[m])
+            out[key]["nonempty"] = nonempty[m]
+            out[key]["errors"] = len(errors[m])
+            if errors[m]:
+                out[key]["first_error"] = errors[m][0]
+
+        # -- edit -> diagnostics on the 5,000-line file ----------------------
+        uri = _uri(big_path)
+        sync = caps.get("textDocumentSync")
+        change_kind = sync.get("change") if isinstance(sync, dict) else sync
+        out["sync_kind"] = change_kind
+        n0 = len(client.diagnostics)
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": big_text}})
+        got = client.wait_for(lambda: any(d[1] == uri for d in client.diagnostics[n0:]), 30)
+        if not got:
+            raise LspError("no diagnostics for the opened 5,000-line file in 30 s")
+        time.sleep(0.3)
+        line, c0, name = use_toggle_edit(big_text)
+        lines = big_text.split("\n")
+        current = name
+        version = 1
+        edit_lat, timeouts = [], 0
+        for i in range(n_edits):
+            new = name + "x" if current == name else name   # typing a letter / undoing it
+            version += 1
+            if change_kind == 2:
+                changes = [{"range": {"start": {"line": line, "character": c0},
+                                      "end": {"line": line, "character": c0 + len(current)}},
+                            "text": new}]
+            else:
+                l2 = list(lines)
+                l2[line] = l2[line].replace("'%s'" % current, "'%s'" % new, 1)
+                lines = l2
+                changes = [{"text": "\n".join(l2)}]
+            n0 = len(client.diagnostics)
+            t0 = time.perf_counter()
+            client.notify("textDocument/didChange", {
+                "textDocument": {"uri": uri, "version": version}, "contentChanges": changes})
+
+            def arrived(n0=n0, version=version):
+                for d in client.diagnostics[n0:]:
+                    if d[1] == uri and (d[2] is None or d[2] >= version):
+                        return d
+                return None
+
+            d = client.wait_for(arrived, 5.0)
+            if d is None:
+                timeouts += 1
+                edit_lat.append(5.0)
+            else:
+                edit_lat.append(d[0] - t0)
+            current = new
+            time.sleep(0.02)
+        out["edit"] = summary(edit_lat)
+        out["edit"]["timeouts"] = timeouts
+        return out
+    finally:
+        client.close()
