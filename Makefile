@@ -1,0 +1,47 @@
+# hpman — the two commands a user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test test-py test-versions test-client test-e2e bench bench-quick vsix clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@bash scripts/demo.sh
+
+# Everything: Python suites (default interpreter), the runtime/index/argparse
+# suites under every CPython >= 3.9 on the machine, the TypeScript client and
+# the real-VS-Code end-to-end test.
+test: test-py test-versions test-client test-e2e
+
+test-py: $(STAMP)
+	$(PY) -m pytest -q tests/runtime tests/index tests/argparse tests/lsp
+
+test-versions:
+	@bash scripts/test-versions.sh
+
+test-client:
+	@bash scripts/client.sh check
+
+test-e2e:
+	@bash scripts/e2e.sh
+
+vsix:
+	@bash scripts/client.sh vsix
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+bench-quick: $(STAMP)
+	$(PY) bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) .venv-py* .hpman_cache client/node_modules client/dist *.vsix

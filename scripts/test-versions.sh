@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Run the runtime, index and hpargparse suites under every CPython >= 3.9 the
+# machine has (pyenv's versions, else python3.X on PATH), one venv per version.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+found=0
+for minor in 9 10 11 12 13 14; do
+  py=""
+  for cand in "$HOME"/.pyenv/versions/3.$minor.*/bin/python3.$minor; do
+    [ -x "$cand" ] && py="$cand"
+  done
+  [ -z "$py" ] && py="$(command -v python3.$minor || true)"
+  [ -z "$py" ] && continue
+  found=$((found + 1))
+  venv=".venv-py3.$minor"
+  stamp="$venv/.installed-$(cksum < pyproject.toml | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ]; then
+    rm -rf "$venv"
+    "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e . pytest hypothesis
+    touch "$stamp"
+  fi
+  echo "== Python 3.$minor ($py)"
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/runtime tests/index tests/argparse
+done
+if [ "$found" -lt 1 ]; then echo "no CPython >= 3.9 found" >&2; exit 1; fi

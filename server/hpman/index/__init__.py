@@ -1,0 +1,1 @@
+"""The static index: files → facts → problems and queries. No editor imports here."""

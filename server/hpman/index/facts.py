@@ -1,0 +1,642 @@
+"""The one parser: module text → hyperparameter facts with exact ranges.
+
+Used by the runtime (`HyperParameterManager.parse_source`, placeholder mode:
+every bare call of the placeholder counts, as in hpman 0.13) and by the
+workspace index (import-aware mode: a module's calls count for the managers it
+imports from hpman, following Python's scoping rules).
+
+Only the top-level statements that mention a relevant name are parsed (see
+chunks.py); the results of each statement are kept by text so that, after an
+edit, only the statements whose text changed are parsed again.
+"""
+import ast
+import bisect
+import re
+import sys
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from ..primitives import EmptyValue, NotLiteralEvaluable
+from .chunks import statement_starts
+from .positions import Range, utf8_to_char
+
+EMPTY = EmptyValue()
+
+ERROR, WARNING, INFO = "error", "warning", "information"
+MANAGER_MODULE = "hpman.m"
+MANAGER_CLASS = "HyperParameterManager"
+
+
+class Occurrence:
+    """One call of a manager in the source: `_('name', default, **hints)`."""
+
+    __slots__ = ("manager", "name", "path", "call", "name_range", "default_range",
+                 "value", "default_text", "hints", "node")
+
+    def __init__(self, manager: str, name: str, path: str, call: Range, name_range: Range,
+                 default_range: Optional[Range], value: Any, default_text: Optional[str],
+                 hints: Dict[str, Any], node: Optional[ast.AST] = None) -> None:
+        self.manager = manager
+        self.name = name
+        self.path = path
+        self.call = call
+        self.name_range = name_range
+        self.default_range = default_range
+        self.value = value
+        self.default_text = default_text
+        self.hints = hints
+        self.node = node  # the default's AST node, runtime mode only
+
+    @property
+    def has_default(self) -> bool:
+        return self.default_range is not None
+
+    @property
+    def literal(self) -> bool:
+        return self.has_default and not isinstance(self.value, NotLiteralEvaluable)
+
+    @property
+    def line(self) -> int:
+        """0-based line of the call."""
+        return self.call[0]
+
+    def key(self) -> Tuple[str, str]:
+        return self.manager, self.name
+
+    def __getstate__(self):
+        return tuple(getattr(self, s) if s != "node" else None for s in self.__slots__)
+
+    def __setstate__(self, state):
+        for slot, value in zip(self.__slots__, state):
+            setattr(self, slot, value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Occurrence):
+            return NotImplemented
+        return self.__getstate__()[:-1] == other.__getstate__()[:-1] and _same(self.value, other.value)
+
+    def __repr__(self) -> str:
+        return "Occurrence({!r}, {!r}, {}:{})".format(self.manager, self.name, self.path, self.call[0] + 1)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (EmptyValue, NotLiteralEvaluable)):
+        return type(a) is type(b)
+    return type(a) is type(b) and a == b
+
+
+class Issue:
+    """A problem found inside one file, independent of every other file."""
+
+    __slots__ = ("code", "severity", "message", "range", "data")
+
+    def __init__(self, code: str, severity: str, message: str, rng: Range, data: Any = None) -> None:
+        self.code = code
+        self.severity = severity
+        self.message = message
+        self.range = rng
+        self.data = data
+
+    def __getstate__(self):
+        return (self.code, self.severity, self.message, self.range, self.data)
+
+    def __setstate__(self, state):
+        self.code, self.severity, self.message, self.range, self.data = state
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Issue) and self.__getstate__() == other.__getstate__()
+
+    def __repr__(self) -> str:
+        return "Issue({}, {}:{}, {!r})".format(self.code, self.range[0] + 1, self.range[1] + 1, self.message)
+
+
+class FileFacts:
+    """Everything the index knows about one file."""
+
+    __slots__ = ("path", "occurrences", "issues", "managers")
+
+    def __init__(self, path: str, occurrences: List[Occurrence], issues: List[Issue],
+                 managers: Dict[str, str]) -> None:
+        self.path = path
+        self.occurrences = occurrences
+        self.issues = issues
+        self.managers = managers  # alias -> manager name, as bound at module level
+
+    def __getstate__(self):
+        return (self.path, self.occurrences, self.issues, self.managers)
+
+    def __setstate__(self, state):
+        self.path, self.occurrences, self.issues, self.managers = state
+
+
+# -- per-statement extraction --------------------------------------------------
+
+class _Binding:
+    """A binding of a candidate name: to a manager (its name) or to something else (None)."""
+
+    __slots__ = ("alias", "manager", "module_level", "range")
+
+    def __init__(self, alias: str, manager: Optional[str], module_level: bool, rng: Range) -> None:
+        self.alias = alias
+        self.manager = manager
+        self.module_level = module_level
+        self.range = rng
+
+
+class _Call:
+    __slots__ = ("alias", "node", "shadowed")
+
+    def __init__(self, alias: str, node: ast.Call, shadowed: bool) -> None:
+        self.alias = alias
+        self.node = node
+        self.shadowed = shadowed
+
+
+class _Piece:
+    """What one top-level statement holds, with lines relative to its first line."""
+
+    __slots__ = ("calls", "bindings")
+
+    def __init__(self, calls: List[Tuple[str, bool, Any]], bindings: List[_Binding]) -> None:
+        self.calls = calls          # (alias, shadowed, raw occurrence tuple or Issue)
+        self.bindings = bindings
+
+
+def _manager_of_value(node: ast.AST) -> Optional[str]:
+    """The manager name of `HyperParameterManager('x')` / `hpman.HyperParameterManager('x')`."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    arg = node.args[0]
+    if fname == MANAGER_CLASS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    return None
+
+
+class _Walker:
+    """Finds manager calls and bindings of candidate names in one statement.
+
+    In scoped mode it follows Python's scopes: a function (or lambda,
+    comprehension, class body) that binds a candidate name hides the module's
+    binding inside it.
+    """
+
+    def __init__(self, names: FrozenSet[str], scoped: bool, lines: Sequence[str]) -> None:
+        self.names = names
+        self.scoped = scoped
+        self.lines = lines
+        self.calls: List[_Call] = []
+        self.bindings: List[_Binding] = []
+
+    def rng(self, node: ast.AST) -> Range:
+        lines = self.lines
+        sl, el = node.lineno - 1, node.end_lineno - 1
+        return (sl, utf8_to_char(lines[sl], node.col_offset), el, utf8_to_char(lines[el], node.end_col_offset))
+
+    # bindings ------------------------------------------------------------
+    def _bind(self, alias: str, manager: Optional[str], node: ast.AST, module_level: bool) -> None:
+        if alias in self.names:
+            self.bindings.append(_Binding(alias, manager, module_level, self.rng(node)))
+
+    def statement_bindings(self, stmt: ast.AST, module_level: bool) -> None:
+        """Record what `stmt` binds in its own scope (not inside nested scopes)."""
+        handled = set()
+        for node in _scope_nodes(stmt):
+            if id(node) in handled:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    alias = a.asname or a.name
+                    mgr = a.name if node.module == MANAGER_MODULE and node.level == 0 else None
+                    self._bind(alias, mgr, node, module_level)
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    self._bind(a.asname or a.name.partition(".")[0], None, node, module_level)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._bind(node.name, None, node, module_level)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                handled.add(id(node.targets[0]))
+                self._bind(node.targets[0].id, _manager_of_value(node.value), node.targets[0], module_level)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                handled.add(id(node.target))
+                self._bind(node.target.id, _manager_of_value(node.value), node.target, module_level)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                self._bind(node.id, None, node, module_level)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                self._bind(node.name, None, node, module_level)
+            elif _is_match_capture(node):
+                self._bind(node.name, None, node, module_level)
+
+    # traversal -----------------------------------------------------------
+    def visit_module_statement(self, stmt: ast.stmt) -> None:
+        if self.scoped:
+            self.statement_bindings(stmt, True)
+        self.visit(stmt, frozenset())
+
+    def visit(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in self.names:
+                self.calls.append(_Call(func.id, node, func.id in hidden))
+        if self.scoped:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                self._visit_function(node, hidden)
+                return
+            if isinstance(node, ast.ClassDef):
+                self._visit_class(node, hidden)
+                return
+            if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                self._visit_comprehension(node, hidden)
+                return
+        for child in ast.iter_child_nodes(node):
+            self.visit(child, hidden)
+
+    def _visit_function(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
+        args = node.args
+        for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
+            self.visit(d, hidden)
+        if not isinstance(node, ast.Lambda):
+            for d in node.decorator_list:
+                self.visit(d, hidden)
+            for a in _all_args(args):
+                if a.annotation is not None:
+                    self.visit(a.annotation, hidden)
+            if node.returns is not None:
+                self.visit(node.returns, hidden)
+        params = {a.arg for a in _all_args(args)}
+        for a in _all_args(args):
+            self._bind(a.arg, None, a, False)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        inner = hidden | self._local_names(body, params)
+        for stmt in body:
+            self.visit(stmt, inner)
+
+    def _visit_class(self, node: ast.ClassDef, hidden: FrozenSet[str]) -> None:
+        for d in node.decorator_list + node.bases + [k.value for k in node.keywords]:
+            self.visit(d, hidden)
+        local = self._local_names(node.body, set())
+        for stmt in node.body:
+            # methods see the enclosing scope, not the class body's names
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.visit(stmt, hidden)
+            else:
+                self.visit(stmt, hidden | local)
+
+    def _visit_comprehension(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
+        targets = set()
+        for gen in node.generators:
+            for n in ast.walk(gen.target):
+                if isinstance(n, ast.Name):
+                    targets.add(n.id)
+        inner = hidden | (frozenset(targets) & self.names)
+        for i, gen in enumerate(node.generators):
+            self.visit(gen.iter, hidden if i == 0 else inner)
+            for cond in gen.ifs:
+                self.visit(cond, inner)
+        for part in ("elt", "key", "value"):
+            sub = getattr(node, part, None)
+            if sub is not None:
+                self.visit(sub, inner)
+
+    def _local_names(self, body: List[ast.stmt], params: Iterable[str]) -> FrozenSet[str]:
+        """Candidate names that a scope binds locally (and so hides), recording the rebindings."""
+        declared_global = set()
+        for stmt in body:
+            for n in _scope_nodes(stmt):
+                if isinstance(n, (ast.Global, ast.Nonlocal)):
+                    declared_global.update(n.names)
+        before = len(self.bindings)
+        for stmt in body:
+            self.statement_bindings(stmt, False)
+        found = {b.alias for b in self.bindings[before:] if b.manager is None}
+        found.update(p for p in params if p in self.names)
+        return frozenset(found - declared_global)
+
+
+def _all_args(args: ast.arguments) -> List[ast.arg]:
+    out = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _is_match_capture(node: ast.AST) -> bool:
+    return sys.version_info >= (3, 10) and isinstance(node, (ast.MatchAs, ast.MatchStar)) and bool(node.name)
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+                  ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _scope_nodes(stmt: ast.AST):
+    """The nodes of `stmt` that belong to its own scope (nested scopes yield only themselves)."""
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _NESTED_SCOPES) and node is not stmt:
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is stmt:
+            # a def statement binds its name here; its body is another scope
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+# -- turning calls into occurrences -------------------------------------------
+
+_LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, AttributeError)
+
+
+def _literal(node: ast.AST) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except _LITERAL_ERRORS:
+        return NotLiteralEvaluable()
+
+
+def _segment(lines: Sequence[str], rng: Range) -> str:
+    sl, sc, el, ec = rng
+    if sl == el:
+        return lines[sl][sc:ec]
+    return "\n".join([lines[sl][sc:]] + list(lines[sl + 1:el]) + [lines[el][:ec]])
+
+
+def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: bool):
+    """A call as (name, call range, name range, default range, value, text, hints, node), or an Issue."""
+    node = call.node
+    rng = walker.rng
+    call_range = rng(node)
+    positional = node.args
+    if any(isinstance(a, ast.Starred) for a in positional) or not 1 <= len(positional) <= 2:
+        return Issue("bad-arguments", ERROR,
+                     "`{}(...)` takes a name and at most one default value ({} positional arguments given)"
+                     .format(call.alias, len(positional)), call_range, len(positional))
+    name_node = positional[0]
+    if not (isinstance(name_node, ast.Constant) and isinstance(name_node.value, str)):
+        return Issue("non-literal-name", ERROR, "the hyperparameter name must be a literal string",
+                     rng(name_node))
+    hints: Dict[str, Any] = {}
+    for kw in node.keywords:
+        value = _literal(kw.value) if kw.arg is not None else NotLiteralEvaluable()
+        if isinstance(value, NotLiteralEvaluable):
+            label = kw.arg if kw.arg is not None else "**"
+            return Issue("non-literal-hint", ERROR,
+                         "hint `{}` of `{}` is not a literal".format(label, name_node.value),
+                         rng(kw.value), label)
+        hints[kw.arg] = value
+    default_range = value_text = None
+    value: Any = EMPTY
+    default_node = None
+    if len(positional) == 2:
+        default_node = positional[1]
+        default_range = rng(default_node)
+        value = _literal(default_node)
+        value_text = _segment(lines, default_range)
+    return (name_node.value, call_range, rng(name_node), default_range, value, value_text, hints,
+            default_node if keep_node else None)
+
+
+def extract_piece(tree: ast.Module, lines: Sequence[str], names: FrozenSet[str], scoped: bool,
+                  keep_nodes: bool = False) -> _Piece:
+    """Facts of one parsed statement group, lines relative to it."""
+    walker = _Walker(names, scoped, lines)
+    for stmt in tree.body:
+        walker.visit_module_statement(stmt)
+    calls = [(c.alias, c.shadowed, _call_to_raw(c, walker, lines, keep_nodes)) for c in walker.calls]
+    return _Piece(calls, walker.bindings)
+
+
+# -- whole files -----------------------------------------------------------------
+
+class PieceCache:
+    """Results of parsed statements by (text, names, mode), reused across edits."""
+
+    def __init__(self) -> None:
+        self.entries: Dict[Tuple[str, FrozenSet[str], bool], Any] = {}
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, value) -> None:
+        self.entries[key] = value
+
+
+class _SyntaxFailure:
+    __slots__ = ("message", "line", "col")
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        self.message, self.line, self.col = message, line, col
+
+
+def _parse(text: str, filename: str):
+    try:
+        return ast.parse(text, filename)
+    except SyntaxError as exc:
+        return _SyntaxFailure(exc.msg or "invalid syntax", max((exc.lineno or 1) - 1, 0),
+                              max((exc.offset or 1) - 1, 0))
+    except (ValueError, MemoryError, RecursionError, OverflowError) as exc:
+        return _SyntaxFailure(str(exc) or type(exc).__name__, 0, 0)
+
+
+def _token_regex(names: Iterable[str]) -> "re.Pattern[str]":
+    return re.compile(r"(?<![\w])(?:{})(?!\w)".format("|".join(re.escape(n) for n in sorted(names))))
+
+
+_MAX_MERGES = 6
+
+
+class _Scan:
+    """Parses the pieces of one file that match a pattern, merging badly cut ones."""
+
+    def __init__(self, text: str, path: str, cache: Optional[PieceCache]) -> None:
+        self.text = text
+        self.path = path
+        self.cache = cache
+        self.starts = statement_starts(text)
+        self.line_of: Dict[int, int] = {}
+        self.failure: Optional[_SyntaxFailure] = None
+        self.whole_tried = False
+
+    def bounds(self, lo: int, hi: int) -> Tuple[int, int]:
+        starts = self.starts
+        return starts[lo], starts[hi + 1] if hi + 1 < len(starts) else len(self.text)
+
+    def first_line(self, offset: int) -> int:
+        line = self.line_of.get(offset)
+        if line is None:
+            line = self.text.count("\n", 0, offset)
+            self.line_of[offset] = line
+        return line
+
+    def pieces_matching(self, pattern: "re.Pattern[str]") -> List[int]:
+        """Indices of the pieces in which `pattern` occurs."""
+        found = []
+        starts = self.starts
+        for m in pattern.finditer(self.text):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if not found or found[-1] != i:
+                found.append(i)
+        return found
+
+    def parse_group(self, i: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+        """Parse piece i, widening it until it parses. Returns (lo, hi, piece) or None."""
+        lo = hi = i
+        n = len(self.starts)
+        for attempt in range(_MAX_MERGES + 1):
+            begin, end = self.bounds(lo, hi)
+            chunk = self.text[begin:end]
+            key = (chunk, names, scoped)
+            piece = self.cache.get(key) if (self.cache is not None and not keep_nodes) else None
+            if piece is None:
+                tree = _parse(chunk, self.path)
+                if not isinstance(tree, _SyntaxFailure):
+                    piece = extract_piece(tree, chunk.split("\n"), names, scoped, keep_nodes)
+                    if self.cache is not None and not keep_nodes:
+                        self.cache.put(key, piece)
+            if piece is not None:
+                return lo, hi, piece
+            if attempt % 2 == 0 and hi + 1 < n:
+                hi += 1
+            elif lo > 0:
+                lo -= 1
+            elif hi + 1 < n:
+                hi += 1
+            else:
+                break
+        return self._whole(names, scoped, keep_nodes)
+
+    def _whole(self, names, scoped, keep_nodes):
+        if self.whole_tried:
+            return None
+        self.whole_tried = True
+        tree = _parse(self.text, self.path)
+        if isinstance(tree, _SyntaxFailure):
+            self.failure = tree
+            return None
+        self.starts = [0]
+        return 0, 0, extract_piece(tree, self.text.split("\n"), names, scoped, keep_nodes)
+
+    def collect(self, pattern, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+        """(first line, piece) for each parsed group containing `pattern`, in order."""
+        out = []
+        covered = -1
+        for i in self.pieces_matching(pattern):
+            if i <= covered:
+                continue
+            got = self.parse_group(i, names, scoped, keep_nodes)
+            if got is None:
+                if self.failure is not None and self.starts != [0]:
+                    covered = i
+                continue
+            lo, hi, piece = got
+            if self.starts == [0]:
+                return [(0, piece)]
+            covered = hi
+            out.append((self.first_line(self.bounds(lo, hi)[0]), piece))
+        return out
+
+
+def _shift(rng: Range, lines: int) -> Range:
+    return (rng[0] + lines, rng[1], rng[2] + lines, rng[3])
+
+
+def _build(path: str, groups, resolve, keep_nodes: bool) -> Tuple[List[Occurrence], List[Issue]]:
+    occurrences: List[Occurrence] = []
+    issues: List[Issue] = []
+    for first, piece in groups:
+        for alias, shadowed, raw in piece.calls:
+            manager = resolve(alias, shadowed)
+            if manager is None:
+                continue
+            if isinstance(raw, Issue):
+                issues.append(Issue(raw.code, raw.severity, raw.message, _shift(raw.range, first), raw.data))
+                continue
+            name, call, name_range, default_range, value, text, hints, node = raw
+            if node is not None and first:
+                ast.increment_lineno(node, first)
+            occurrences.append(Occurrence(
+                manager, name, path, _shift(call, first), _shift(name_range, first),
+                _shift(default_range, first) if default_range else None, value, text, hints, node))
+    return occurrences, issues
+
+
+def _syntax_issue(failure: _SyntaxFailure) -> Issue:
+    rng = (failure.line, failure.col, failure.line, failure.col + 1)
+    return Issue("syntax-error", ERROR, "cannot parse: {}".format(failure.message), rng)
+
+
+def extract_placeholder(text: str, path: str, placeholder: str, keep_nodes: bool = True) -> FileFacts:
+    """Runtime mode: every bare call of `placeholder` counts (hpman 0.13's rule)."""
+    names = frozenset([placeholder])
+    scan = _Scan(text, path, None)
+    groups = scan.collect(_token_regex(names), names, False, keep_nodes)
+    occurrences, issues = _build(path, groups, lambda alias, shadowed: placeholder, keep_nodes)
+    if scan.failure is not None:
+        issues.insert(0, _syntax_issue(scan.failure))
+    return FileFacts(path, occurrences, issues, {placeholder: placeholder})
+
+
+def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None) -> FileFacts:
+    """Workspace mode: calls count for the managers the module imports from hpman."""
+    if "hpman" not in text:
+        return FileFacts(path, [], [], {})
+    scan = _Scan(text, path, cache)
+    aliases = _aliases_from_text(text)
+    if not aliases:
+        issues = [_syntax_issue(scan.failure)] if scan.failure is not None else []
+        return FileFacts(path, [], issues, {})
+    names = frozenset(aliases)
+    groups = scan.collect(_token_regex(names), names, True, False)
+    bindings = [(first, b) for first, piece in groups for b in piece.bindings]
+    final: Dict[str, Optional[str]] = {}
+    for _first, b in bindings:
+        if b.module_level:
+            final[b.alias] = b.manager
+    managers = {alias: mgr for alias, mgr in final.items() if mgr is not None}
+
+    def resolve(alias: str, shadowed: bool) -> Optional[str]:
+        return None if shadowed else managers.get(alias)
+
+    occurrences, issues = _build(path, groups, resolve, False)
+    issues.extend(_shadowing_issues(bindings, managers, final, occurrences))
+    if scan.failure is not None:
+        issues.append(_syntax_issue(scan.failure))
+    issues.sort(key=lambda i: i.range)
+    return FileFacts(path, occurrences, issues, managers)
+
+
+def _aliases_from_text(text: str) -> set:
+    """Names bound to a manager anywhere in the module (import or constructor)."""
+    aliases = set()
+    for m in _IMPORT_ALIAS.finditer(text):
+        for part in m.group(1).replace("(", " ").replace(")", " ").replace("\\", " ").split(","):
+            words = part.split()
+            if len(words) == 3 and words[1] == "as":
+                aliases.add(words[2])
+            elif len(words) == 1:
+                aliases.add(words[0])
+    for m in _CONSTRUCTED_ALIAS.finditer(text):
+        aliases.add(m.group(1))
+    return {a for a in aliases if a.isidentifier()}
+
+
+_IMPORT_ALIAS = re.compile(r"from\s+hpman\.m\s+import\s+(\([^)]*\)|[^\n#;]*)")
+_CONSTRUCTED_ALIAS = re.compile(r"(\w+)\s*(?::[^=\n]*)?=\s*(?:[\w.]*\.)?" + MANAGER_CLASS + r"\s*\(")
+
+
+def _shadowing_issues(bindings, managers, final, occurrences) -> List[Issue]:
+    """`shadowed-manager`: a manager's name rebound in a module that uses it."""
+    imported = {b.alias for _f, b in bindings if b.manager is not None}
+    out = []
+    for first, b in bindings:
+        if b.alias not in imported or b.manager is not None:
+            continue
+        rng = _shift(b.range, first)
+        if b.module_level:
+            msg = "`{}` is rebound here, so this module's `{}` calls are not hpman's".format(b.alias, b.alias)
+        else:
+            msg = "`{}` is rebound here; calls of it in this scope are not hpman's".format(b.alias)
+        out.append(Issue("shadowed-manager", WARNING, msg, rng, b.alias))
+    return out

@@ -1,0 +1,103 @@
+"""Finding and reading Python files the way Python itself does."""
+import codecs
+import fnmatch
+import os
+import re
+from typing import Iterable, Iterator, List, Sequence, Set, Tuple
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist",
+                          ".hpman_cache", ".mypy_cache", ".pytest_cache", ".tox", ".nox"})
+
+
+def decode_source(data: bytes) -> str:
+    """Decode module bytes per PEP 263: BOM, else coding cookie on line 1 or 2, else UTF-8.
+
+    Raises UnicodeDecodeError / LookupError / SyntaxError for undecodable text,
+    as Python's own import would refuse it. Newlines are normalised to "\\n".
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[3:].decode("utf-8")
+    else:
+        encoding = "utf-8"
+        first, _, rest = data.partition(b"\n")
+        match = _COOKIE.match(first)
+        if not match and _BLANK_OR_COMMENT.match(first):
+            match = _COOKIE.match(rest.partition(b"\n")[0])
+        if match:
+            encoding = match.group(1).decode("ascii")
+            codecs.lookup(encoding)
+        text = data.decode(encoding)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read_source(path: str) -> str:
+    with open(path, "rb") as f:
+        return decode_source(f.read())
+
+
+def is_virtualenv(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def iter_python_files(paths: Iterable[str], exclude: Sequence[str] = (),
+                      suffixes: Tuple[str, ...] = (".py",)) -> Iterator[str]:
+    """Yield each Python file under `paths` once (by real path), in a stable order.
+
+    Directories are walked recursively without following symlink loops; VCS,
+    virtual environments (by their pyvenv.cfg), node_modules, caches, build and
+    dist folders are skipped. Missing paths raise FileNotFoundError.
+    """
+    seen: Set[str] = set()
+    for path in paths:
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        if os.path.isdir(path):
+            yield from _walk(path, exclude, suffixes, seen)
+        else:
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                yield path
+
+
+def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Set[str]) -> Iterator[str]:
+    visited_dirs: Set[str] = set()
+    stack: List[str] = [root]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in visited_dirs:
+            continue
+        visited_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries:
+            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in SKIPPED_DIRS or is_virtualenv(entry.path) or _excluded(rel, exclude):
+                    continue
+                subdirs.append(entry.path)
+            elif entry.name.endswith(suffixes) and not _excluded(rel, exclude):
+                file_real = os.path.realpath(entry.path)
+                if file_real not in seen and os.path.isfile(file_real):
+                    seen.add(file_real)
+                    yield entry.path
+        stack.extend(reversed(subdirs))

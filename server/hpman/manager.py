@@ -1,0 +1,426 @@
+"""HyperParameterManager: the runtime store behind `_('lr', 0.1)`.
+
+Values have three sources of rising priority (the "value trilogy"): the default
+parsed from source, the value given to `_()` at runtime, and `set_value`. The
+store keeps one flat dict of effective values, so that `_('lr')` is one dict
+lookup and `_('lr', 0.1)` two stores. Everything else (trees, occurrence rows)
+is derived on demand. Every mutation is atomic: on error nothing changes.
+"""
+import os
+import threading
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
+                     duplicate_message)
+from .index.facts import FileFacts, Issue, extract_placeholder
+from .index.files import iter_python_files, read_source
+from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
+                         ImpossibleTree, NotLiteralEvaluable, NotLiteralNameException, Primitive, TreeMapping)
+from .source_helper import SourceHelper
+
+_EMPTY = EmptyValue()
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class _Parsed:
+    """What the parsed sources say, derived from the files in parse order."""
+
+    __slots__ = ("files", "occurrences", "defaults", "ranks")
+
+    def __init__(self, files: Dict[str, Tuple[str, str, FileFacts]]) -> None:
+        self.files = files  # key -> (display filename, source, facts)
+        self.ranks = {key: i for i, key in enumerate(files)}
+        self.occurrences: Dict[str, list] = {}
+        self.defaults: Dict[str, list] = {}
+        for key, (_display, _source, facts) in files.items():
+            for occ in facts.occurrences:
+                self.occurrences.setdefault(occ.name, []).append((key, occ))
+                if occ.has_default:
+                    self.defaults.setdefault(occ.name, []).append((key, occ))
+
+
+class HyperParameterManager:
+    """Manages the hyperparameters called through one placeholder name."""
+
+    def __init__(self, placeholder: str, separator: str = ".") -> None:
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise ValueError("separator must be a single character, got {!r}".format(separator))
+        self.placeholder = placeholder
+        self.separator = separator
+        self._lock = threading.RLock()
+        self._anonymous = 0
+        self._parsed = _Parsed({})
+        self._runtime: Dict[str, Any] = {}
+        self._runtime_hints: Dict[str, Dict[str, Any]] = {}
+        self._setter: Dict[str, Any] = {}
+        self._values: Dict[str, Any] = {}     # effective values of the leaves that have one
+        self._fast: set = set()               # leaves without a setter value: `_()` may store directly
+        self._prefix_count: Dict[str, int] = {}
+        self._names: Dict[str, None] = {}     # every known name, in order of appearance
+
+    # -- the hot path ---------------------------------------------------------
+    # Lock-free protocol: `_fast` holds the leaves whose effective value is the
+    # runtime value. The fast path stores, then checks `_fast` again; every slow
+    # path removes a name from `_fast` before it recomputes that name's value
+    # (see _refresh), so a racing store is either seen by the recomputation or
+    # repaired under the lock by the fast path itself.
+    def __call__(self, hp_name: str, hp_value: Any = _EMPTY, **hints: Any) -> Any:
+        if hp_value is _EMPTY:
+            try:
+                return self._values[hp_name]
+            except (KeyError, TypeError):
+                return self.get_value(hp_name)
+        if hp_name in self._fast:
+            self._runtime[hp_name] = hp_value
+            self._values[hp_name] = hp_value
+            if hints:
+                self._runtime_hints[hp_name] = hints
+            if hp_name in self._fast:
+                return hp_value
+        return self._call_slow(hp_name, hp_value, hints)
+
+    def _call_slow(self, name: str, value: Any, hints: Dict[str, Any]) -> Any:
+        with self._lock:
+            if isinstance(value, EmptyValue):
+                return self.get_value(name)
+            self._check_name(name)
+            self._check_can_hold_value(name, P.PRIORITY_SET_FROM_CALLABLE)
+            self._add_name(name)
+            self._runtime[name] = value
+            if hints:
+                self._runtime_hints[name] = hints
+            self._refresh(name)
+            return self.get_value(name)
+
+    # -- names and the tree shape ------------------------------------------------
+    def _check_name(self, name: Any) -> None:
+        if not isinstance(name, str):
+            raise TypeError("hyperparameter names are strings, got {!r}".format(name))
+
+    def _prefixes(self, name: str) -> List[str]:
+        parts = name.split(self.separator)
+        return [self.separator.join(parts[:i]) for i in range(1, len(parts))]
+
+    def _add_name(self, name: str) -> None:
+        if name in self._names:
+            return
+        self._names[name] = None
+        for prefix in self._prefixes(name):
+            self._prefix_count[prefix] = self._prefix_count.get(prefix, 0) + 1
+            self._refresh(prefix)
+
+    def _is_branch(self, name: str) -> bool:
+        return name in self._prefix_count
+
+    def _leaf_value(self, name: str) -> Any:
+        for source in (self._setter, self._runtime):
+            if name in source:
+                return source[name]
+        defaults = self._parsed.defaults.get(name)
+        return defaults[0][1].value if defaults else _EMPTY
+
+    def _refresh(self, name: str) -> None:
+        """Recompute the effective value of one name (under the lock; see __call__)."""
+        self._fast.discard(name)
+        if self._is_branch(name) or name not in self._names:
+            self._values.pop(name, None)
+            return
+        value = self._leaf_value(name)
+        if isinstance(value, EmptyValue):
+            self._values.pop(name, None)
+        else:
+            self._values[name] = value
+        if name not in self._setter:
+            self._fast.add(name)
+
+    def _check_can_hold_value(self, name: str, priority: int) -> None:
+        """A value may not sit on a branch, nor under a prefix holding a setter value."""
+        if self._is_branch(name):
+            raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(name))
+        for prefix in self._prefixes(name):
+            if prefix in self._setter and not self._is_branch(prefix):
+                raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(prefix))
+
+    # -- getters ----------------------------------------------------------------------
+    def get_value(self, name: str, raise_exception: bool = True) -> Any:
+        """The effective value of a leaf, or the tree of values under a branch."""
+        try:
+            return self._values[name]
+        except (KeyError, TypeError):
+            pass
+        with self._lock:
+            if name in self._values:
+                return self._values[name]
+            if isinstance(name, str) and self._is_branch(name):
+                return self.get_tree(name)
+        if raise_exception:
+            raise KeyError("`{}` not found".format(name))
+        return EmptyValue()
+
+    def exists(self, hp_name: str) -> bool:
+        return not isinstance(self.get_value(hp_name, raise_exception=False), EmptyValue)
+
+    def get_values(self) -> FlatMapping:
+        """Flat `{dotted name: value}` of every leaf that has a value."""
+        with self._lock:
+            return {name: self._values[name] for name in self._names if name in self._values}
+
+    def get_tree(self, prefix: str = "", annotate_dict: bool = False) -> TreeMapping:
+        """Nested dict of the values under `prefix` ("" for everything)."""
+        with self._lock:
+            sep = self.separator
+            start = prefix + sep if prefix else ""
+            out: Dict[str, Any] = {}
+            for name in self._names:
+                if name not in self._values or not name.startswith(start) or name == prefix:
+                    continue
+                value = self._values[name]
+                if annotate_dict and isinstance(value, dict):
+                    value = dict(value)
+                    value[HyperParamTree.DICT_ANNOTATION] = True
+                parts = name[len(start):].split(sep)
+                level = out
+                for part in parts[:-1]:
+                    nxt = level.get(part)
+                    if not isinstance(nxt, dict) or nxt is value:
+                        nxt = level[part] = {}
+                    level = nxt
+                level[parts[-1]] = value
+            return out
+
+    def get_occurrence(self, name: str) -> Optional[HyperParameterOccurrence]:
+        """The occurrence that gives `name` its value (None for a branch or an unknown name)."""
+        with self._lock:
+            if name not in self._names or self._is_branch(name):
+                return None
+            node = self._node(name)
+            return node.get()
+
+    def get_nodes(self) -> List[HyperParamNode]:
+        with self._lock:
+            return [self._node(name) for name in self._names if name in self._values]
+
+    @property
+    def tree(self) -> HyperParamTree:
+        """A HyperParamTree view of the current state (rebuilt on each access)."""
+        with self._lock:
+            tree = HyperParamTree(self.separator)
+            for name in self._names:
+                level = tree._allocate(name)
+                level.node = self._node(name)
+            return tree
+
+    @property
+    def db(self) -> HyperParameterDB:
+        """Every occurrence row: parsed ones in file and line order, then runtime and setter rows."""
+        with self._lock:
+            rows = HyperParameterDB()
+            for name in self._names:
+                rows.extend(self._rows(name))
+            rows.sort(key=lambda r: (r.priority, self._file_rank(r), r.lineno or 0))
+            return rows
+
+    def _file_rank(self, row: HyperParameterOccurrence) -> int:
+        return getattr(row, "_rank", 0)
+
+    def _node(self, name: str) -> HyperParamNode:
+        node = HyperParamNode(name)
+        node._db = sorted(self._rows(name), key=lambda o: -o.value_priority)
+        return node
+
+    def _rows(self, name: str) -> List[HyperParameterOccurrence]:
+        rows = []
+        ranks = self._parsed.ranks
+        for key, occ in self._parsed.occurrences.get(name, ()):
+            display, source, _facts = self._parsed.files[key]
+            row = HyperParameterOccurrence(
+                name=name, value=occ.value, priority=P.PRIORITY_PARSED_FROM_SOURCE_CODE,
+                filename=display, lineno=occ.line + 1, ast_node=occ.node, hints=dict(occ.hints),
+                source_helper=_helper(source))
+            row._rank = ranks[key]
+            rows.append(row)
+        if name in self._runtime:
+            rows.append(HyperParameterOccurrence(name=name, value=self._runtime[name],
+                                                 priority=P.PRIORITY_SET_FROM_CALLABLE,
+                                                 hints=self._runtime_hints.get(name)))
+        if name in self._setter:
+            rows.append(HyperParameterOccurrence(name=name, value=self._setter[name],
+                                                 priority=P.PRIORITY_SET_FROM_SETTER))
+        return rows
+
+    # -- setters ------------------------------------------------------------------------
+    def set_value(self, name: str, value: Primitive) -> "HyperParameterManager":
+        """Set a value with the highest priority."""
+        return self.set_values({name: value})
+
+    def set_values(self, values: FlatMapping) -> "HyperParameterManager":
+        """Set several values with the highest priority, all or none."""
+        with self._lock:
+            saved = self._snapshot()
+            try:
+                for name, value in dict(values).items():
+                    self._check_name(name)
+                    self._check_can_hold_value(name, P.PRIORITY_SET_FROM_SETTER)
+                    self._add_name(name)
+                    self._setter[name] = value
+                    self._refresh(name)
+            except BaseException:
+                self._restore(saved)
+                raise
+        return self
+
+    def set_tree(self, tree_values: TreeMapping, prefix: str = "") -> "HyperParameterManager":
+        """Set a nested dict of values under `prefix`; a dict annotated with
+        `__is_dict__: True` is one value, not a subtree. The argument is not modified."""
+        if not isinstance(prefix, str):
+            raise TypeError("Tree prefix must be a string.")
+        flat: Dict[str, Any] = {}
+
+        def walk(value: Any, key: str) -> None:
+            if not isinstance(value, dict):
+                flat[key] = value
+                return
+            if value.get(HyperParamTree.DICT_ANNOTATION):
+                flat[key] = {k: v for k, v in value.items() if k != HyperParamTree.DICT_ANNOTATION}
+                return
+            for k, v in value.items():
+                if k == HyperParamTree.DICT_ANNOTATION:
+                    continue
+                if not isinstance(k, str):
+                    raise ImpossibleTree("Tree keys must be strings, but {!r} under `{}` is a {}."
+                                         .format(k, key, type(k).__name__))
+                walk(v, self.separator.join([key, k]) if key else k)
+
+        walk(tree_values, prefix)
+        return self.set_values(flat)
+
+    def _snapshot(self):
+        """The state a failed mutation must return to (runtime values are never rolled back)."""
+        return dict(self._setter), dict(self._prefix_count), dict(self._names), self._parsed
+
+    def _restore(self, saved) -> None:
+        setter, prefix_count, names, self._parsed = saved
+        for mine, old in ((self._setter, setter), (self._prefix_count, prefix_count), (self._names, names)):
+            mine.clear()
+            mine.update(old)
+        self._rederive()
+
+    # -- static parsing -------------------------------------------------------------------
+    def parse_file(self, path: Union[PathLike, Sequence[PathLike]]) -> "HyperParameterManager":
+        """Parse a file, a directory (recursively) or a list of both."""
+        paths = list(path) if isinstance(path, (list, tuple)) else [path]
+        files = sorted(iter_python_files(paths), key=_sort_key)
+        sources = [(f, read_source_or_raise(f)) for f in files]
+        return self._parse_many([(_file_key(f), f, text) for f, text in sources])
+
+    def parse_source(self, source: str, filename: str = "<unknown>") -> "HyperParameterManager":
+        """Parse source text as if it were the file `filename`."""
+        with self._lock:
+            if filename == "<unknown>" or not os.path.exists(filename):
+                self._anonymous += 1
+                key = "{}#{}".format(filename, self._anonymous)
+            else:
+                key = _file_key(filename)
+            return self._parse_many([(key, filename, source)])
+
+    def _parse_many(self, items: List[Tuple[str, str, str]]) -> "HyperParameterManager":
+        extracted = []
+        for key, display, source in items:
+            facts = extract_placeholder(source, display, self.placeholder)
+            _raise_first_issue(facts.issues, display, source)
+            extracted.append((key, display, source, facts))
+        with self._lock:
+            files = dict(self._parsed.files)
+            for key, display, source, facts in extracted:
+                files.pop(key, None)
+                files[key] = (display, source, facts)
+            saved = self._snapshot()
+            try:
+                self._parsed = parsed = _Parsed(files)
+                _check_duplicates(parsed)
+                for name, _ in parsed.occurrences.items():
+                    self._add_name(name)
+                self._rederive()
+                self._check_tree()
+            except BaseException:
+                self._restore(saved)
+                raise
+        return self
+
+    def _rederive(self) -> None:
+        """Drop names no longer backed by any source and recompute every value."""
+        live = set(self._parsed.occurrences) | set(self._runtime) | set(self._setter)
+        if any(name not in live for name in self._names):
+            names = [n for n in self._names if n in live]
+            self._names.clear()
+            self._prefix_count.clear()
+            for name in names:
+                self._add_name(name)
+        for name in list(self._values):
+            if name not in self._names:
+                self._fast.discard(name)
+                self._values.pop(name, None)
+        for name in self._names:
+            self._refresh(name)
+
+    def _check_tree(self) -> None:
+        for name in self._parsed.defaults:
+            if self._is_branch(name):
+                raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(name))
+
+    def __repr__(self) -> str:
+        return "<HyperParameterManager {!r}: {} hyperparameters>".format(self.placeholder, len(self._values))
+
+
+def _helper(source: str) -> SourceHelper:
+    return SourceHelper(source)
+
+
+def _sort_key(path: str) -> str:
+    return os.fspath(path)
+
+
+def _file_key(path: PathLike) -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+def read_source_or_raise(path: str) -> str:
+    """Read a module; undecodable text is a SyntaxError naming the file, as for Python."""
+    try:
+        return read_source(path)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SyntaxError("{}: cannot decode source: {}".format(path, exc)) from None
+
+
+def _raise_first_issue(issues: List[Issue], filename: str, source: str) -> None:
+    """Turn the first problem of a parsed file into the exception hpman 0.13 raised."""
+    for issue in sorted(issues, key=lambda i: i.range):
+        line = issue.range[0] + 1
+        if issue.code == "syntax-error":
+            err = SyntaxError(issue.message.replace("cannot parse: ", ""))
+            err.filename, err.lineno, err.offset = filename, line, issue.range[1] + 1
+            lines = source.split("\n")
+            err.text = lines[line - 1] if line - 1 < len(lines) else None
+            raise err
+        if issue.code == "bad-arguments":
+            raise BadArgumentsException(
+                "number of positional args should be in range [1, 2], (was {} args), {}:L{}".format(
+                    issue.data, filename, line))
+        if issue.code == "non-literal-name":
+            raise NotLiteralNameException("hp-name should be literal-string: {}:L{}".format(filename, line))
+        if issue.code == "non-literal-hint":
+            raise NotLiteralEvaluable("Value of hint keyword `{}` is not literal evaluable: \n{}".format(
+                issue.data, SourceHelper.format_given_filename_and_source_and_lineno(filename, source, line)))
+
+
+def _check_duplicates(parsed: _Parsed) -> None:
+    for name, defaults in parsed.defaults.items():
+        if len(defaults) > 1:
+            (k1, first), (k2, second) = defaults[0], defaults[1]
+            raise DoubleAssignmentException(duplicate_message(_context(parsed, k1, first),
+                                                              _context(parsed, k2, second)))
+
+
+def _context(parsed: _Parsed, key: str, occ) -> str:
+    display, source, _facts = parsed.files[key]
+    return SourceHelper.format_given_filename_and_source_and_lineno(display, source, occ.line + 1)
