@@ -183,10 +183,16 @@ class Bench:
             cmd.insert(3, "--no-cache")
         res = run_timed(cmd, env=clean_env(HPMAN_CACHE_DIR=str(cache_dir)),
                         cwd=self.neutral_cwd, timeout=timeout, ok_codes=(0, 1))
+        if "Traceback (most recent call last)" in res["stderr"]:
+            raise NA(f"`hpman check` crashed: {res['stderr'].strip().splitlines()[-1]}")
         try:
-            res["problems"] = json.loads(res["stdout"] or "[]")
+            res["problems"] = json.loads(res["stdout"])
+            if not isinstance(res["problems"], list):
+                raise ValueError
         except ValueError:
-            raise NA("`hpman check --format json` printed no JSON: " + res["stdout"][:200])
+            tail = (res["stderr"].strip().splitlines() or [""])[-1]
+            raise NA(f"`hpman check --format json` printed no JSON list "
+                     f"(exit {res['returncode']}): {res['stdout'][:100]!r} {tail}")
         return res
 
     def fresh_cache(self):
