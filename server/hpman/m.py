@@ -3,21 +3,35 @@
 The same name always gives the same manager; different names are independent.
 Dunder names and `pytest_plugins` are refused so that tools probing modules
 (doctest, pytest, IDEs) do not receive a manager.
-"""
-import threading
 
-from .manager import HyperParameterManager
+The module namespace holds nothing but dunders and the managers created so far:
+every other name (`threading`, `HyperParameterManager`, …) must be a manager too.
+"""
 
 __all__: list = []
-_lock = threading.Lock()
 
 
-def __getattr__(name: str) -> HyperParameterManager:
-    if (name.startswith("__") and name.endswith("__") and name.strip("_")) or name == "pytest_plugins":
-        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
-    with _lock:
-        manager = globals().get(name)
-        if not isinstance(manager, HyperParameterManager):
-            manager = HyperParameterManager(name)
-            globals()[name] = manager
-        return manager
+def _make_getattr():
+    """Build the module `__getattr__` with its helpers in a closure, off the namespace."""
+    import threading
+
+    from .manager import HyperParameterManager
+
+    namespace = globals()
+    lock = threading.Lock()
+
+    def __getattr__(name: str) -> HyperParameterManager:
+        if (name.startswith("__") and name.endswith("__") and name.strip("_")) or name == "pytest_plugins":
+            raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+        with lock:
+            manager = namespace.get(name)
+            if not isinstance(manager, HyperParameterManager):
+                manager = HyperParameterManager(name)
+                namespace[name] = manager  # later lookups are plain attribute hits
+            return manager
+
+    return __getattr__
+
+
+__getattr__ = _make_getattr()
+del _make_getattr
