@@ -1,0 +1,163 @@
+"""Module paths and the any-name `hpman.m` (SPEC §B, first bullets)."""
+import doctest
+import importlib
+import inspect
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+import hpman
+import hpman.m
+from conftest import PY, subprocess_env
+
+
+@pytest.mark.parametrize("module", ["hpman", "hpman.m", "hpman.hpm_db", "hpman.primitives",
+                                    "hpman.source_helper", "hpman.hpm"])
+def test_module_paths_import(module):
+    mod = importlib.import_module(module)
+    assert mod.__name__ == module
+
+
+def test_any_name_is_a_manager_with_that_placeholder():
+    from hpman.m import _, hpm, hp, ddd, abc, hello  # noqa: F401 (the seed's line)
+    for name, obj in [("_", _), ("hpm", hpm), ("hp", hp), ("ddd", ddd), ("abc", abc), ("hello", hello)]:
+        assert isinstance(obj, hpman.HyperParameterManager)
+        assert obj.placeholder == name
+
+
+def test_same_name_same_object():
+    from hpman.m import same_name_test as a
+    from hpman.m import same_name_test as b
+    assert a is b
+    assert getattr(hpman.m, "same_name_test") is a
+    assert importlib.import_module("hpman.m").same_name_test is a
+
+
+def test_different_names_are_independent():
+    from hpman.m import indep_one, indep_two
+    assert indep_one is not indep_two
+    indep_one("a", 1)
+    indep_two("a", 2)
+    indep_two("only_two", 3)
+    assert indep_one.get_values() == {"a": 1}
+    assert indep_two.get_values() == {"a": 2, "only_two": 3}
+
+
+def test_names_of_the_implementation_are_managers_too():
+    # Whatever hpman.m uses internally must not leak: every plain name is a manager.
+    from hpman.m import threading as t, HyperParameterManager as h, _lock as lk  # noqa: N813
+    for name, obj in [("threading", t), ("HyperParameterManager", h), ("_lock", lk)]:
+        assert isinstance(obj, hpman.HyperParameterManager), name
+        assert obj.placeholder == name
+
+
+@pytest.mark.parametrize("name", ["_", "__", "___", "____"])
+def test_all_underscore_names_are_valid(name):
+    mgr = getattr(hpman.m, name)
+    assert isinstance(mgr, hpman.HyperParameterManager)
+    assert mgr.placeholder == name
+    assert getattr(hpman.m, name) is mgr
+
+
+def test_all_underscore_names_import_statement():
+    ns = {}
+    exec("from hpman.m import __, ___", ns)
+    assert ns["__"].placeholder == "__" and ns["___"].placeholder == "___"
+    assert ns["__"] is not ns["___"]
+
+
+@pytest.mark.parametrize("name", ["__wrapped__", "__path__", "__file__x__", "__loader_state__", "__test__",
+                                  "__signature__", "__custom__", "pytest_plugins"])
+def test_dunders_and_pytest_plugins_raise_attribute_error(name):
+    with pytest.raises(AttributeError):
+        getattr(hpman.m, name)
+    assert not hasattr(hpman.m, name)
+    assert not isinstance(getattr(hpman.m, name, None), hpman.HyperParameterManager)
+
+
+def test_inspect_unwrap_and_doctest_probe_the_module():
+    assert inspect.unwrap(hpman.m) is hpman.m
+    finder = doctest.DocTestFinder()
+    tests = finder.find(hpman.m)  # walks __test__ and the namespace; must not loop or crash
+    assert all(isinstance(t, doctest.DocTest) for t in tests)
+    runner = doctest.DocTestRunner(verbose=False)
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0
+
+
+def test_doctest_and_pytest_plugins_in_a_subprocess(tmp_path):
+    # `python -m doctest` over a module that imports from hpman.m, and a pytest
+    # run collecting a test module that does `from hpman.m import *`-style probing.
+    mod = tmp_path / "uses_hpman.py"
+    mod.write_text(textwrap.dedent('''
+        """
+        >>> _('x', 3)
+        3
+        """
+        from hpman.m import _
+        import hpman.m
+    '''))
+    out = subprocess.run([PY, "-m", "doctest", "-v", str(mod)], cwd=str(tmp_path), env=subprocess_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    assert out.returncode == 0, out.stdout
+    assert "1 passed" in out.stdout
+
+
+def test_concurrent_first_access_gives_one_object():
+    results = []
+    barrier = threading.Barrier(8)
+
+    def grab():
+        barrier.wait()
+        results.append(getattr(hpman.m, "raced_name_for_test"))
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(results) == 8
+    assert all(r is results[0] for r in results)
+
+
+@pytest.mark.parametrize("name", ["DoubleAssignmentException", "NotLiteralNameException", "NotLiteralEvaluable",
+                                  "ImpossibleTree", "EmptyValue"])
+def test_primitives_reexported_from_hpman(name):
+    import hpman.primitives
+    assert getattr(hpman, name) is getattr(hpman.primitives, name)
+
+
+def test_primitive_types():
+    from hpman.primitives import (DoubleAssignmentException, EmptyValue, ImpossibleTree, NotLiteralEvaluable,
+                                  NotLiteralNameException)
+    assert issubclass(ImpossibleTree, ValueError)
+    for exc in (DoubleAssignmentException, NotLiteralNameException, NotLiteralEvaluable):
+        assert issubclass(exc, Exception)
+    # EmptyValue is compared with isinstance: two instances are both "empty"
+    assert isinstance(EmptyValue(), EmptyValue)
+    mgr = hpman.HyperParameterManager("_")
+    assert isinstance(mgr.get_value("missing", raise_exception=False), EmptyValue)
+
+
+def test_hpm_db_and_source_helper_names():
+    import hpman.hpm_db as db
+    import hpman.source_helper as sh
+    for name in ["HyperParameterOccurrence", "HyperParameterPriority", "P", "HyperParamNode", "HyperParamTree",
+                 "HyperParameterDB", "L"]:
+        assert hasattr(db, name), name
+        assert getattr(hpman, name) is getattr(db, name)
+    assert db.P is db.HyperParameterPriority
+    assert hpman.SourceHelper is sh.SourceHelper
+
+
+def test_manager_class_from_hpm_compat_module():
+    import hpman.hpm
+    assert hpman.hpm.HyperParameterManager is hpman.HyperParameterManager
+
+
+def test_version_attributes():
+    assert isinstance(hpman.__version__, str) and hpman.__version__
