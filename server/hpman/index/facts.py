@@ -559,6 +559,7 @@ def _build(path: str, groups, resolve, keep_nodes: bool) -> Tuple[List[Occurrenc
             occurrences.append(Occurrence(
                 manager, name, path, _shift(call, first), _shift(name_range, first),
                 _shift(default_range, first) if default_range else None, value, text, hints, node))
+    occurrences.sort(key=lambda o: o.call)
     return occurrences, issues
 
 

@@ -44,7 +44,7 @@ def is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+def excluded(rel: str, patterns: Sequence[str]) -> bool:
     name = rel.rsplit("/", 1)[-1]
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
 
@@ -92,10 +92,10 @@ def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Se
             except OSError:
                 continue
             if is_dir:
-                if entry.name in SKIPPED_DIRS or is_virtualenv(entry.path) or _excluded(rel, exclude):
+                if entry.name in SKIPPED_DIRS or is_virtualenv(entry.path) or excluded(rel, exclude):
                     continue
                 subdirs.append(entry.path)
-            elif entry.name.endswith(suffixes) and not _excluded(rel, exclude):
+            elif entry.name.endswith(suffixes) and not excluded(rel, exclude):
                 file_real = os.path.realpath(entry.path)
                 if file_real not in seen and os.path.isfile(file_real):
                     seen.add(file_real)

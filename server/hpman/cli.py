@@ -1,0 +1,225 @@
+"""`hpman`: list, tree, show and check the hyperparameters of a source tree, statically."""
+import argparse
+import json
+import os
+import sys
+from typing import Any, Dict, List, Optional, Sequence
+
+from . import __version__
+from .index.problems import ERROR, WARNING, Problem, all_problems
+from .index.queries import effective_value, name_tree, children_of, TreeNode, default_of
+from .index.workspace import Workspace
+from .primitives import EmptyValue, NotLiteralEvaluable
+from .source_helper import SourceHelper
+
+
+def _rel(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith(".." + os.sep + "..") else rel
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write("\rindexing {}/{} files".format(done, total))
+        if done == total:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+        sys.stderr.flush()
+    return show
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    for path in args.paths:
+        if not os.path.exists(path):
+            raise _UserError("no such file or directory: {}".format(path))
+    ws = Workspace(args.paths or ["."], exclude=args.exclude, cache=not args.no_cache)
+    ws.scan(progress=_progress_printer())
+    if args.values:
+        if not os.path.isfile(args.values):
+            raise _UserError("values file not found: {}".format(args.values))
+        ws.set_values_file(args.values)
+    return ws
+
+
+class _UserError(Exception):
+    """A mistake on the command line: printed as one line, exit status 2."""
+
+
+def _manager(ws: Workspace, wanted: Optional[str]) -> str:
+    managers = ws.managers()
+    if wanted is not None:
+        if managers and wanted not in managers:
+            raise _UserError("no manager named `{}` (managers here: {})".format(wanted, ", ".join(managers)))
+        return wanted
+    return ws.default_manager()
+
+
+def _plain(value: Any) -> Any:
+    """JSON/YAML types where they exist, the Python literal text otherwise."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return repr(value)
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _plain(v) for k, v in value.items()}
+    return repr(value)
+
+
+def _values(ws: Workspace, manager: str) -> Dict[str, Any]:
+    out = {}
+    for name in ws.names(manager):
+        value, _src = effective_value(ws, (manager, name))
+        if isinstance(value, EmptyValue):
+            continue
+        if isinstance(value, NotLiteralEvaluable):
+            default = default_of(ws, (manager, name))
+            out[name] = default.default_text if default is not None else None
+            continue
+        out[name] = _plain(value)
+    return out
+
+
+def _nest(flat: Dict[str, Any]) -> Dict[str, Any]:
+    tree: Dict[str, Any] = {}
+    for name, value in flat.items():
+        parts = name.split(".")
+        level = tree
+        for part in parts[:-1]:
+            nxt = level.get(part)
+            if not isinstance(nxt, dict):
+                nxt = level[part] = {}
+            level = nxt
+        level[parts[-1]] = value
+    return tree
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    values = _values(ws, _manager(ws, args.manager))
+    if args.tree:
+        values = _nest(values)
+    if args.format == "json":
+        print(json.dumps(values, indent=2, ensure_ascii=False))
+    else:
+        import yaml
+        if values:
+            sys.stdout.write(yaml.safe_dump(values, sort_keys=False, allow_unicode=True, default_flow_style=False))
+    return 0
+
+
+def cmd_tree(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    managers = [args.manager] if args.manager else ws.managers()
+    for manager in managers:
+        print(manager)
+        _print_tree(name_tree(ws, manager), "")
+    return 0
+
+
+def _print_tree(nodes: List[TreeNode], indent: str) -> None:
+    for i, node in enumerate(nodes):
+        last = i == len(nodes) - 1
+        text = node.label
+        if node.value is not None:
+            text += " = " + node.value
+        if node.problems:
+            text += "  [{} problem{}]".format(node.problems, "s" if node.problems > 1 else "")
+        print(indent + ("└── " if last else "├── ") + text)
+        _print_tree(children_of(node), indent + ("    " if last else "│   "))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    manager = _manager(ws, args.manager)
+    key = (manager, args.name)
+    occs = ws.occurrences_of(key)
+    if not occs:
+        from .index.problems import closest
+        hint = closest(args.name, ws.names(manager))
+        raise _UserError("no hyperparameter named `{}`{}".format(
+            args.name, "; did you mean `{}`?".format(hint) if hint else ""))
+    value, source = effective_value(ws, key)
+    shown = "(none)" if isinstance(value, EmptyValue) else (
+        default_of(ws, key).default_text if isinstance(value, NotLiteralEvaluable) else repr(value))
+    print("{} = {}  ({}, from the {})".format(args.name, shown, type(value).__name__, source))
+    for i, occ in enumerate(occs):
+        mark = "default" if occ.has_default else "use"
+        print("occurrence[{}] ({}): {}:{}".format(i, mark, _rel(occ.path), occ.line + 1))
+        text = ws.text_of(occ.path) or ""
+        print(SourceHelper(text).format_line_with_context(occ.line + 1, indent_spaces=2))
+    return 0
+
+
+def _problem_json(p: Problem) -> Dict[str, Any]:
+    return {
+        "path": _rel(p.path), "line": p.range[0] + 1, "column": p.range[1] + 1,
+        "end_line": p.range[2] + 1, "end_column": p.range[3] + 1, "severity": p.severity, "code": p.code,
+        "message": p.message,
+        "related": [{"path": _rel(r.path), "line": r.range[0] + 1, "column": r.range[1] + 1, "message": r.message}
+                    for r in p.related],
+    }
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    problems = all_problems(ws)
+    if args.format == "json":
+        print(json.dumps([_problem_json(p) for p in problems], indent=2, ensure_ascii=False))
+    else:
+        for p in problems:
+            print("{}:{}:{}: {} {} {}".format(_rel(p.path), p.range[0] + 1, p.range[1] + 1, p.severity, p.code,
+                                             p.message))
+    failing = {ERROR, WARNING} if args.strict else {ERROR}
+    return 1 if any(p.severity in failing for p in problems) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hpman", description="Static view of the hyperparameters in a source tree.")
+    parser.add_argument("--version", action="version", version="hpman " + __version__)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    common.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    common.add_argument("--values", metavar="FILE", help="a YAML values file that overrides defaults")
+    common.add_argument("--manager", metavar="NAME", help="the manager (default: `_` or the only one)")
+    common.add_argument("--no-cache", action="store_true", help="ignore and do not write the index cache")
+
+    p = sub.add_parser("list", parents=[common], help="values of the hyperparameters (YAML or JSON)")
+    p.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    p.add_argument("--tree", action="store_true", help="nest dotted names")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("tree", parents=[common], help="names as an indented tree with values")
+    p.set_defaults(func=cmd_tree)
+    p = sub.add_parser("show", parents=[common], help="every occurrence of one name, with context")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("check", parents=[common], help="report problems; exit 1 on errors")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except _UserError as exc:
+        parser.exit(2, "hpman: error: {}\n".format(exc))
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The persistent cache: facts of each file keyed by path, size, mtime and
+content hash, so that a second start over an unchanged tree parses nothing.
+
+Stored with `marshal` (plain data only: loading it can never run code, even
+from a cache file planted in a workspace), one file per set of roots under
+$HPMAN_CACHE_DIR, else $XDG_CACHE_HOME/hpman, else ~/.cache/hpman.
+"""
+import hashlib
+import marshal
+import os
+import tempfile
+from typing import Any, Dict, Optional, Sequence
+
+from ..primitives import EmptyValue, NotLiteralEvaluable
+from .facts import FileFacts, Issue, Occurrence
+
+FORMAT = 3
+_EMPTY_MARK = ("\0hpman", "empty")
+_NONLITERAL_MARK = ("\0hpman", "non-literal")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_dir(explicit: Optional[str] = None) -> str:
+    if explicit:
+        return explicit
+    env = os.environ.get("HPMAN_CACHE_DIR")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "hpman")
+
+
+def _cache_file(directory: Optional[str], roots: Sequence[str]) -> str:
+    key = hashlib.blake2b("\n".join(sorted(roots)).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    return os.path.join(cache_dir(directory), "index-{}.marshal".format(key))
+
+
+def _pack_value(value: Any) -> Any:
+    if isinstance(value, EmptyValue):
+        return _EMPTY_MARK
+    if isinstance(value, NotLiteralEvaluable):
+        return _NONLITERAL_MARK
+    return value
+
+
+def _unpack_value(value: Any) -> Any:
+    if value == _EMPTY_MARK and isinstance(value, tuple):
+        return EmptyValue()
+    if value == _NONLITERAL_MARK and isinstance(value, tuple):
+        return NotLiteralEvaluable()
+    return value
+
+
+def _pack(facts: FileFacts) -> tuple:
+    occs = tuple((o.manager, o.name, o.call, o.name_range, o.default_range, _pack_value(o.value), o.default_text,
+                  o.hints) for o in facts.occurrences)
+    issues = tuple((i.code, i.severity, i.message, i.range, i.data) for i in facts.issues)
+    return occs, issues, facts.managers
+
+
+def _unpack(path: str, packed: tuple) -> FileFacts:
+    occs, issues, managers = packed
+    return FileFacts(
+        path,
+        [Occurrence(m, n, path, c, nr, dr, _unpack_value(v), t, h) for m, n, c, nr, dr, v, t, h in occs],
+        [Issue(*i) for i in issues],
+        managers)
+
+
+def load(directory: Optional[str], roots: Sequence[str]) -> Dict[str, tuple]:
+    """{path: ((size, mtime_ns), facts, digest)}; empty when there is no usable cache."""
+    try:
+        with open(_cache_file(directory, roots), "rb") as f:
+            data = marshal.load(f)
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return {}
+        return {path: (tuple(stamp), _unpack(path, packed), dig)
+                for path, (stamp, packed, dig) in data["files"].items()}
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return {}
+
+
+def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple], stored: Dict[str, tuple]) -> None:
+    """Write the cache atomically, unless nothing changed since it was loaded."""
+    if fresh.keys() == stored.keys() and all(fresh[p][0] == stored[p][0] for p in fresh):
+        return
+    files = {path: (stamp, _pack(facts), dig) for path, (stamp, facts, dig) in fresh.items()}
+    target = _cache_file(directory, roots)
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".index-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                marshal.dump({"format": FORMAT, "files": files}, f)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written only costs time

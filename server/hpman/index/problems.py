@@ -1,0 +1,217 @@
+"""Facts → problems. Stable codes shared by `hpman check` and the language server.
+
+Problems of a file are computed on demand from the workspace state and cached
+until a change affects that file (Workspace reports which files that is).
+"""
+import difflib
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..primitives import NotLiteralEvaluable
+from .facts import ERROR, INFO, WARNING, Occurrence
+from .positions import Range
+from .workspace import Key, Workspace
+
+MAX_RELATED = 20
+
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+class Related:
+    __slots__ = ("path", "range", "message")
+
+    def __init__(self, path: str, rng: Range, message: str) -> None:
+        self.path, self.range, self.message = path, rng, message
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"path": self.path, "range": list(self.range), "message": self.message}
+
+
+class Problem:
+    """One problem at one place; `data` carries what a quick fix needs."""
+
+    __slots__ = ("path", "range", "severity", "code", "message", "related", "data")
+
+    def __init__(self, path: str, rng: Range, severity: str, code: str, message: str,
+                 related: Optional[List[Related]] = None, data: Optional[Dict[str, Any]] = None) -> None:
+        self.path = path
+        self.range = rng
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.related = related or []
+        self.data = data or {}
+
+    def sort_key(self) -> Tuple:
+        return (self.path, self.range, SEVERITY_ORDER.get(self.severity, 3), self.code)
+
+    def __repr__(self) -> str:
+        return "Problem({} {}:{}:{} {!r})".format(self.code, self.path, self.range[0] + 1, self.range[1] + 1,
+                                                  self.message)
+
+
+def _where(occ: Occurrence) -> str:
+    return "{}:{}".format(os.path.basename(occ.path), occ.line + 1)
+
+
+def _related(occs: List[Occurrence], exclude: Occurrence, message: str) -> List[Related]:
+    out = []
+    for other in occs:
+        if other is exclude:
+            continue
+        out.append(Related(other.path, other.call, message))
+        if len(out) >= MAX_RELATED:
+            break
+    return out
+
+
+def problems_of(ws: Workspace, path: str) -> List[Problem]:
+    """Every problem reported in `path` (a module or the values file), sorted by position."""
+    path = os.path.abspath(path)
+    cached = ws._problem_cache.get(path)
+    if cached is not None:
+        return cached
+    out: List[Problem] = []
+    entry = ws.files.get(path)
+    if entry is not None:
+        out.extend(Problem(path, i.range, i.severity, i.code, i.message, data={"detail": i.data})
+                   for i in entry.facts.issues)
+        suggestions = _Suggestions(ws)
+        for occ in entry.facts.occurrences:
+            out.extend(_occurrence_problems(ws, occ, suggestions))
+    if ws.values_file is not None and ws.values_file.path == path:
+        out.extend(values_file_problems(ws))
+    out.sort(key=Problem.sort_key)
+    ws._problem_cache[path] = out
+    return out
+
+
+def all_problems(ws: Workspace) -> List[Problem]:
+    paths = sorted(set(ws.files) | ({ws.values_file.path} if ws.values_file is not None else set()))
+    return [p for path in paths for p in problems_of(ws, path)]
+
+
+def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggestions") -> List[Problem]:
+    out = []
+    key = occ.key()
+    name = occ.name
+    data = {"manager": occ.manager, "name": name}
+    if occ.has_default:
+        if isinstance(occ.value, NotLiteralEvaluable):
+            out.append(Problem(occ.path, occ.default_range, INFO, "non-literal-default",
+                               "the default of `{}` is not a literal: it cannot be saved or set from the command line"
+                               .format(name), data=data))
+        else:
+            out.extend(_choices_problem(occ, data))
+        defaults = ws.defaults_of(key)
+        if len(defaults) > 1:
+            out.append(_duplicate_problem(occ, defaults, data))
+        out.extend(_tree_problems(ws, occ, data))
+    elif key not in ws.defaults and name not in ws.prefixes.get(occ.manager, ()):
+        hint = suggestions.closest(occ.manager, name)
+        message = "`{}` has no default value anywhere".format(name)
+        if hint:
+            message += "; did you mean `{}`?".format(hint)
+        out.append(Problem(occ.path, occ.name_range, WARNING, "no-default", message,
+                           data=dict(data, suggestion=hint)))
+    return out
+
+
+def _choices_problem(occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
+    choices = occ.hints.get("choices")
+    if choices is None:
+        return []
+    try:
+        ok = occ.value in choices
+    except TypeError:
+        ok = False
+    if ok:
+        return []
+    return [Problem(occ.path, occ.default_range, ERROR, "not-in-choices",
+                    "the default {} of `{}` is not one of its choices {!r}".format(occ.default_text, occ.name, choices),
+                    data=data)]
+
+
+def _duplicate_problem(occ: Occurrence, defaults: List[Occurrence], data: Dict[str, Any]) -> Problem:
+    values = {repr(d.value) if d.literal else "<{}>".format(d.default_text) for d in defaults}
+    same = len(values) == 1 and all(d.literal for d in defaults)
+    others = [d for d in defaults if d is not occ]
+    message = "`{}` has a default in {} places (also at {})".format(
+        occ.name, len(defaults), ", ".join(_where(d) for d in others[:3]) + (", …" if len(others) > 3 else ""))
+    if same:
+        message += "; all equal"
+    return Problem(occ.path, occ.default_range, WARNING if same else ERROR, "duplicate-default", message,
+                   _related(defaults, occ, "another default of `{}`".format(occ.name)),
+                   dict(data, count=len(defaults)))
+
+
+def _tree_problems(ws: Workspace, occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
+    """A name with a default that is also a prefix of another name, seen from either side."""
+    out = []
+    mgr, name = occ.key()
+    if name in ws.prefixes.get(mgr, ()):
+        below = ws.names_below(mgr, name)
+        related = [Related(o.path, o.name_range, "`{}` makes `{}` a tree".format(o.name, name))
+                   for n in below[:MAX_RELATED] for o in ws.occurrences_of((mgr, n))[:1]]
+        out.append(Problem(occ.path, occ.default_range, ERROR, "tree-conflict",
+                           "`{}` has a value but is also a tree: `{}` is under it".format(name, below[0]),
+                           related, data))
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:i])
+        above = ws.defaults_of((mgr, prefix))
+        if above:
+            related = [Related(o.path, o.default_range, "`{}` has a value here".format(prefix)) for o in above]
+            out.append(Problem(occ.path, occ.name_range, ERROR, "tree-conflict",
+                               "`{}` is under `{}`, which has a value".format(name, prefix), related,
+                               dict(data, conflict=prefix)))
+    return out
+
+
+class _Suggestions:
+    """Closest defined name per manager, for "did you mean" (cached per index generation)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+
+    def closest(self, manager: str, name: str) -> Optional[str]:
+        ws = self.ws
+        cache = ws.__dict__.setdefault("_suggest_cache", {})
+        if cache.get("generation") != ws.generation:
+            cache.clear()
+            cache["generation"] = ws.generation
+        key = (manager, name)
+        if key not in cache:
+            defined = cache.get(("defined", manager))
+            if defined is None:
+                defined = cache[("defined", manager)] = [n for m, n in ws.defaults if m == manager]
+            cache[key] = closest(name, defined)
+        return cache[key]
+
+
+def values_file_problems(ws: Workspace) -> List[Problem]:
+    vf = ws.values_file
+    if vf is None:
+        return []
+    if vf.error is not None:
+        message, rng = vf.error
+        return [Problem(vf.path, rng, ERROR, "syntax-error", message)]
+    manager = ws.default_manager()
+    known = {n for m, n in ws.by_key if m == manager}
+    out = []
+    for entry in vf.entries:
+        if entry.name in known:
+            continue
+        hint = closest(entry.name, known)
+        message = "`{}` is not a hyperparameter of this workspace".format(entry.name)
+        if hint:
+            message += "; did you mean `{}`?".format(hint)
+        out.append(Problem(vf.path, entry.key_range, WARNING, "unknown-key", message,
+                           data={"manager": manager, "name": entry.name, "suggestion": hint}))
+    return out
+
+
+def closest(name: str, candidates) -> Optional[str]:
+    """The candidate most like `name`, if any is close enough to be a likely typo."""
+    match = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return match[0] if match else None

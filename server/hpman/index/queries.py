@@ -1,0 +1,154 @@
+"""Queries over the workspace index, as the CLI and the language server need them."""
+import bisect
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..primitives import EmptyValue, NotLiteralEvaluable
+from .facts import Occurrence
+from .positions import contains
+from .problems import problems_of
+from .workspace import Key, Workspace
+
+NO_VALUE = EmptyValue()
+
+
+def occurrence_at(ws: Workspace, path: str, line: int, col: int) -> Optional[Occurrence]:
+    """The innermost call whose callee or arguments contain (line, character column)."""
+    entry = ws.files.get(os.path.abspath(path))
+    if entry is None:
+        return None
+    occs = entry.facts.occurrences
+    starts = [o.call[0] for o in occs]
+    best = None
+    # calls are few per line: look at those starting on or before this line
+    hi = bisect.bisect_right(starts, line)
+    for occ in occs[max(0, hi - 200):hi]:
+        if contains(occ.call, line, col):
+            if best is None or _span(occ.call) <= _span(best.call):
+                best = occ
+    return best
+
+
+def _span(rng) -> Tuple[int, int]:
+    return (rng[2] - rng[0], rng[3] - rng[1])
+
+
+def default_of(ws: Workspace, key: Key) -> Optional[Occurrence]:
+    defaults = ws.defaults_of(key)
+    return defaults[0] if defaults else None
+
+
+def effective_value(ws: Workspace, key: Key) -> Tuple[Any, str]:
+    """(value, where it comes from): the values file, the default, or nothing."""
+    vf = ws.values_file
+    if vf is not None and key[0] == ws.default_manager() and key[1] in vf.by_name:
+        return vf.by_name[key[1]].value, "values file"
+    default = default_of(ws, key)
+    if default is not None:
+        return default.value, "default"
+    return NO_VALUE, "none"
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, EmptyValue):
+        return "unknown"
+    if isinstance(value, NotLiteralEvaluable):
+        return "expression"
+    return type(value).__name__
+
+
+def value_text(ws: Workspace, key: Key) -> Optional[str]:
+    """The value as Python would show it (the default's source text when it is not a literal)."""
+    value, _source = effective_value(ws, key)
+    if isinstance(value, EmptyValue):
+        return None
+    if isinstance(value, NotLiteralEvaluable):
+        default = default_of(ws, key)
+        return default.default_text if default is not None else None
+    return repr(value)
+
+
+class TreeNode:
+    """One level of the dotted-name tree of a manager."""
+
+    __slots__ = ("name", "label", "children", "value", "type", "default", "occurrences", "problems", "has_value")
+
+    def __init__(self, name: str, label: str) -> None:
+        self.name = name
+        self.label = label
+        self.children: Dict[str, "TreeNode"] = {}
+        self.value: Optional[str] = None
+        self.type: Optional[str] = None
+        self.default: Optional[Occurrence] = None
+        self.occurrences: List[Occurrence] = []
+        self.problems = 0
+        self.has_value = False
+
+    @property
+    def kind(self) -> str:
+        return "branch" if self.children else "leaf"
+
+
+def name_tree(ws: Workspace, manager: str) -> List[TreeNode]:
+    """The names of a manager as a tree (a name that is a value and a prefix is a branch with a value)."""
+    root = TreeNode("", "")
+    counts = _problem_counts(ws, manager)
+    for name in ws.names(manager):
+        key = (manager, name)
+        level = root
+        parts = name.split(".")
+        for i, part in enumerate(parts):
+            child = level.children.get(part)
+            if child is None:
+                child = level.children[part] = TreeNode(".".join(parts[:i + 1]), part)
+            level = child
+        level.occurrences = ws.occurrences_of(key)
+        level.default = default_of(ws, key)
+        value, _src = effective_value(ws, key)
+        level.has_value = not isinstance(value, EmptyValue)
+        level.value = value_text(ws, key)
+        level.type = type_name(value)
+        level.problems = counts.get(name, 0)
+    return _sorted_children(root)
+
+
+def _sorted_children(node: TreeNode) -> List[TreeNode]:
+    return [node.children[k] for k in sorted(node.children)]
+
+
+def children_of(node: TreeNode) -> List[TreeNode]:
+    return _sorted_children(node)
+
+
+def _problem_counts(ws: Workspace, manager: str) -> Dict[str, int]:
+    """Problems per name of one manager, over the files that hold the manager's names."""
+    counts: Dict[str, int] = {}
+    paths = {p for (m, _n), files in ws.by_key.items() if m == manager for p in files}
+    for path in paths:
+        for problem in problems_of(ws, path):
+            if problem.data.get("manager") == manager and problem.data.get("name"):
+                counts[problem.data["name"]] = counts.get(problem.data["name"], 0) + 1
+    return counts
+
+
+def completions(ws: Workspace, manager: str, prefix: str = "") -> List[Tuple[str, Optional[str], str]]:
+    """(name, value text, type) of the names of a manager that start with `prefix`."""
+    out = []
+    for name in ws.names(manager):
+        if name.startswith(prefix):
+            key = (manager, name)
+            value, _src = effective_value(ws, key)
+            out.append((name, value_text(ws, key), type_name(value)))
+    return out
+
+
+def symbols(ws: Workspace, query: str = "") -> List[Occurrence]:
+    """The defaults (else first occurrences) of the names matching `query` (case-insensitive substring)."""
+    q = query.lower()
+    out = []
+    for key in sorted(ws.by_key):
+        if q and q not in key[1].lower():
+            continue
+        target = default_of(ws, key) or ws.occurrences_of(key)[0]
+        out.append(target)
+    return out
