@@ -6,7 +6,9 @@ store keeps one flat dict of effective values, so that `_('lr')` is one dict
 lookup and `_('lr', 0.1)` two stores. Everything else (trees, occurrence rows)
 is derived on demand. Every mutation is atomic: on error nothing changes.
 """
+import ast
 import os
+import re
 import threading
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -326,6 +328,7 @@ class HyperParameterManager:
     def _parse_many(self, items: List[Tuple[str, str, str]]) -> "HyperParameterManager":
         extracted = []
         for key, display, source in items:
+            _check_syntax(source, display, self.placeholder)
             facts = extract_placeholder(source, display, self.placeholder)
             _raise_first_issue(facts.issues, display, source)
             extracted.append((key, display, source, facts))
@@ -390,6 +393,22 @@ def read_source_or_raise(path: str) -> str:
         return read_source(path)
     except (UnicodeDecodeError, LookupError) as exc:
         raise SyntaxError("{}: cannot decode source: {}".format(path, exc)) from None
+
+
+def _check_syntax(source: str, filename: str, placeholder: str) -> None:
+    """Raise SyntaxError (file, line) for a module that calls the placeholder but does not parse.
+
+    The extraction parses only the statements that mention the placeholder, so a
+    syntax error elsewhere in the module would go unnoticed; hpman 0.13 refused
+    such a file, and so must the runtime. Modules that never mention the
+    placeholder contribute nothing and are not checked.
+    """
+    if not re.search(r"(?<!\w){}(?!\w)".format(re.escape(placeholder)), source):
+        return
+    try:
+        compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except ValueError as exc:  # null bytes, before Python 3.12
+        raise SyntaxError("{}: {}".format(filename, exc)) from None
 
 
 def _raise_first_issue(issues: List[Issue], filename: str, source: str) -> None:
