@@ -17,7 +17,7 @@ from typing import List, Tuple
 
 # A line that may start a top-level statement: not indented, not a comment,
 # not a closing bracket, not a continuation clause of a compound statement.
-_STATEMENT_START = re.compile(r"^(?![\s#)\]}]|(?:else|elif|except|finally)\b)", re.M)
+_STATEMENT_START = re.compile(r"\n(?![\s#)\]}]|(?:else|elif|except|finally)\b)")
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _LINE_TOKEN = re.compile(r"#|\"(?:[^\"\\\n]|\\.)*(?:\"|$)|'(?:[^'\\\n]|\\.)*(?:'|$)", re.M)
 _CLOSE = {
@@ -71,9 +71,8 @@ def _prefix_state(text: str, begin: int, stop: int) -> Tuple[str, int]:
 
 def statement_starts(text: str) -> List[int]:
     """Offsets at which a top-level statement may start, ascending, always including 0."""
-    starts = [m.start() for m in _STATEMENT_START.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
+    starts = [0]
+    starts.extend(m.start() + 1 for m in _STATEMENT_START.finditer(text))
     if starts[-1] >= len(text):
         starts.pop()
         if not starts:

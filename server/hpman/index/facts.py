@@ -11,6 +11,7 @@ edit, only the statements whose text changed are parsed again.
 """
 import ast
 import bisect
+import functools
 import re
 import sys
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
@@ -185,6 +186,8 @@ class _Walker:
         self.names = names
         self.scoped = scoped
         self.lines = lines
+        # 1-based lines where a candidate name appears: subtrees elsewhere are skipped
+        self.hot = [i + 1 for i, line in enumerate(lines) if find_tokens(line, names)]
         self.calls: List[_Call] = []
         self.bindings: List[_Binding] = []
 
@@ -201,7 +204,7 @@ class _Walker:
     def statement_bindings(self, stmt: ast.AST, module_level: bool) -> None:
         """Record what `stmt` binds in its own scope (not inside nested scopes)."""
         handled = set()
-        for node in _scope_nodes(stmt):
+        for node in self._scope_nodes(stmt):
             if id(node) in handled:
                 continue
             if isinstance(node, ast.ImportFrom):
@@ -233,7 +236,31 @@ class _Walker:
             self.statement_bindings(stmt, True)
         self.visit(stmt, frozenset())
 
+    def is_hot(self, node: ast.AST) -> bool:
+        """Whether a candidate name appears within the lines of `node`."""
+        start = getattr(node, "lineno", None)
+        if start is None:
+            return True
+        hot = self.hot
+        i = bisect.bisect_left(hot, start)
+        return i < len(hot) and hot[i] <= node.end_lineno
+
+    def _scope_nodes(self, stmt: ast.AST):
+        """The nodes of `stmt` in its own scope (a nested scope yields only itself), hot subtrees only."""
+        stack = [stmt]
+        is_hot = self.is_hot
+        while stack:
+            node = stack.pop()
+            yield node
+            if isinstance(node, _NESTED_SCOPES) and node is not stmt:
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is stmt:
+                continue  # a def binds its name here; its body is another scope
+            stack.extend(child for child in ast.iter_child_nodes(node) if is_hot(child))
+
     def visit(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
+        if not self.is_hot(node):
+            return
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id in self.names:
@@ -302,7 +329,7 @@ class _Walker:
         """Candidate names that a scope binds locally (and so hides), recording the rebindings."""
         declared_global = set()
         for stmt in body:
-            for n in _scope_nodes(stmt):
+            for n in self._scope_nodes(stmt):
                 if isinstance(n, (ast.Global, ast.Nonlocal)):
                     declared_global.update(n.names)
         before = len(self.bindings)
@@ -328,20 +355,6 @@ def _is_match_capture(node: ast.AST) -> bool:
 
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
                   ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def _scope_nodes(stmt: ast.AST):
-    """The nodes of `stmt` that belong to its own scope (nested scopes yield only themselves)."""
-    stack = [stmt]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _NESTED_SCOPES) and node is not stmt:
-            continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is stmt:
-            # a def statement binds its name here; its body is another scope
-            continue
-        stack.extend(ast.iter_child_nodes(node))
 
 
 # -- turning calls into occurrences -------------------------------------------
@@ -440,8 +453,20 @@ def _parse(text: str, filename: str):
         return _SyntaxFailure(str(exc) or type(exc).__name__, 0, 0)
 
 
-def _token_regex(names: Iterable[str]) -> "re.Pattern[str]":
-    return re.compile(r"(?<![\w])(?:{})(?!\w)".format("|".join(re.escape(n) for n in sorted(names))))
+@functools.lru_cache(maxsize=256)
+def _token_regex(names: FrozenSet[str]) -> "re.Pattern[str]":
+    # no look-behind: a pattern that starts with a literal is searched much faster
+    return re.compile(r"(?:{})(?!\w)".format("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))))
+
+
+def find_tokens(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None) -> List[int]:
+    """Offsets where one of `names` occurs as a whole identifier."""
+    out = []
+    for m in _token_regex(names).finditer(text, begin, len(text) if end is None else end):
+        pos = m.start()
+        if pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            out.append(pos)
+    return out
 
 
 _MAX_MERGES = 6
@@ -470,12 +495,12 @@ class _Scan:
             self.line_of[offset] = line
         return line
 
-    def pieces_matching(self, pattern: "re.Pattern[str]") -> List[int]:
-        """Indices of the pieces in which `pattern` occurs."""
-        found = []
+    def pieces_matching(self, names: FrozenSet[str]) -> List[int]:
+        """Indices of the pieces in which one of `names` occurs."""
+        found: List[int] = []
         starts = self.starts
-        for m in pattern.finditer(self.text):
-            i = bisect.bisect_right(starts, m.start()) - 1
+        for pos in find_tokens(self.text, names):
+            i = bisect.bisect_right(starts, pos) - 1
             if not found or found[-1] != i:
                 found.append(i)
         return found
@@ -518,11 +543,11 @@ class _Scan:
         self.starts = [0]
         return 0, 0, extract_piece(tree, self.text.split("\n"), names, scoped, keep_nodes)
 
-    def collect(self, pattern, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
-        """(first line, piece) for each parsed group containing `pattern`, in order."""
+    def collect(self, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+        """(first line, piece) for each parsed group in which one of `names` occurs, in order."""
         out = []
         covered = -1
-        for i in self.pieces_matching(pattern):
+        for i in self.pieces_matching(names):
             if i <= covered:
                 continue
             got = self.parse_group(i, names, scoped, keep_nodes)
@@ -572,7 +597,7 @@ def extract_placeholder(text: str, path: str, placeholder: str, keep_nodes: bool
     """Runtime mode: every bare call of `placeholder` counts (hpman 0.13's rule)."""
     names = frozenset([placeholder])
     scan = _Scan(text, path, None)
-    groups = scan.collect(_token_regex(names), names, False, keep_nodes)
+    groups = scan.collect(names, False, keep_nodes)
     occurrences, issues = _build(path, groups, lambda alias, shadowed: placeholder, keep_nodes)
     if scan.failure is not None:
         issues.insert(0, _syntax_issue(scan.failure))
@@ -589,7 +614,7 @@ def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None) 
         issues = [_syntax_issue(scan.failure)] if scan.failure is not None else []
         return FileFacts(path, [], issues, {})
     names = frozenset(aliases)
-    groups = scan.collect(_token_regex(names), names, True, False)
+    groups = scan.collect(names, True, False)
     bindings = [(first, b) for first, piece in groups for b in piece.bindings]
     final: Dict[str, Optional[str]] = {}
     for _first, b in bindings:
@@ -618,13 +643,13 @@ def _aliases_from_text(text: str) -> set:
                 aliases.add(words[2])
             elif len(words) == 1:
                 aliases.add(words[0])
-    for m in _CONSTRUCTED_ALIAS.finditer(text):
-        aliases.add(m.group(1))
+    if MANAGER_CLASS in text:
+        aliases.update(m.group(1) for m in _CONSTRUCTED_ALIAS.finditer(text))
     return {a for a in aliases if a.isidentifier()}
 
 
 _IMPORT_ALIAS = re.compile(r"from\s+hpman\.m\s+import\s+(\([^)]*\)|[^\n#;]*)")
-_CONSTRUCTED_ALIAS = re.compile(r"(\w+)\s*(?::[^=\n]*)?=\s*(?:[\w.]*\.)?" + MANAGER_CLASS + r"\s*\(")
+_CONSTRUCTED_ALIAS = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]*\.)?" + MANAGER_CLASS + r"\s*\(", re.M)
 
 
 def _shadowing_issues(bindings, managers, final, occurrences) -> List[Issue]:

@@ -69,7 +69,7 @@ class Workspace:
         for i, path in enumerate(paths):
             entry = self._load_entry(path, stored.get(path))
             if entry is not None:
-                self._install(entry)
+                self._install(entry, track=False)
                 if entry.stamp is not None:
                     fresh[path] = (entry.stamp, entry.facts, entry.digest)
             if progress is not None and (i % 50 == 0 or i + 1 == total):
@@ -154,8 +154,17 @@ class Workspace:
                 return not (any(p in SKIPPED_DIRS for p in parts[:-1]) or excluded(rel, self.exclude))
         return False
 
-    def _install(self, entry: FileEntry) -> Set[str]:
+    def _install(self, entry: FileEntry, track: bool = True) -> Set[str]:
+        """Put a file's facts in place; with `track`, return the files whose problems may change."""
         old = self.files.get(entry.path)
+        if not track:
+            if old is not None:
+                self._unindex(old)
+            self.files[entry.path] = entry
+            self._index(entry)
+            self.generation += 1
+            self._problem_cache.clear()
+            return set()
         changed = _changed_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences)
         affected = self._files_of(changed)
         if old is not None:
