@@ -1,0 +1,14 @@
+"""hpargparse: command-line options for every hyperparameter of an hpman manager.
+
+    parser = argparse.ArgumentParser()
+    _.parse_file(__file__)
+    hpargparse.bind(parser, _)
+    args = parser.parse_args()
+
+or in one call: `args = hpargparse.parse_args(_, __file__)`.
+"""
+from .binding import bind, parse_args
+from .convert import StringAsDefault
+
+__version__ = "1.0.0"
+__all__ = ["bind", "parse_args", "StringAsDefault", "__version__"]

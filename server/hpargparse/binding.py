@@ -1,0 +1,378 @@
+"""`bind`: one argparse option per hyperparameter, plus the `--hp-*` actions.
+
+The parser's `parse_known_args` is wrapped (on that parser object only). After
+argparse has parsed the command line, the wrapper
+
+1. loads `--hp-load FILE` into the manager (before anything else),
+2. applies the hyperparameters given on the command line (they override
+   loaded values),
+3. writes the effective value of every bound hyperparameter into the returned
+   namespace (so loaded values show there too),
+4. saves (`--hp-save FILE`), lists (`--hp-list`, `--hp-detail`) and exits
+   (`--hp-exit`) as asked.
+
+Parsing again first undoes what the previous parse set (unless the program has
+changed those values since), so every parse reflects its own command line.
+Errors in values or files are argparse errors: usage, one line naming the
+option, file or key, exit status 2.
+"""
+import argparse
+import difflib
+import sys
+import types
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+
+from hpman import EmptyValue, HyperParameterManager, HyperParamTree
+
+from . import config
+from .convert import ConversionError, StringAsDefault, from_loaded, from_text, kind_of, type_name
+from .listing import detail_table, list_json, list_yaml
+from .serial import FORMAT_CHOICES, SerialError, load, save
+
+#: Action names accepted by `inject_actions`, in the order their options are added.
+ACTIONS = ("save", "load", "list", "detail", "serial-format", "exit")
+_DEFAULT_ACTIONS = ACTIONS
+
+
+class LoadError(Exception):
+    """A values file whose content does not fit the hyperparameters (one-line message)."""
+
+
+def parse_action_list(inject_actions: Union[bool, Iterable[str]]) -> List[str]:
+    """The actions to add, in canonical order. `True` means all of them; a list may name
+    any subset. `serial-format` comes with `save` or `load`, and `exit` with any action."""
+    if isinstance(inject_actions, bool):
+        chosen = set(_DEFAULT_ACTIONS) if inject_actions else set()
+    elif isinstance(inject_actions, str):
+        raise TypeError("inject_actions must be True, False or a list of action names, not a string")
+    else:
+        chosen = set()
+        for name in inject_actions:
+            key = str(name).replace("_", "-")
+            if key not in ACTIONS:
+                raise ValueError("unknown hpargparse action `{}` (choose from {})".format(name, ", ".join(ACTIONS)))
+            chosen.add(key)
+    if chosen & {"save", "load"}:
+        chosen.add("serial-format")
+    if chosen:
+        chosen.add("exit")
+    return [a for a in ACTIONS if a in chosen]
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def _checked_help(text: str) -> str:
+    """A help hint as argparse will format it: `%` signs escaped unless it is a valid format."""
+    try:
+        text % {"default": None, "prog": "", "dest": "", "type": None, "choices": None,
+                "metavar": None, "required": False, "help": "", "option_strings": "", "nargs": None, "const": None}
+    except (ValueError, TypeError, KeyError):
+        return _escape(text)
+    return text
+
+
+class _HPOption:
+    """argparse `type=` for one hyperparameter: converts text to the default's type and
+    tells the binding that the value came from the command line."""
+
+    def __init__(self, binding: "_Binding", name: str, default: Any) -> None:
+        self.binding = binding
+        self.name = name
+        self.default = default
+        self.__name__ = type_name(default)
+
+    def __call__(self, text: Any) -> Any:
+        if isinstance(text, StringAsDefault):  # argparse converting the default, not user input
+            return str(text)
+        try:
+            value = from_text(self.default, text)
+        except ConversionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        self.binding.mark_given(self.name)
+        return value
+
+    def __repr__(self) -> str:
+        return "<hpargparse type for `{}`: {}>".format(self.name, self.__name__)
+
+
+def _option_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _hints(hp_mgr: HyperParameterManager) -> Dict[str, Dict[str, Any]]:
+    """Per name, the hints of its occurrences (a higher-priority occurrence wins per key)."""
+    hints: Dict[str, Dict[str, Any]] = {}
+    for row in hp_mgr.db:  # ascending priority: later rows override
+        if row.hints:
+            hints.setdefault(row.name, {}).update(row.hints)
+    return hints
+
+
+class _Binding:
+    def __init__(self, parser: argparse.ArgumentParser, hp_mgr: HyperParameterManager, actions: List[str],
+                 prefix: str, serial_format: str, show_defaults: bool) -> None:
+        if serial_format not in FORMAT_CHOICES:
+            raise ValueError("serial_format must be one of {}, not {!r}".format(", ".join(FORMAT_CHOICES), serial_format))
+        self.parser = parser
+        self.hp_mgr = hp_mgr
+        self.actions = actions
+        self.prefix = prefix
+        self.serial_format = serial_format
+        self.show_defaults = show_defaults
+        self.options: Dict[str, str] = {}          # hyperparameter name -> namespace attribute
+        self.action_dests: Dict[str, str] = {}     # action -> namespace attribute
+        self._given: List[Set[str]] = []           # one set per parse in progress
+        self._applied: Dict[str, Tuple[Any, Any]] = {}  # name -> (value before, value we set)
+
+    # -- building the parser ---------------------------------------------------------
+    def action_option(self, action: str) -> str:
+        return "--" + (self.prefix + "-" if self.prefix else "") + action
+
+    def add_hyperparameters(self) -> None:
+        existing = self.parser._option_string_actions
+        hints = _hints(self.hp_mgr)
+        seen: Dict[str, str] = {}
+        for name, value in self.hp_mgr.get_values().items():
+            if kind_of(value) is None:
+                continue  # not a literal: cannot be set from the command line
+            option = _option_name(name)
+            if option in seen:
+                raise ValueError("hpargparse: hyperparameters `{}` and `{}` would both be the option `{}`".format(
+                    seen[option], name, option))
+            if option in existing:
+                raise ValueError("hpargparse: cannot add `{}` for hyperparameter `{}`: the parser already has "
+                                 "that option".format(option, name))
+            seen[option] = name
+            hint = hints.get(name, {})
+            kwargs: Dict[str, Any] = {}
+            help_text = hint.get("help")
+            if help_text is None:
+                help_text = "A {} hyper-parameter named `{}`.".format(type_name(value), _escape(name))
+            else:
+                help_text = _checked_help(str(help_text))
+            if self.show_defaults and "%(default)" not in help_text:
+                help_text += " (default: %(default)s)"
+            kwargs["help"] = help_text
+            if hint.get("choices") is not None:
+                kwargs["choices"] = list(hint["choices"])
+            if hint.get("required"):
+                kwargs["required"] = True
+            if isinstance(value, bool) and "choices" not in kwargs:
+                kwargs["metavar"] = "{True,False}"
+            default = StringAsDefault(value) if isinstance(value, str) else value
+            self.parser.add_argument(option, dest=name, type=_HPOption(self, name, value), default=default, **kwargs)
+            self.options[name] = name
+
+    def add_actions(self) -> None:
+        for action in self.actions:
+            option = self.action_option(action)
+            if action == "save":
+                act = self.parser.add_argument(option, help=(
+                    "Save hyperparameters to a file. The hyperparameters are saved after processing of all "
+                    "other options"))
+            elif action == "load":
+                act = self.parser.add_argument(option, help=(
+                    "Load hyperparameters from a file. The hyperparameters are loaded before any other "
+                    "options are processed"))
+            elif action == "list":
+                act = self.parser.add_argument(
+                    option, nargs="?", const="yaml", default=None, choices=["detail", "yaml", "json"],
+                    help="List all available hyperparameters. If `{} detail` is specified, a verbose table will "
+                         "be print".format(_escape(option)))
+            elif action == "detail":
+                act = self.parser.add_argument(option, action="store_true", help="Shorthand for {} detail".format(
+                    _escape(self.action_option("list"))))
+            elif action == "serial-format":
+                act = self.parser.add_argument(
+                    option, default=self.serial_format, choices=list(FORMAT_CHOICES),
+                    help="Format of the saved config file. Defaults to {}. Can be set to override auto file "
+                         "type deduction.".format(self.serial_format))
+            else:
+                act = self.parser.add_argument(option, action="store_true",
+                                               help="process all hpargparse actions and quit")
+            self.action_dests[action] = act.dest
+
+    # -- parsing ---------------------------------------------------------------------
+    def mark_given(self, name: str) -> None:
+        if self._given:
+            self._given[-1].add(name)
+
+    def undo_previous(self) -> None:
+        """Put back the values the previous parse replaced, unless the program changed them since."""
+        applied, self._applied = self._applied, {}
+        restore = {}
+        for name, (before, ours) in applied.items():
+            if self.hp_mgr.get_value(name, raise_exception=False) is ours and not isinstance(before, EmptyValue):
+                restore[name] = before
+        if restore:
+            self.hp_mgr.set_values(restore)
+
+    def wrap(self, original: Any) -> Any:
+        binding = self
+
+        def parse_known_args(parser: argparse.ArgumentParser, args: Optional[Sequence[str]] = None,
+                             namespace: Optional[argparse.Namespace] = None) -> Tuple[argparse.Namespace, List[str]]:
+            preset = set(vars(namespace)) if namespace is not None else set()
+            binding.undo_previous()
+            binding._given.append(set())
+            try:
+                ns, extras = original(args, namespace)
+            finally:
+                given = binding._given.pop()
+            given |= {name for name, dest in binding.options.items() if dest in preset}
+            binding.after_parse(ns, given)
+            return ns, extras
+
+        return parse_known_args
+
+    def _action_value(self, ns: argparse.Namespace, action: str) -> Any:
+        if action not in self.action_dests:
+            return None
+        return getattr(ns, self.action_dests[action], None)
+
+    def after_parse(self, ns: argparse.Namespace, given: Set[str]) -> None:
+        hp_mgr = self.hp_mgr
+        before = hp_mgr.get_values()
+        serial_format = self._action_value(ns, "serial-format") or self.serial_format
+        new_values: Dict[str, Any] = {}
+        load_path = self._action_value(ns, "load")
+        if load_path is not None:
+            try:
+                new_values.update(read_values(load_path, hp_mgr, serial_format))
+            except (SerialError, LoadError) as exc:
+                self.parser.error(str(exc))
+        for name in given:
+            new_values[name] = getattr(ns, self.options[name])
+        if new_values:
+            hp_mgr.set_values(new_values)
+            empty = EmptyValue()
+            self._applied = {name: (before.get(name, empty), value) for name, value in new_values.items()}
+        for name, dest in self.options.items():
+            setattr(ns, dest, hp_mgr.get_value(name, raise_exception=False))
+
+        save_path = self._action_value(ns, "save")
+        if save_path is not None:
+            try:
+                skipped = save(save_path, hp_mgr.get_values(), serial_format)
+            except SerialError as exc:
+                self.parser.error(str(exc))
+            for name in skipped:
+                print("{}: warning: not saving `{}`: its value is not a literal".format(self.parser.prog, name),
+                      file=sys.stderr)
+
+        listing = self._action_value(ns, "list")
+        if self._action_value(ns, "detail"):
+            listing = "detail"
+        if listing is not None:
+            values = hp_mgr.get_values()
+            if listing == "detail":
+                text = detail_table(hp_mgr)
+            elif listing == "json":
+                text = list_json(values)
+            else:
+                text = list_yaml(values)
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            self.parser.exit(0)
+        if self._action_value(ns, "exit"):
+            self.parser.exit(0)
+
+
+def _known_prefixes(names: Iterable[str], sep: str) -> Set[str]:
+    prefixes = set()
+    for name in names:
+        parts = name.split(sep)
+        for i in range(1, len(parts)):
+            prefixes.add(sep.join(parts[:i]))
+    return prefixes
+
+
+def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dict[str, Any]:
+    """`{dotted name: value}` from a loaded mapping that may nest by name parts, mix nested
+    and dotted keys, or be flat. Raises LoadError for an unknown key (naming the closest name)."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise LoadError("`{}` must hold a mapping of hyperparameter names to values, not a {}".format(
+            path, type(data).__name__))
+    prefixes = _known_prefixes(known, sep)
+    flat: Dict[str, Any] = {}
+
+    def walk(mapping: Dict[Any, Any], prefix: str) -> None:
+        for key, value in mapping.items():
+            if not isinstance(key, str):
+                raise LoadError("`{}`: key {!r}{} is not a hyperparameter name (names are strings)".format(
+                    path, key, " under `{}`".format(prefix) if prefix else ""))
+            full = prefix + sep + key if prefix else key
+            if full in known:
+                if isinstance(value, dict) and value.get(HyperParamTree.DICT_ANNOTATION) is True:
+                    value = {k: v for k, v in value.items() if k != HyperParamTree.DICT_ANNOTATION}
+                flat[full] = value
+            elif isinstance(value, dict) and full in prefixes:
+                walk(value, full)
+            else:
+                close = difflib.get_close_matches(full, list(known), n=1, cutoff=0.6)
+                hint = "; did you mean `{}`?".format(close[0]) if close else ""
+                raise LoadError("unknown hyperparameter `{}` in `{}`{}".format(full, path, hint))
+
+    walk(data, "")
+    return flat
+
+
+def read_values(path: str, hp_mgr: HyperParameterManager, serial_format: str = "auto") -> Dict[str, Any]:
+    """The values a file sets, checked against the manager's hyperparameters and converted to
+    their types. Raises SerialError / LoadError (one-line messages)."""
+    known = hp_mgr.get_values()
+    flat = flatten_loaded(load(path, serial_format), known, hp_mgr.separator, path)
+    out = {}
+    for name, value in flat.items():
+        try:
+            out[name] = from_loaded(known[name], value)
+        except ConversionError as exc:
+            raise LoadError("Error parsing hyperparameter `{}` from `{}`: {}".format(name, path, exc)) from None
+    return out
+
+
+def bind(parser: argparse.ArgumentParser, hp_mgr: HyperParameterManager, *,
+         inject_actions: Union[bool, List[str]] = True, action_prefix: str = config.HP_ACTION_PREFIX_DEFAULT,
+         serial_format: str = config.HP_SERIAL_FORMAT_DEFAULT, show_defaults: bool = True) -> argparse.ArgumentParser:
+    """Add one option per hyperparameter of `hp_mgr` to `parser`, and the hpargparse actions.
+
+    :param parser: an `argparse.ArgumentParser` (a subparser works too).
+    :param hp_mgr: the manager, usually `_` from `from hpman.m import _`, after `_.parse_file(...)`.
+    :param inject_actions: True (all actions), False (none) or a list naming some of
+        'save', 'load', 'list', 'detail', 'serial-format', 'exit'.
+    :param action_prefix: the actions' options are `--<prefix>-save`, `--<prefix>-load`, ...
+    :param serial_format: 'auto' (from the file extension: .yaml/.yml, .json, .pickle/.pkl),
+        'yaml', 'json' or 'pickle'; the default of `--hp-serial-format`.
+    :param show_defaults: append "(default: <value>)" to each hyperparameter's help.
+    :return: the parser.
+    """
+    actions = parse_action_list(inject_actions)
+    binding = _Binding(parser, hp_mgr, actions, action_prefix, serial_format, show_defaults)
+    binding.add_hyperparameters()
+    binding.add_actions()
+    parser.parse_known_args = types.MethodType(binding.wrap(parser.parse_known_args), parser)
+    bindings = getattr(parser, "_hpargparse_bindings", [])
+    parser._hpargparse_bindings = bindings + [binding]
+    return parser
+
+
+def parse_args(hp_mgr: HyperParameterManager, sources: Any = None, *, argv: Optional[Sequence[str]] = None,
+               parser: Optional[argparse.ArgumentParser] = None, **bind_kwargs: Any) -> argparse.Namespace:
+    """The usual four lines in one call::
+
+        args = hpargparse.parse_args(_, 'src_dir')
+
+    parses `sources` (a file, a directory or a list of both; skipped when None),
+    binds `hp_mgr` to `parser` (a new ArgumentParser when None) with `bind_kwargs`,
+    and parses `argv` (the command line when None).
+    """
+    if sources is not None:
+        hp_mgr.parse_file(sources)
+    if parser is None:
+        parser = argparse.ArgumentParser()
+    bind(parser, hp_mgr, **bind_kwargs)
+    return parser.parse_args(argv)
