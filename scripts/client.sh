@@ -15,7 +15,7 @@ log() { echo "[client] $*" >&2; }
 # --- npm dependencies: `npm ci` only when package-lock.json changed --------------
 deps() {
   local sum stamp
-  sum="$(cat "$CLIENT/package-lock.json" "$CLIENT/package.json" | cksum | cut -d' ' -f1)"
+  sum="$(cksum < "$CLIENT/package-lock.json" | cut -d' ' -f1)"
   stamp="$CLIENT/node_modules/.hpman-stamp-$sum"
   if [ ! -f "$stamp" ]; then
     log "npm ci"
@@ -42,38 +42,40 @@ check() {
 }
 
 # --- bundled/libs: the server and its deps, for every Python >= 3.9 ---------------
+# Installed by the oldest Python >= 3.9 on the machine, so that dependency
+# markers and Requires-Python are resolved for the oldest supported version
+# (backports such as exceptiongroup are included; newer Pythons ignore them).
+# PyYAML's C speedup only loads on a matching Python; elsewhere it falls back
+# to pure Python, so the libs work on every Python >= 3.9.
+oldest_python() {
+  local minor cand
+  for minor in 9 10 11 12 13 14; do
+    for cand in "$HOME"/.pyenv/versions/3.$minor.*/bin/python3.$minor "$(command -v python3.$minor || true)"; do
+      if [ -n "$cand" ] && [ -x "$cand" ] && "$cand" -m pip --version >/dev/null 2>&1; then
+        echo "$cand"; return 0
+      fi
+    done
+  done
+  echo "${PYTHON:-python3}"
+}
+
 bundled_libs() {
   local libs="$CLIENT/bundled/libs" sum stamp py
-  py="${PYTHON:-python3}"
   sum="$(cd "$ROOT" && { cat pyproject.toml; find server -name '*.py' -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat; } | cksum | cut -d' ' -f1)"
   stamp="$CLIENT/bundled/.stamp-$sum"
   if [ -f "$stamp" ]; then return 0; fi
-  log "pip install --target client/bundled/libs (server + dependencies)"
+  py="$(oldest_python)"
+  log "pip install --target client/bundled/libs '.[lsp]' with $("$py" -V 2>&1)"
   rm -rf "$CLIENT/bundled"; mkdir -p "$libs"
-  # The project itself (pure Python) ...
-  "$py" -m pip install -q --disable-pip-version-check --no-deps --no-compile --target "$libs" "$ROOT"
-  # ... and its runtime + lsp dependencies, resolved for the oldest supported
-  # Python so that backports (exceptiongroup, typing_extensions) are included;
-  # newer Pythons ignore them.  PyYAML's C speedup only loads on a matching
-  # Python; elsewhere PyYAML falls back to pure Python.
-  mapfile -t reqs < <("$py" - "$ROOT/pyproject.toml" <<'PY'
-import sys
-try:
-    import tomllib
-except ImportError:  # Python < 3.11
-    import tomli as tomllib
-with open(sys.argv[1], "rb") as f:
-    project = tomllib.load(f)["project"]
-for req in project.get("dependencies", []) + project.get("optional-dependencies", {}).get("lsp", []):
-    print(req)
-PY
-)
-  "$py" -m pip install -q --disable-pip-version-check --no-compile --target "$libs" \
-    --python-version 3.9 --only-binary=:all: "${reqs[@]}"
+  PIP_ROOT_USER_ACTION=ignore "$py" -m pip install -q --disable-pip-version-check --no-compile \
+    --target "$libs" "$ROOT[lsp]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   rm -rf "$libs/bin"
   find "$libs" -name __pycache__ -type d -prune -exec rm -rf {} +
-  PYTHONPATH="$libs" "$py" -c 'import hpman_lsp, pygls, lsprotocol, yaml, tabulate' \
+  local check='import hpman_lsp, hpman, pygls, lsprotocol, yaml, tabulate'
+  PYTHONPATH="$libs" PYTHONDONTWRITEBYTECODE=1 "$py" -c "$check" \
     || { log "bundled/libs cannot import the server"; exit 1; }
+  PYTHONPATH="$libs" PYTHONDONTWRITEBYTECODE=1 python3 -c "$check" \
+    || { log "bundled/libs cannot import the server with python3"; exit 1; }
   touch "$stamp"
 }
 

@@ -10,7 +10,7 @@ import {
   State,
   type DocumentSelector,
 } from 'vscode-languageclient/node';
-import { chooseInterpreter, onPythonInterpreterChanged, probeInterpreter } from './interpreter';
+import { chooseInterpreter, configuredInterpreter, onPythonInterpreterChanged, probeInterpreter } from './interpreter';
 import { joinPythonPath, MIN_PYTHON, serverPythonPath } from './util';
 import { parseTreeResult, TREE_CHANGED_NOTIFICATION, TREE_REQUEST } from './protocol';
 import { collectOccurrences, HyperparameterTreeProvider, primaryLocation, toVsLocation, type TreeElement } from './tree';
@@ -263,11 +263,11 @@ export function activate(context: vscode.ExtensionContext): void {
         void ctl.restart('settings changed');
       }
     }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void ctl.restart('workspace trusted')),
   );
 
   void onPythonInterpreterChanged(() => {
-    const configured = vscode.workspace.getConfiguration('hpman').get<string>('interpreter', '') ?? '';
-    if (configured.trim() === '') {
+    if (configuredInterpreter().trim() === '') {
       void ctl.restart('Python interpreter changed');
     }
   }).then((listener) => {

@@ -52,8 +52,21 @@ function firstWorkspaceFolder(): vscode.Uri | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri;
 }
 
+/**
+ * The `hpman.interpreter` setting.  In an untrusted (Restricted Mode)
+ * workspace only the user's own (user / remote machine) value counts: a
+ * workspace must not be able to choose which program the extension runs.
+ */
+export function configuredInterpreter(): string {
+  const config = vscode.workspace.getConfiguration('hpman');
+  if (vscode.workspace.isTrusted) {
+    return config.get<string>('interpreter', '') ?? '';
+  }
+  return config.inspect<string>('interpreter')?.globalValue ?? '';
+}
+
 export async function chooseInterpreter(): Promise<InterpreterChoice> {
-  const configured = vscode.workspace.getConfiguration('hpman').get<string>('interpreter', '') ?? '';
+  const configured = configuredInterpreter();
   if (configured.trim() !== '') {
     return {
       command: expandPath(configured, firstWorkspaceFolder()?.fsPath, process.env.HOME),

@@ -1,0 +1,315 @@
+// Drives code-server (a real VS Code) in headless Chromium with playwright-core
+// and checks the hpman extension end to end.  Started by scripts/e2e.sh, which
+// installs the vsix, starts code-server and passes everything through the
+// environment:
+//   HPMAN_E2E_URL          http://127.0.0.1:PORT/?folder=WORKSPACE
+//   HPMAN_E2E_WORKSPACE    the (temporary copy of the) fixture workspace
+//   HPMAN_E2E_PLAYWRIGHT   path of the playwright-core package
+//   HPMAN_E2E_TMP          scratch folder (browser profile, failure screenshots)
+//   HPMAN_E2E_SCREENSHOTS  where hover.png and sidebar.png go (docs/images)
+// Prints one line per check and ends with "N passed, M failed"; exits 1 when a
+// check failed.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`missing environment variable ${name}`);
+    process.exit(2);
+  }
+  return v;
+};
+const URL_ = env('HPMAN_E2E_URL');
+const WS = env('HPMAN_E2E_WORKSPACE');
+const TMP = env('HPMAN_E2E_TMP');
+const SHOTS = env('HPMAN_E2E_SCREENSHOTS');
+const { chromium } = createRequire(import.meta.url)(env('HPMAN_E2E_PLAYWRIGHT'));
+
+const CHROMIUM = process.env.HPMAN_E2E_CHROMIUM || '/usr/bin/chromium';
+const LSP_READY_MS = 60_000; // first hover may wait for the server to index
+const STEP_MS = 20_000;
+
+let passed = 0;
+let failed = 0;
+let shot = 0;
+let page;
+
+function assert(cond, message) {
+  if (!cond) {
+    throw new Error(message);
+  }
+}
+
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok - ${name} (${Date.now() - t} ms)`);
+    return true;
+  } catch (err) {
+    failed += 1;
+    console.log(`FAIL - ${name}: ${err && err.message ? err.message.split('\n')[0] : err}`);
+    if (page) {
+      const file = path.join(TMP, `failure-${++shot}.png`);
+      await page.screenshot({ path: file }).catch(() => {});
+      console.log(`       screenshot: ${file}`);
+    }
+    return false;
+  }
+}
+
+/** Poll fn until it returns a truthy value or the time is up. */
+async function waitFor(what, fn, timeoutMs = STEP_MS, intervalMs = 250) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) {
+        return v;
+      }
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last.message.split('\n')[0]}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_MS });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: STEP_MS });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: STEP_MS });
+}
+
+async function openFile(name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_MS });
+  await input.fill(name);
+  await page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: name })
+    .first()
+    .waitFor({ state: 'visible', timeout: STEP_MS });
+  await input.press('Enter');
+  await waitFor(`editor of ${name}`, () => activeTabIs(name));
+}
+
+/** The active editor's file name, from the window title ("● model.py - workspace - code-server"). */
+async function activeTabIs(name) {
+  const title = (await page.title()).replace(/^[●•*]\s*/, '');
+  return title.startsWith(`${name} `);
+}
+
+/** "Ln 6, Col 15" from the status bar, as {line, column}. */
+async function cursor() {
+  const text = await page.locator('[id="status.editor.selection"]').first().innerText({ timeout: 2000 });
+  const m = /Ln (\d+), Col (\d+)/.exec(text);
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
+}
+
+/** The token span showing `token` on the editor line that contains `lineText`. */
+function tokenOnLine(lineText, token) {
+  return page
+    .locator('.editor-group-container.active .monaco-editor .view-lines .view-line', { hasText: lineText })
+    .first()
+    .locator('span > span')
+    .filter({ hasText: new RegExp(`^'?${token}'?$`) })
+    .last(); // the string argument comes after any variable of the same name
+}
+
+async function hoverText() {
+  const hover = page.locator('.monaco-hover:visible .monaco-hover-content, .monaco-hover:visible').first();
+  if (!(await hover.isVisible())) {
+    return '';
+  }
+  return (await hover.innerText()).trim();
+}
+
+const VIEW = '[id="workbench.view.extension.hpman"]';
+
+/** The rows of the Hyperparameters view: label, description, level, warning icon. */
+async function treeRows() {
+  return page.locator(`${VIEW} .monaco-list-row`).evaluateAll((rows) =>
+    rows.map((r) => ({
+      label: (r.querySelector('.label-name')?.textContent ?? '').trim(),
+      description: (r.querySelector('.label-description')?.textContent ?? '').trim(),
+      level: Number(r.getAttribute('aria-level') ?? 0),
+      warning: r.querySelector('.codicon-warning') !== null,
+    })),
+  );
+}
+
+function rowsText(rows) {
+  return rows.map((r) => `${'  '.repeat(Math.max(0, r.level - 1))}${r.label}${r.description ? ` = ${r.description}` : ''}${r.warning ? ' (!)' : ''}`).join(' | ');
+}
+
+async function main() {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => {});
+    page = await context.newPage();
+    await run();
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
+
+async function run() {
+  const up = await check('VS Code workbench loads', async () => {
+    await page.goto(URL_, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: 60_000 });
+  });
+  if (!up) {
+    return;
+  }
+
+  // (a) Hover _('lr') in model.py: the value comes from train.py's default.
+  await check("hover on _('lr') shows its value 0.1", async () => {
+    await openFile('model.py');
+    const token = tokenOnLine("_('lr')", 'lr');
+    await token.waitFor({ state: 'visible', timeout: STEP_MS });
+    const text = await waitFor(
+      'a hover with the value 0.1',
+      async () => {
+        await page.mouse.move(5, 5);
+        await page.keyboard.press('Escape');
+        await token.hover();
+        const t = await waitFor('hover widget', hoverText, 3000, 150).catch(() => '');
+        return /0\.1/.test(t) && !/Loading/.test(t) ? t : '';
+      },
+      LSP_READY_MS,
+      500,
+    );
+    assert(/\blr\b/.test(text), `hover does not name lr: ${JSON.stringify(text)}`);
+    console.log(`       hover: ${JSON.stringify(text.slice(0, 200))}`);
+    await page.waitForTimeout(600); // let the hover finish fading in
+    await page.screenshot({ path: path.join(SHOTS, 'hover.png') });
+  });
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
+
+  // (b) The Hyperparameters view lists every name, dotted names as folders.
+  let rows = [];
+  await check('the Hyperparameters view lists the names and values', async () => {
+    const item = page.locator('.activitybar [aria-label^="Hyperparameters"]').first();
+    if (await item.isVisible().catch(() => false)) {
+      await item.click();
+    } else {
+      await runCommand('View: Show Hyperparameters');
+    }
+    await page.locator(VIEW).waitFor({ state: 'visible', timeout: STEP_MS });
+    rows = await waitFor(
+      'tree rows',
+      async () => {
+        const r = await treeRows();
+        return r.some((x) => x.label === 'depth') && r.some((x) => x.label === 'warmup') ? r : null;
+      },
+      LSP_READY_MS,
+    );
+    console.log(`       rows: ${rowsText(rows)}`);
+    const find = (label) => rows.find((r) => r.label === label);
+    const expect = (label, description, level) => {
+      const r = find(label);
+      assert(r, `no row ${label}`);
+      assert(r.description === description, `${label}: description ${JSON.stringify(r.description)}, expected ${JSON.stringify(description)}`);
+      assert(r.level === level, `${label}: level ${r.level}, expected ${level}`);
+    };
+    expect('lr', '0.1', 1);
+    expect('epochs', '10', 1);
+    expect('model', '', 1);
+    expect('depth', '4', 2);
+    expect('width', '256', 2);
+    expect('warmup', '', 1);
+    assert(find('warmup').warning, 'warmup (no default anywhere) has no problem marker');
+    assert(!find('lr').warning, 'lr has a problem marker');
+    const labels = rows.map((r) => r.label);
+    assert(labels.indexOf('model') + 1 === labels.indexOf('depth') || labels.indexOf('model') + 1 === labels.indexOf('width'),
+      `model's children do not follow it: ${labels.join(', ')}`);
+    assert(rows.length === 6, `expected 6 rows, got ${rows.length}`);
+    await page.screenshot({ path: path.join(SHOTS, 'sidebar.png') });
+  });
+
+  // (c) A click on a row opens the default's location.
+  const clickRow = async (label, file, line) => {
+    await page.locator(`${VIEW} .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().click();
+    await waitFor(`${file} active`, () => activeTabIs(file));
+    const pos = await waitFor(`cursor on line ${line}`, async () => {
+      const c = await cursor();
+      return c && c.line === line ? c : null;
+    }, 5000).catch(async () => cursor());
+    assert(pos && pos.line === line, `cursor at ${JSON.stringify(pos)}, expected line ${line} of ${file}`);
+  };
+  await check('clicking "epochs" opens train.py at line 7', () => clickRow('epochs', 'train.py', 7));
+  await check('clicking "depth" opens model.py at line 6', () => clickRow('depth', 'model.py', 6));
+
+  // (d) The quick fix moves lr's default from train.py to model.py.
+  await check('quick fix "Move the default of `lr` here" edits both files', async () => {
+    await openFile('model.py');
+    const token = tokenOnLine("_('lr')", 'lr');
+    await token.click({ timeout: STEP_MS });
+    const title = 'Move the default of `lr` here';
+    const action = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+    await waitFor(
+      'the quick fix in the light bulb menu',
+      async () => {
+        await page.keyboard.press('Escape');
+        await token.click({ timeout: 5000 });
+        await page.keyboard.press('Control+.');
+        return action.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+      },
+      STEP_MS,
+      500,
+    );
+    await action.click();
+    await runCommand('File: Save All');
+    const train = path.join(WS, 'train.py');
+    const model = path.join(WS, 'model.py');
+    await waitFor('both files saved with the fix', () => {
+      const t = fs.readFileSync(train, 'utf8');
+      const m = fs.readFileSync(model, 'utf8');
+      return t.includes("lr = _('lr')\n") && m.includes("lr = _('lr', 0.1)\n");
+    }, 10_000);
+    const t = fs.readFileSync(train, 'utf8');
+    const m = fs.readFileSync(model, 'utf8');
+    // Nothing but the moved argument changed.
+    const original = (f) => fs.readFileSync(path.join(process.env.HPMAN_E2E_FIXTURE, f), 'utf8');
+    assert(t === original('train.py').replace("_('lr', 0.1)", "_('lr')"), `train.py is now:\n${t}`);
+    assert(m === original('model.py').replace("_('lr')", "_('lr', 0.1)"), `model.py is now:\n${m}`);
+  });
+}
+
+const started = Date.now();
+try {
+  await main();
+} catch (err) {
+  failed += 1;
+  console.log(`FAIL - driver crashed: ${err && err.stack ? err.stack : err}`);
+}
+console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
