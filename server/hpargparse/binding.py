@@ -289,6 +289,17 @@ def _known_prefixes(names: Iterable[str], sep: str) -> Set[str]:
     return prefixes
 
 
+def _closest(name: str, known: Dict[str, Any], prefixes: Set[str]) -> str:
+    candidates = sorted(set(known) | prefixes)
+    if not candidates:
+        return " (no hyperparameters are defined)"
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if close:
+        return "; did you mean `{}`?".format(close[0])
+    best = difflib.get_close_matches(name, candidates, n=1, cutoff=0.0)
+    return " (the closest known name is `{}`)".format(best[0] if best else candidates[0])
+
+
 def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dict[str, Any]:
     """`{dotted name: value}` from a loaded mapping that may nest by name parts, mix nested
     and dotted keys, or be flat. Raises LoadError for an unknown key (naming the closest name)."""
@@ -313,9 +324,7 @@ def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dic
             elif isinstance(value, dict) and full in prefixes:
                 walk(value, full)
             else:
-                close = difflib.get_close_matches(full, list(known), n=1, cutoff=0.6)
-                hint = "; did you mean `{}`?".format(close[0]) if close else ""
-                raise LoadError("unknown hyperparameter `{}` in `{}`{}".format(full, path, hint))
+                raise LoadError("unknown hyperparameter `{}` in `{}`{}".format(full, path, _closest(full, known, prefixes)))
 
     walk(data, "")
     return flat

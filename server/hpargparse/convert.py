@@ -135,12 +135,13 @@ def from_text(default: Any, text: str) -> Any:
         raise ConversionError("invalid {} value: {}".format(kind.__name__, exc)) from None
     if kind is NoneType or kind is None:
         return value
-    return _fit(kind, value, text)
+    return _fit(kind, value, text, lenient=False)
 
 
-def _fit(kind: type, value: Any, shown: Any) -> Any:
-    """`value` (already a literal) as a `kind`, or a ConversionError."""
-    if kind in _CONTAINERS and isinstance(value, _CONTAINERS):
+def _fit(kind: type, value: Any, shown: Any, lenient: bool) -> Any:
+    """`value` (already a literal) as a `kind`, or a ConversionError. `lenient` lets any
+    list, tuple or set stand for another (JSON has only lists)."""
+    if lenient and kind in _CONTAINERS and isinstance(value, _CONTAINERS):
         try:
             return kind(value)
         except TypeError:  # unhashable items for a set
@@ -174,7 +175,7 @@ def from_loaded(default: Any, value: Any) -> Any:
         if kind_of(value) is kind:
             return value
     elif kind in _CONTAINERS and isinstance(value, (list, tuple, set, frozenset)):
-        return _fit(kind, list(value) if isinstance(value, frozenset) else value, value)
+        return _fit(kind, list(value) if isinstance(value, frozenset) else value, value, lenient=True)
     elif kind_of(value) is kind:
         return value
     raise ConversionError("expected {}, got {}".format(kind.__name__, _describe(value)))

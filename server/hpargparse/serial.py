@@ -67,9 +67,16 @@ def infer_format(path: str, serial_format: str = "auto", *, reading: bool = Fals
                 head = f.read(1)
         except OSError as exc:
             raise SerialError("cannot read `{}`: {}".format(path, exc.strerror or exc)) from None
-        return "pickle" if head == b"\x80" else "yaml"
+        return "pickle" if head == b"\x80" else "yaml-or-json"
     raise SerialError("cannot tell the format of `{}` from its extension (use {}, or choose one with "
                       "the serial format option)".format(path, ", ".join(sorted(EXTENSIONS))))
+
+
+def _sorted_items(values: Any) -> list:
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=repr)
 
 
 # -- YAML -----------------------------------------------------------------------------
@@ -88,7 +95,12 @@ def _represent_complex(dumper: Dumper, data: complex) -> yaml.Node:
     return dumper.represent_scalar(_COMPLEX_TAG, repr(data).strip("()"))
 
 
+def _represent_set(dumper: Dumper, data: set) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:set", {k: None for k in _sorted_items(data)})
+
+
 Dumper.add_representer(tuple, _represent_tuple)
+Dumper.add_representer(set, _represent_set)
 Dumper.add_representer(complex, _represent_complex)
 
 
@@ -155,13 +167,6 @@ def read_yaml(text: str, path: str) -> Any:
 
 # -- JSON -----------------------------------------------------------------------------
 _WRAPPERS = ("__tuple__", "__set__", "__complex__", "__bytes__", "__float__", "__dict__")
-
-
-def _sorted_items(values: Any) -> list:
-    try:
-        return sorted(values)
-    except TypeError:
-        return sorted(values, key=repr)
 
 
 def to_json_data(value: Any) -> Any:
@@ -288,10 +293,17 @@ def loads(data: bytes, serial_format: str, path: str = "<data>") -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SerialError("cannot read `{}` as {}: not UTF-8 text ({})".format(path, serial_format.upper(), exc.reason)) from None
+        raise SerialError("cannot read `{}`: not UTF-8 text ({})".format(path, exc.reason)) from None
     if serial_format == "json":
         return read_json(text, path)
     if serial_format == "yaml":
+        return read_yaml(text, path)
+    if serial_format == "yaml-or-json":  # unknown extension: JSON if it parses as JSON, else YAML
+        if text.lstrip().startswith(("{", "[")):
+            try:
+                return read_json(text, path)
+            except SerialError:
+                pass
         return read_yaml(text, path)
     raise SerialError("unknown serial format `{}`".format(serial_format))
 
@@ -334,7 +346,7 @@ def write_atomic(path: str, data: bytes) -> None:
 def save(path: str, values: Dict[str, Any], serial_format: str = "auto") -> Dict[str, Any]:
     """Save the literal values of a flat mapping; returns the values left out (not literals)."""
     fmt = infer_format(path, serial_format)
-    kept = {k: v for k, v in values.items() if is_literal(v)}
+    kept = {k: v for k, v in sorted(values.items()) if is_literal(v)}
     skipped = {k: v for k, v in values.items() if k not in kept}
     write_atomic(path, dumps(kept, fmt))
     return skipped
