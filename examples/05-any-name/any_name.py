@@ -6,6 +6,7 @@ abc('a', 2)
 _('hello', 3)
 
 if __name__ == "__main__":
+    import hpman
     import hpman.m
 
     # Managers imported under different names are independent ...
@@ -17,4 +18,4 @@ if __name__ == "__main__":
     from hpman.m import ddd as ddd_again
     print("same object: {}".format(ddd_again is ddd and hpman.m.abc is abc))
     # Each manager parses the calls of its own placeholder name.
-    print("parsed by ddd: {}".format(hpman.m.HyperParameterManager("ddd").parse_file(__file__).get_values()))
+    print("parsed by ddd: {}".format(hpman.HyperParameterManager("ddd").parse_file(__file__).get_values()))
