@@ -282,7 +282,7 @@ def test_reparsing_a_changed_file_replaces_its_facts(tmp_path):
 
 @pytest.mark.parametrize("src, line", [
     ("x = 1\ndef f(:\n    pass\n_('a', 1)\n", 2),
-    ("x = (\n_('s', 1)\n", 1),
+    ("x = (\n_('s', 1)\n", (1, 2)),                # Python 3.9 reports the end of the file
     ("_('a', 1)\nprint 'py2'\n", 2),
     ("_('a', 1)\n\n\nclass C:\n  x = 1\n    y = 2\n", 6),
 ])
@@ -293,7 +293,7 @@ def test_syntax_error_names_file_and_line(src, line):
     with pytest.raises(SyntaxError) as err:
         m.parse_source(src, "broken.py")
     assert err.value.filename == "broken.py"
-    assert err.value.lineno == line
+    assert err.value.lineno in (line if isinstance(line, tuple) else (line,))
     assert state(m) == before
 
 
