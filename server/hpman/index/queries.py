@@ -152,3 +152,51 @@ def symbols(ws: Workspace, query: str = "") -> List[Occurrence]:
         target = default_of(ws, key) or ws.occurrences_of(key)[0]
         out.append(target)
     return out
+
+
+# -- for the language server ------------------------------------------------------------
+
+def values_entry_at(ws: Workspace, path: str, line: int, col: int):
+    """The values-file entry whose key contains (line, character column), if `path` is the values file."""
+    vf = ws.values_file
+    if vf is None or vf.path != os.path.abspath(path):
+        return None
+    for entry in vf.entries:
+        if contains(entry.key_range, line, col):
+            return entry
+    return None
+
+
+def key_at(ws: Workspace, path: str, line: int, col: int) -> Optional[Key]:
+    """The (manager, name) at a position: a call in a module or a key in the values file."""
+    occ = occurrence_at(ws, path, line, col)
+    if occ is not None:
+        return occ.key()
+    entry = values_entry_at(ws, path, line, col)
+    if entry is not None:
+        return ws.default_manager(), entry.name
+    return None
+
+
+def occurrences_in_file(ws: Workspace, key: Key, path: str) -> List[Occurrence]:
+    return list(ws.by_key.get(key, {}).get(os.path.abspath(path), ()))
+
+
+import re as _re  # noqa: E402  (kept with the one query that needs it)
+
+_OPEN_NAME = _re.compile(r"(?:^|[^\w.])([^\W\d]\w*)\s*\(\s*[rRuU]?(['\"])([^'\"\\]*)$")
+
+
+def completion_context(ws: Workspace, path: str, line_before: str) -> Optional[Tuple[str, str]]:
+    """(manager, typed prefix) when `line_before` (a line up to the cursor) ends inside the
+    name string of a call of one of the module's managers: `_('mod` → ('_', 'mod')."""
+    entry = ws.files.get(os.path.abspath(path))
+    if entry is None or not entry.facts.managers:
+        return None
+    match = _OPEN_NAME.search(line_before)
+    if match is None:
+        return None
+    manager = entry.facts.managers.get(match.group(1))
+    if manager is None:
+        return None
+    return manager, match.group(3)
