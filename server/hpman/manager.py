@@ -72,7 +72,9 @@ class HyperParameterManager:
                 return self._values[hp_name]
             except (KeyError, TypeError):
                 return self.get_value(hp_name)
-        if hp_name in self._fast:
+        # Another EmptyValue instance also means "no value" (0.13 tested isinstance); the
+        # class test is as cheap as `in`, isinstance would double the cost of this line.
+        if hp_name in self._fast and hp_value.__class__ is not EmptyValue:
             self._runtime[hp_name] = hp_value
             self._values[hp_name] = hp_value
             if hints:
