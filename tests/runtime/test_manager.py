@@ -307,3 +307,14 @@ def test_repr_mentions_placeholder(hpm):
 def test_hpman_m_manager_is_the_same_class():
     from hpman.m import _
     assert isinstance(_, hpman.HyperParameterManager)
+
+
+def test_any_empty_value_instance_means_get(hpm):
+    # 0.13 compared with isinstance: passing another EmptyValue() is a plain get.
+    hpm("a", 1)
+    assert hpm("a", EmptyValue()) == 1
+    assert hpm("a", EmptyValue()) == 1          # also once `a` is on the fast path
+    assert hpm.get_values() == {"a": 1}
+    with pytest.raises(KeyError):
+        hpm("never_defined", EmptyValue())
+    assert not hpm.exists("never_defined")
