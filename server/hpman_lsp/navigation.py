@@ -1,0 +1,95 @@
+"""Hover, definition, references and document highlights."""
+import os
+from typing import List, Optional
+
+from lsprotocol import types as T
+
+from hpman.index import queries
+from hpman.primitives import EmptyValue
+
+
+def key_at(ls, uri: str, position: T.Position):
+    """(path, (manager, name)) under the cursor, or (path, None)."""
+    path = ls.path_of(uri)
+    if path is None:
+        return None, None
+    line, col = ls.positions.position_in(path, position)
+    return path, queries.key_at(ls.ws, path, line, col)
+
+
+def hover_markdown(ls, key) -> str:
+    ws = ls.ws
+    manager, name = key
+    value, source = queries.effective_value(ws, key)
+    text = queries.value_text(ws, key)
+    occurrences = ws.occurrences_of(key)
+    default = queries.default_of(ws, key)
+    lines = ["**`{}`** — hyperparameter of `{}`".format(name, manager), ""]
+    if isinstance(value, EmptyValue):
+        lines.append("Value: *none* (no default anywhere)")
+    else:
+        lines.append("Value: `{}` ({})".format(text, queries.type_name(value)))
+        if source == "values file":
+            where = os.path.basename(ws.values_file.path)
+            lines[-1] += " from the values file `{}`".format(where)
+            if default is not None:
+                lines.append("")
+                lines.append("Default in code: `{}`".format(default.default_text))
+    if default is not None:
+        lines.append("")
+        lines.append("Default: [{}:{}]({}#L{})".format(
+            _short(ls, default.path), default.line + 1, ls.uri_of(default.path), default.line + 1))
+    hints = default.hints if default is not None else next((o.hints for o in occurrences if o.hints), {})
+    if hints:
+        lines.append("")
+        lines.append("Hints: " + ", ".join("`{}={!r}`".format(k, v) for k, v in sorted(hints.items())))
+    files = len({o.path for o in occurrences})
+    lines.append("")
+    lines.append("Used {} time{} in {} file{}".format(
+        len(occurrences), "" if len(occurrences) == 1 else "s", files, "" if files == 1 else "s"))
+    return "\n".join(lines)
+
+
+def _short(ls, path: str) -> str:
+    for folder in ls.roots():
+        if path.startswith(folder.rstrip(os.sep) + os.sep):
+            return os.path.relpath(path, folder).replace(os.sep, "/")
+    return os.path.basename(path)
+
+
+def register(ls) -> None:
+    @ls.request(T.TEXT_DOCUMENT_HOVER)
+    def hover(params: T.HoverParams) -> Optional[T.Hover]:
+        path, key = key_at(ls, params.text_document.uri, params.position)
+        if key is None:
+            return None
+        line, col = ls.positions.position_in(path, params.position)
+        occ = queries.occurrence_at(ls.ws, path, line, col)
+        rng = ls.positions.range(path, occ.name_range) if occ is not None else None
+        return T.Hover(T.MarkupContent(T.MarkupKind.Markdown, hover_markdown(ls, key)), rng)
+
+    @ls.request(T.TEXT_DOCUMENT_DEFINITION)
+    def definition(params: T.DefinitionParams) -> Optional[List[T.Location]]:
+        _path, key = key_at(ls, params.text_document.uri, params.position)
+        if key is None:
+            return None
+        defaults = ls.ws.defaults_of(key)
+        return [ls.location(d.path, d.name_range) for d in defaults] or None
+
+    @ls.request(T.TEXT_DOCUMENT_REFERENCES, empty=[])
+    def references(params: T.ReferenceParams) -> Optional[List[T.Location]]:
+        _path, key = key_at(ls, params.text_document.uri, params.position)
+        if key is None:
+            return None
+        include = params.context is None or params.context.include_declaration
+        return [ls.location(o.path, o.name_range) for o in ls.ws.occurrences_of(key)
+                if include or not o.has_default]
+
+    @ls.request(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, empty=[])
+    def highlight(params: T.DocumentHighlightParams) -> Optional[List[T.DocumentHighlight]]:
+        path, key = key_at(ls, params.text_document.uri, params.position)
+        if key is None:
+            return None
+        return [T.DocumentHighlight(ls.positions.range(path, o.name_range),
+                                    T.DocumentHighlightKind.Write if o.has_default else T.DocumentHighlightKind.Read)
+                for o in queries.occurrences_in_file(ls.ws, key, path)]

@@ -1,0 +1,422 @@
+"""The language server: settings, workspace indexing, document sync, watched files.
+
+Feature handlers live in their own modules (navigation, diagnostics, actions,
+tree, editing) and only map LSP types onto the index's pure queries. The
+server never imports or runs workspace code: the index reads files as text.
+"""
+import asyncio
+import functools
+import logging
+import os
+import traceback
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set
+
+from lsprotocol import types as T
+from pygls import uris
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+
+from hpman import __version__
+from hpman.index.files import excluded
+from hpman.index.workspace import Workspace
+
+from .convert import Positions, Uris, encoding_name
+
+log = logging.getLogger("hpman_lsp")
+
+TREE_CHANGED = "hpman/treeChanged"
+PROGRESS_TIMEOUT = 10.0
+VALUES_SUFFIXES = (".yaml", ".yml")
+
+
+class Settings:
+    """`hpman.*` settings: exclude globs and the values file (relative to a workspace folder)."""
+
+    def __init__(self, exclude: Iterable[str] = (), values_file: Optional[str] = None) -> None:
+        self.exclude = [str(p) for p in exclude if p]
+        self.values_file = values_file or None
+
+    @classmethod
+    def parse(cls, raw: Any) -> "Settings":
+        """From `{"exclude": [...], "valuesFile": "..."}`, also nested under "hpman"."""
+        if not isinstance(raw, dict):
+            return cls()
+        if isinstance(raw.get("hpman"), dict):
+            raw = raw["hpman"]
+        exclude = raw.get("exclude") or []
+        if isinstance(exclude, str):
+            exclude = [exclude]
+        values = raw.get("valuesFile", raw.get("values_file"))
+        return cls(exclude if isinstance(exclude, list) else [], values if isinstance(values, str) else None)
+
+    def merged(self, other: "Settings") -> "Settings":
+        return Settings(self.exclude + [p for p in other.exclude if p not in self.exclude],
+                        other.values_file or self.values_file)
+
+    def key(self) -> tuple:
+        return (tuple(self.exclude), self.values_file)
+
+
+class HpmanServer(LanguageServer):
+    """pygls server holding one index (`self.ws`) of the workspace folders."""
+
+    def __init__(self) -> None:
+        super().__init__("hpman-lsp", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
+        self.ws = Workspace([], cache=False)
+        self.uris = Uris()
+        self.positions = Positions(self._text_of)
+        self.init_settings = Settings()
+        self.settings = Settings()
+        self.values_path: Optional[str] = None
+        self.ready: Optional[asyncio.Event] = None
+        self.open_docs: Dict[str, str] = {}   # path -> URI of open documents
+        self.dirty: Set[str] = set()
+        self._flush_pending = False
+        self.published: Set[str] = set()      # paths whose last published diagnostics were not empty
+        self._index_runs = 0
+        self._tasks: Set[asyncio.Future] = set()
+
+    # -- helpers for feature modules ----------------------------------------------------
+    def _text_of(self, path: str) -> Optional[str]:
+        vf = self.ws.values_file
+        if vf is not None and vf.path == path:
+            return vf.text
+        return self.ws.text_of(path)
+
+    def log_error(self, where: str, exc: BaseException) -> None:
+        text = "hpman-lsp: {} failed: {}\n{}".format(
+            where, exc, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        log.error("%s", text)
+        try:
+            self.window_log_message(T.LogMessageParams(T.MessageType.Error, text))
+        except Exception:  # the transport is gone: nothing else to tell
+            pass
+
+    def log_info(self, message: str) -> None:
+        log.info("%s", message)
+        self.window_log_message(T.LogMessageParams(T.MessageType.Info, "hpman-lsp: " + message))
+
+    def request(self, method: str, options: Any = None, empty: Any = None) -> Callable:
+        """Register a request handler `f(params)`: waits for the first index, sees every
+        pending edit, and answers `empty` (logging the error) if it raises."""
+        def decorate(f: Callable) -> Callable:
+            @functools.wraps(f)
+            async def handler(params):
+                if self.ready is not None and not self.ready.is_set():
+                    await self.ready.wait()
+                try:
+                    self.flush()
+                    return f(params)
+                except JsonRpcException:
+                    raise   # a deliberate error answer (e.g. an invalid new name)
+                except Exception as exc:
+                    self.log_error(method, exc)
+                    return empty
+            self.feature(method, options)(handler)
+            return f
+        return decorate
+
+    def notification(self, method: str, options: Any = None) -> Callable:
+        """Register a notification handler; errors are logged, never raised."""
+        def decorate(f: Callable) -> Callable:
+            @functools.wraps(f)
+            def handler(params):
+                try:
+                    f(params)
+                except Exception as exc:
+                    self.log_error(method, exc)
+            self.feature(method, options)(handler)
+            return f
+        return decorate
+
+    def spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Future) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.log_error("background task", task.exception())
+
+    def path_of(self, uri: str) -> Optional[str]:
+        return self.uris.path(uri)
+
+    def uri_of(self, path: str) -> str:
+        return self.uris.uri(path)
+
+    def location(self, path: str, rng) -> T.Location:
+        return T.Location(self.uri_of(path), self.positions.range(path, rng))
+
+    def location_dict(self, path: str, rng) -> dict:
+        return {"uri": self.uri_of(path), "range": self.positions.range_dict(path, rng)}
+
+    # -- changes -----------------------------------------------------------------------------
+    def schedule_flush(self) -> None:
+        if not self._flush_pending:
+            self._flush_pending = True
+            asyncio.get_event_loop().call_soon(self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_pending = False
+        try:
+            self.flush()
+        except Exception as exc:
+            self.log_error("applying edits", exc)
+
+    def flush(self) -> None:
+        """Give the index the text of every document edited since the last flush."""
+        if not self.dirty or self.ready is None or not self.ready.is_set():
+            return
+        paths, self.dirty = self.dirty, set()
+        affected: Set[str] = set()
+        changed = False
+        for path in sorted(paths):
+            uri = self.open_docs.get(path)
+            if uri is None:
+                continue
+            text = _normalise(self.workspace.get_text_document(uri).source)
+            if path == self.values_path:
+                affected |= self.ws.set_values_file(path, text)
+                changed = True
+                continue
+            if not self._wanted(path):
+                continue
+            before = self.ws.files.get(path)
+            affected |= self.ws.set_text(path, text)
+            changed |= _facts_changed(before, self.ws.files.get(path))
+        self.after_change(affected, first=paths, tree=changed)
+
+    def after_change(self, affected: Set[str], first: Iterable[str] = (), tree: bool = True) -> None:
+        from .diagnostics import publish
+        publish(self, affected, first)
+        if tree:
+            self.protocol.notify(TREE_CHANGED, None)
+
+    def _wanted(self, path: str) -> bool:
+        """Python files, unless an exclude glob matches them (relative to their folder)."""
+        if not path.endswith((".py", ".pyi")):
+            return False
+        for folder, _uri in self.uris.folders:
+            if path.startswith(folder.rstrip(os.sep) + os.sep):
+                return not excluded(os.path.relpath(path, folder).replace(os.sep, "/"), self.settings.exclude)
+        return True
+
+    # -- indexing --------------------------------------------------------------------------------
+    def roots(self) -> List[str]:
+        return [folder for folder, _uri in self.uris.folders]
+
+    async def start(self) -> None:
+        """At `initialized`: settings, file watchers, then the first index (with progress)."""
+        try:
+            self.spawn(self._register_watchers())
+            self.settings = await self._fetch_settings()
+            await self.reindex()
+        finally:
+            self.ready.set()
+
+    async def _fetch_settings(self) -> Settings:
+        settings = self.init_settings
+        caps = self.client_capabilities.workspace
+        if caps is None or not caps.configuration:
+            return settings
+        folders = self.uris.folders or [(None, None)]
+        items = [T.ConfigurationItem(scope_uri=uri, section="hpman") for _p, uri in folders]
+        try:
+            results = await asyncio.wait_for(
+                self.workspace_configuration_async(T.ConfigurationParams(items=items)), PROGRESS_TIMEOUT)
+        except Exception as exc:
+            self.log_error("workspace/configuration", exc)
+            return settings
+        for (folder, _uri), raw in zip(folders, results or []):
+            got = Settings.parse(raw)
+            if got.values_file and folder is not None and not os.path.isabs(got.values_file):
+                got.values_file = os.path.join(folder, got.values_file)
+            settings = settings.merged(got)
+        return settings
+
+    def _resolve_values(self) -> Optional[str]:
+        vf = self.settings.values_file
+        if not vf:
+            return None
+        if not os.path.isabs(vf):
+            roots = self.roots()
+            vf = os.path.join(roots[0] if roots else os.getcwd(), vf)
+        return os.path.abspath(vf)
+
+    async def reindex(self) -> None:
+        """Scan the workspace folders into a fresh index (in a thread), then swap it in."""
+        self._index_runs += 1
+        token = "hpman-index-{}".format(self._index_runs)
+        progress = await self._progress_begin(token)
+        loop = asyncio.get_event_loop()
+
+        def report(done: int, total: int) -> None:
+            if progress:
+                loop.call_soon_threadsafe(self._progress_report, token, done, total)
+
+        settings = self.settings
+        ws = Workspace(self.roots(), exclude=settings.exclude, cache=True)
+        try:
+            await loop.run_in_executor(self.thread_pool, functools.partial(ws.scan, progress=report))
+        except Exception as exc:
+            self.log_error("indexing the workspace", exc)
+        old = self.ws
+        self.ws = ws
+        self.values_path = self._resolve_values()
+        if self.values_path is not None:
+            uri = self.open_docs.get(self.values_path)
+            text = _normalise(self.workspace.get_text_document(uri).source) if uri else None
+            ws.set_values_file(self.values_path, text)
+        for path, uri in self.open_docs.items():
+            if path != self.values_path and self._wanted(path):
+                ws.set_text(path, _normalise(self.workspace.get_text_document(uri).source))
+        self.dirty.clear()
+        stale = set(old.files) | ({old.values_file.path} if old.values_file is not None else set())
+        if progress:
+            self.work_done_progress.end(token, T.WorkDoneProgressEnd(
+                message="{} files".format(len(ws.files))))
+        self.ready.set()
+        self.after_change(stale | set(ws.files) | ({self.values_path} if self.values_path else set()))
+
+    async def _progress_begin(self, token: str) -> bool:
+        caps = self.client_capabilities.window
+        if caps is None or not caps.work_done_progress:
+            return False
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), PROGRESS_TIMEOUT)
+        except Exception as exc:
+            self.log_error("window/workDoneProgress/create", exc)
+            return False
+        self.work_done_progress.begin(token, T.WorkDoneProgressBegin(
+            title="hpman: indexing hyperparameters", percentage=0, cancellable=False))
+        return True
+
+    def _progress_report(self, token: str, done: int, total: int) -> None:
+        self.work_done_progress.report(token, T.WorkDoneProgressReport(
+            message="{}/{} files".format(done, total), percentage=int(100 * done / total) if total else 100))
+
+    async def _register_watchers(self) -> None:
+        caps = self.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watchers = [T.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.yaml", "**/*.yml")]
+        await self.client_register_capability_async(T.RegistrationParams(registrations=[T.Registration(
+            id="hpman-watched-files", method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=T.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+
+    async def apply_settings(self, settings: Settings) -> None:
+        old_key, self.settings = self.settings.key(), settings
+        if settings.key() == old_key:
+            return
+        await self.reindex()
+
+    # -- disk changes ------------------------------------------------------------------------------
+    def files_changed(self, changes: List[T.FileEvent]) -> None:
+        affected: Set[str] = set()
+        for change in changes:
+            path = self.path_of(change.uri)
+            if path is None or path in self.open_docs:
+                continue   # the editor's text wins over the disk while a document is open
+            if path == self.values_path:
+                affected |= self.ws.set_values_file(path)
+            elif change.type == T.FileChangeType.Deleted:
+                affected |= self.ws.remove(path)
+                inside = path.rstrip(os.sep) + os.sep   # a deleted folder takes its files along
+                for other in [p for p in self.ws.files if p.startswith(inside)]:
+                    affected |= self.ws.remove(other)
+            elif path.endswith(".py"):
+                affected |= self.ws.reload(path)
+        if affected:
+            self.after_change(affected)
+
+
+def _normalise(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _facts_changed(before, after) -> bool:
+    if before is None or after is None:
+        return before is not after
+    return (before.facts.occurrences != after.facts.occurrences
+            or before.facts.issues != after.facts.issues)
+
+
+def create_server() -> HpmanServer:
+    """A server with every feature registered."""
+    ls = HpmanServer()
+    _register_sync(ls)
+    from . import actions, diagnostics, editing, navigation, tree
+    for module in (navigation, diagnostics, actions, tree, editing):
+        module.register(ls)
+    return ls
+
+
+def _register_sync(ls: HpmanServer) -> None:
+    @ls.feature(T.INITIALIZE)
+    def initialize(params: T.InitializeParams) -> None:
+        ls.ready = asyncio.Event()
+        ls.positions.encoding = encoding_name(ls.workspace.position_encoding)
+        folders = [f.uri for f in (params.workspace_folders or [])]
+        if not folders and params.root_uri:
+            folders = [params.root_uri]
+        elif not folders and params.root_path:
+            folders = [uris.from_fs_path(params.root_path)]
+        for uri in folders:
+            ls.uris.add_folder(uri)
+        ls.init_settings = Settings.parse(params.initialization_options)
+
+    @ls.feature(T.INITIALIZED)
+    def initialized(params: T.InitializedParams) -> None:
+        ls.spawn(ls.start())
+
+    @ls.notification(T.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: T.DidOpenTextDocumentParams) -> None:
+        path = ls.path_of(params.text_document.uri)
+        if path is not None:
+            ls.open_docs[path] = params.text_document.uri
+            ls.dirty.add(path)
+            ls.schedule_flush()
+
+    @ls.notification(T.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: T.DidChangeTextDocumentParams) -> None:
+        path = ls.path_of(params.text_document.uri)
+        if path is not None and path in ls.open_docs:
+            ls.dirty.add(path)
+            ls.schedule_flush()
+
+    @ls.notification(T.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: T.DidCloseTextDocumentParams) -> None:
+        path = ls.path_of(params.text_document.uri)
+        if path is None or ls.open_docs.pop(path, None) is None:
+            return
+        ls.dirty.discard(path)
+        if ls.ready is None or not ls.ready.is_set():
+            return
+        if path == ls.values_path:
+            affected = ls.ws.set_values_file(path)
+        else:
+            affected = ls.ws.reload(path)   # back to the disk's text (or out of the index)
+        ls.after_change(affected | {path})
+
+    @ls.notification(T.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched(params: T.DidChangeWatchedFilesParams) -> None:
+        if ls.ready is not None and ls.ready.is_set():
+            ls.flush()
+            ls.files_changed(params.changes)
+
+    @ls.notification(T.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(params: T.DidChangeConfigurationParams) -> None:
+        async def refresh() -> None:
+            if ls.ready is not None:
+                await ls.ready.wait()
+            caps = ls.client_capabilities.workspace
+            if caps is not None and caps.configuration:
+                settings = await ls._fetch_settings()
+            else:
+                settings = ls.init_settings.merged(Settings.parse(params.settings))
+            await ls.apply_settings(settings)
+        ls.spawn(refresh())

@@ -1,0 +1,31 @@
+"""The custom protocol of the tree view (SPEC §E): `hpman/tree` and `hpman/treeChanged`."""
+from typing import Any, Dict
+
+from hpman.index import queries
+
+TREE = "hpman/tree"
+
+
+def node_dict(ls, node: queries.TreeNode) -> Dict[str, Any]:
+    return {
+        "name": node.name,
+        "label": node.label,
+        "kind": node.kind,
+        "value": node.value,
+        "type": node.type,
+        "default": ls.location_dict(node.default.path, node.default.name_range) if node.default else None,
+        "occurrences": [ls.location_dict(o.path, o.name_range) for o in node.occurrences],
+        "problems": node.problems,
+        "children": [node_dict(ls, child) for child in queries.children_of(node)],
+    }
+
+
+def tree(ls) -> Dict[str, Any]:
+    return {"managers": [{"name": manager, "nodes": [node_dict(ls, n) for n in queries.name_tree(ls.ws, manager)]}
+                         for manager in ls.ws.managers()]}
+
+
+def register(ls) -> None:
+    @ls.request(TREE, empty={"managers": []})
+    def hpman_tree(params) -> Dict[str, Any]:
+        return tree(ls)
