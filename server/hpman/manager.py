@@ -390,11 +390,15 @@ def _file_key(path: PathLike) -> str:
 
 
 def read_source_or_raise(path: str) -> str:
-    """Read a module; undecodable text is a SyntaxError naming the file, as for Python."""
+    """Read a module; undecodable text is a SyntaxError with the file and line, as for Python."""
     try:
         return read_source(path)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise SyntaxError("{}: cannot decode source: {}".format(path, exc)) from None
+    except UnicodeDecodeError as exc:
+        data = exc.object if isinstance(exc.object, bytes) else b""
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SyntaxError("cannot decode source: {}".format(exc), (path, line, None, None)) from None
+    except LookupError as exc:  # an unknown encoding in the coding cookie
+        raise SyntaxError("cannot decode source: {}".format(exc), (path, 1, None, None)) from None
 
 
 def _check_syntax(source: str, filename: str, placeholder: str) -> None:
@@ -409,8 +413,14 @@ def _check_syntax(source: str, filename: str, placeholder: str) -> None:
         return
     try:
         compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except ValueError as exc:  # null bytes, before Python 3.12
-        raise SyntaxError("{}: {}".format(filename, exc)) from None
+    except (SyntaxError, ValueError) as exc:
+        if isinstance(exc, SyntaxError) and exc.lineno is not None:
+            raise
+        # null bytes: a ValueError before Python 3.11.4, then a SyntaxError without a location
+        null = source.find("\0")
+        line = source.count("\n", 0, null) + 1 if null >= 0 else 1
+        message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        raise SyntaxError(message, (filename, line, None, None)) from None
 
 
 def _raise_first_issue(issues: List[Issue], filename: str, source: str) -> None:
