@@ -107,15 +107,23 @@ def test_crlf_line_endings(tmp_path):
     assert m.get_occurrence("crlf").lineno == 3
 
 
-def test_undecodable_file_is_a_syntax_error_naming_the_file(tmp_path):
+@pytest.mark.parametrize("data, line", [
+    (b"_('bad', '\xff\xfe')\n", 1),                       # not UTF-8
+    (b"x = 1\n\n_('bad', '\xff')\n", 3),
+    (b"# coding: no-such-codec\n_('a', 1)\n", 1),         # unknown encoding in the cookie
+    (b"_('a', 1)\n\x00\n", 2),                            # a null byte
+])
+def test_unreadable_source_is_a_syntax_error_with_file_and_line(tmp_path, data, line):
     path = str(tmp_path / "bad.py")
     with open(path, "wb") as f:
-        f.write(b"_('bad', '\xff\xfe')\n")
+        f.write(data)
     m = HyperParameterManager("_")
     m.parse_source("_('keep', 1)", "keep.py")
     before = state(m)
     with pytest.raises(SyntaxError) as err:
         m.parse_file(path)
+    assert err.value.filename == path
+    assert err.value.lineno == line
     assert "bad.py" in str(err.value)
     assert state(m) == before
 
