@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import prepare  # noqa: E402
+from worker import _problems_fn  # noqa: E402
 
 REPO = HERE.parent
 
@@ -54,7 +55,7 @@ def main():
         prof.enable()
         for i in range(50):
             ws.set_text(str(path), variants[i % 2])
-            ws.problems(str(path))
+            _problems_fn(ws)(str(path))
         prof.disable()
     elif a.what == "uses":
         from hpman.index import Workspace
@@ -62,7 +63,7 @@ def main():
         prof.enable()
         ws = Workspace([str(d)], cache=False)
         ws.scan()
-        ws.problems(str(d / "uses.py"))
+        _problems_fn(ws)(str(d / "uses.py"))
         prof.disable()
     elif a.what == "check":
         from hpman.cli import main as cli_main

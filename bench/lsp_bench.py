@@ -140,7 +140,7 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
                 "uri": _uri(f), "languageId": "python", "version": 1, "text": texts[f]}})
         opened = {_uri(f) for f in chosen_files}
         # Let the server settle: diagnostics for the opened documents (or quiet).
-        client.wait_for(lambda: opened <= {d[1] for d in client.diagnostics}, 30)
+        client.wait_for(lambda: opened <= {d[1] for d in client.diagnostics}, 10)
         time.sleep(0.5)
 
         methods = ["textDocument/hover", "textDocument/definition", "textDocument/references"]

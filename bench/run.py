@@ -76,7 +76,8 @@ class NA(Exception):
 def run_timed(cmd, env=None, cwd=None, timeout=600, ok_codes=(0,)):
     """Run cmd in a fresh process; wall time and its rusage via wait4.
 
-    Returns dict(seconds, returncode, stdout, stderr, maxrss_kb, timed_out).
+    Returns dict(seconds, returncode, stdout, stderr, timed_out); its ru_maxrss is
+    not used (see SH_FORK).
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -107,15 +108,23 @@ def run_timed(cmd, env=None, cwd=None, timeout=600, ok_codes=(0,)):
     return res
 
 
+# A process's peak RSS (ru_maxrss) on Linux starts at the RSS of the process
+# that fork+exec'ed it: the kernel keeps the high-water mark of the pre-exec
+# address space, a copy of this (large) harness.  So processes whose memory
+# is reported are started by a small /bin/sh (which forks, it does not exec
+# the last command when another follows), and report getrusage themselves.
+SH_FORK = ["/bin/sh", "-c", '"$@"; exit $?', "sh"]
+TIME_V = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
 def worker(python, task, *args, env=None, cwd=None, timeout=600):
-    res = run_timed([str(python), WORKER, task, *map(str, args)], env=env or clean_env(),
-                    cwd=cwd, timeout=timeout)
+    res = run_timed(SH_FORK + [str(python), WORKER, task, *map(str, args)],
+                    env=env or clean_env(), cwd=cwd, timeout=timeout)
     lines = [l for l in res["stdout"].strip().splitlines() if l.startswith("{")]
     if not lines:
         raise NA(f"worker {task}: no result")
     data = json.loads(lines[-1])
     data["wall"] = res["seconds"]
-    data["wait4_maxrss_kb"] = res["maxrss_kb"]
     return data
 
 
@@ -181,8 +190,16 @@ class Bench:
         cmd = [self.ours_cli(), "check", *map(str, paths), "--format", "json"]
         if no_cache:
             cmd.insert(3, "--no-cache")
+        if TIME_V:  # peak RSS of the CLI process (see SH_FORK)
+            cmd = [TIME_V, "-f", "BENCH-MAXRSS-KB %M"] + cmd
         res = run_timed(cmd, env=clean_env(HPMAN_CACHE_DIR=str(cache_dir)),
                         cwd=self.neutral_cwd, timeout=timeout, ok_codes=(0, 1))
+        res["maxrss_kb"] = None
+        if TIME_V:
+            lines = res["stderr"].rstrip("\n").split("\n")
+            if lines and lines[-1].startswith("BENCH-MAXRSS-KB "):
+                res["maxrss_kb"] = int(lines[-1].split()[1])
+                res["stderr"] = "\n".join(lines[:-1])
         if "Traceback (most recent call last)" in res["stderr"]:
             raise NA(f"`hpman check` crashed: {res['stderr'].strip().splitlines()[-1]}")
         try:
@@ -212,7 +229,8 @@ class Bench:
                     if who == "ours" and ours_err is None:
                         r = self.ours_check([self.corpus], self.fresh_cache())
                         ours.append(r["seconds"])
-                        ours_rss.append(r["maxrss_kb"])
+                        if r["maxrss_kb"]:
+                            ours_rss.append(r["maxrss_kb"])
                         self.ours_cold_output = r["problems"]
                         log(f"[1] cold index, ours #{i + 1}: {r['seconds']:.2f} s "
                             f"({len(r['problems'])} problems)")
