@@ -277,6 +277,35 @@ class HyperParameterDB(list):
     def find_first(self, where: Callable[[HyperParameterOccurrence], bool]) -> Optional[HyperParameterOccurrence]:
         return next((row for row in self if where(row)), None)
 
+    # building a table row by row, as code written against hpman 0.10 does
+    @classmethod
+    def format_occurrence(cls, occurrence: HyperParameterOccurrence, **kwargs: Any) -> str:
+        return HyperParamNode.format_occurrence(occurrence, **kwargs)
+
+    def push_occurrence(self, occurrence: HyperParameterOccurrence, *,
+                        source_helper: Optional[SourceHelper] = None) -> None:
+        """Add a row with 0.10's rules: a second parsed default of a name raises
+        DoubleAssignmentException; a runtime or setter row replaces the name's
+        previous row of the same priority. Rows are numbered in `index`."""
+        if occurrence.priority == P.PRIORITY_PARSED_FROM_SOURCE_CODE:
+            if occurrence.has_default_value:
+                if source_helper is not None:
+                    occurrence.source_helper = source_helper
+                first = self.find_first(lambda row: row.name == occurrence.name and row.has_default_value
+                                        and row.priority == P.PRIORITY_PARSED_FROM_SOURCE_CODE)
+                if first is not None:
+                    raise DoubleAssignmentException(duplicate_message(
+                        self.format_occurrence(first), self.format_occurrence(occurrence)))
+        else:
+            for i, row in enumerate(self):
+                if row.name == occurrence.name and row.priority == occurrence.priority:
+                    occurrence.index = getattr(row, "index", i)
+                    self[i] = occurrence
+                    return
+        occurrence.index = self.index_count = getattr(self, "index_count", 0)
+        self.index_count += 1
+        self.append(occurrence)
+
 
 class HyperParameterDBLambdas:
     """Row predicates and keys for HyperParameterDB queries."""
