@@ -192,3 +192,26 @@ def test_hints_example_snippet_as_in_the_seed():
     oc = [oc for oc in occurrences if oc['hints'] is not None][0]
     assert oc['hints']['choices'] == ['adam', 'sgd']
     assert oc['value'] == 'adam'
+
+
+def test_db_push_occurrence_as_in_0_10():
+    db = HyperParameterDB()
+    rows = [("v10", 0, 1), ("v11", 1, 1), ("v11", None, 1), ("v13", None, 1),
+            ("v21", 1, 2), ("v21", 2, 2), ("v22", 3, 2), ("v31", 1, 3), ("v31", 2, 3)]
+    for name, value, priority in rows:
+        kw = {} if value is None else {"value": value}
+        db.push_occurrence(HyperParameterOccurrence(name=name, priority=P(priority), **kw))
+    # runtime and setter rows replace the earlier row of their name and priority
+    assert [(r.name, r["value"] if r.has_default_value else None) for r in db] == [
+        ("v10", 0), ("v11", 1), ("v11", None), ("v13", None), ("v21", 2), ("v22", 3), ("v31", 2)]
+    assert [r.index for r in db] == [0, 1, 2, 3, 4, 5, 6]
+    assert db.count(L.has_default_value) == 5
+    assert len(db.group_by("value")) == 4     # 0, 1, 2, 3 and the shared "no value"
+    helper = SourceHelper("_('v10', 5)")
+    with pytest.raises(DoubleAssignmentException) as err:
+        db.push_occurrence(HyperParameterOccurrence(name="v10", value=5, priority=P(1), filename="f.py", lineno=1),
+                           source_helper=helper)
+    assert str(err.value).endswith("Second occurrence:\nf.py:1\n==> 1: _('v10', 5)\n")
+    assert len(db) == 7
+    db.push_occurrence(HyperParameterOccurrence(name="v10", priority=P(1)))   # a use is fine
+    assert len(db) == 8 and db[-1].index == 7
