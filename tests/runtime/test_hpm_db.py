@@ -206,7 +206,7 @@ def test_db_push_occurrence_as_in_0_10():
         ("v10", 0), ("v11", 1), ("v11", None), ("v13", None), ("v21", 2), ("v22", 3), ("v31", 2)]
     assert [r.index for r in db] == [0, 1, 2, 3, 4, 5, 6]
     assert db.count(L.has_default_value) == 5
-    assert len(db.group_by("value")) == 4     # 0, 1, 2, 3 and the shared "no value"
+    assert len(db.group_by("value")) == 5     # 0, 1, 2, 3 and the one shared "no value"
     helper = SourceHelper("_('v10', 5)")
     with pytest.raises(DoubleAssignmentException) as err:
         db.push_occurrence(HyperParameterOccurrence(name="v10", value=5, priority=P(1), filename="f.py", lineno=1),
