@@ -123,8 +123,14 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
     if (node.type) {
       lines.push(`Type: \`${node.type}\``);
     }
-    const n = node.occurrences.length;
-    lines.push(`${n} occurrence${n === 1 ? '' : 's'}`);
+    if (node.kind === 'leaf' || node.occurrences.length > 0) {
+      const n = node.occurrences.length;
+      lines.push(`${n} occurrence${n === 1 ? '' : 's'}`);
+    }
+    if (node.children.length > 0) {
+      const below = countLeaves(node.children);
+      lines.push(`${below} hyperparameter${below === 1 ? '' : 's'} below`);
+    }
     if (node.default) {
       lines.push(`Default: ${this.describe(node.default)}`);
     } else if (node.kind === 'leaf') {

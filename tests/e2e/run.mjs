@@ -7,6 +7,8 @@
 //   HPMAN_E2E_PLAYWRIGHT   path of the playwright-core package
 //   HPMAN_E2E_TMP          scratch folder (browser profile, failure screenshots)
 //   HPMAN_E2E_SCREENSHOTS  where hover.png and sidebar.png go (docs/images)
+//   HPMAN_E2E_MACHINE_SETTINGS  code-server's Machine/settings.json (hpman.interpreter)
+//   HPMAN_E2E_FIXTURE      the original fixture folder (to compare edits with)
 // Prints one line per check and ends with "N passed, M failed"; exits 1 when a
 // check failed.
 import fs from 'node:fs';
@@ -25,6 +27,7 @@ const URL_ = env('HPMAN_E2E_URL');
 const WS = env('HPMAN_E2E_WORKSPACE');
 const TMP = env('HPMAN_E2E_TMP');
 const SHOTS = env('HPMAN_E2E_SCREENSHOTS');
+const MACHINE_SETTINGS = env('HPMAN_E2E_MACHINE_SETTINGS');
 const { chromium } = createRequire(import.meta.url)(env('HPMAN_E2E_PLAYWRIGHT'));
 
 const CHROMIUM = process.env.HPMAN_E2E_CHROMIUM || '/usr/bin/chromium';
@@ -45,6 +48,9 @@ function assert(cond, message) {
 async function check(name, fn) {
   const t = Date.now();
   try {
+    // Start from a quiet workbench: no menu, hover or quick input left open.
+    await page.keyboard.press('Escape').catch(() => {});
+    await page.keyboard.press('Escape').catch(() => {});
     await fn();
     passed += 1;
     console.log(`ok - ${name} (${Date.now() - t} ms)`);
@@ -93,15 +99,18 @@ async function runCommand(title) {
 }
 
 async function openFile(name) {
+  if (await activeTabIs(name)) {
+    return;
+  }
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: STEP_MS });
   await input.fill(name);
-  await page
-    .locator('.quick-input-widget .monaco-list-row', { hasText: name })
-    .first()
-    .waitFor({ state: 'visible', timeout: STEP_MS });
-  await input.press('Enter');
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) })
+    .first();
+  await row.waitFor({ state: 'visible', timeout: STEP_MS });
+  await row.click();
   await waitFor(`editor of ${name}`, () => activeTabIs(name));
 }
 
@@ -255,8 +264,10 @@ async function run() {
   });
 
   // (c) A click on a row opens the default's location.
+  const rowLocator = (label) =>
+    page.locator(`${VIEW} .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
   const clickRow = async (label, file, line) => {
-    await page.locator(`${VIEW} .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().click();
+    await rowLocator(label).click();
     await waitFor(`${file} active`, () => activeTabIs(file));
     const pos = await waitFor(`cursor on line ${line}`, async () => {
       const c = await cursor();
@@ -266,6 +277,45 @@ async function run() {
   };
   await check('clicking "epochs" opens train.py at line 7', () => clickRow('epochs', 'train.py', 7));
   await check('clicking "depth" opens model.py at line 6', () => clickRow('depth', 'model.py', 6));
+
+  // Context menu of a row: "Show all occurrences" and "Copy name".
+  const contextMenu = async (label, entry) => {
+    await rowLocator(label).click({ button: 'right' });
+    const item = page.getByRole('menuitem', { name: entry }).first();
+    await item.waitFor({ state: 'visible', timeout: STEP_MS });
+    await item.hover();
+    await item.click();
+    // A click that lands while the menu is still settling can be lost: then
+    // choose the entry with the keyboard.
+    const closed = await item.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false);
+    if (!closed) {
+      await item.focus();
+      await page.keyboard.press('Enter');
+      await item.waitFor({ state: 'hidden', timeout: 3000 });
+    }
+  };
+  await check('"Show all occurrences" on "lr" peeks its 2 occurrences', async () => {
+    await contextMenu('lr', 'Show all occurrences');
+    const peek = page.locator('.zone-widget .peekview-widget, .zone-widget.peekview-widget').first();
+    await peek.waitFor({ state: 'visible', timeout: STEP_MS });
+    const title = await waitFor('the references peek title', async () => {
+      const t = (await page.locator('.zone-widget .peekview-title').first().innerText()).replace(/\s+/g, ' ').trim();
+      return /\(\d+\)/.test(t) ? t : '';
+    });
+    console.log(`       peek: ${JSON.stringify(title)}`);
+    assert(/\(2\)/.test(title), `peek title ${JSON.stringify(title)} does not count 2 locations`);
+    const files = await page.locator('.zone-widget .ref-tree .monaco-list-row').evaluateAll((rows) =>
+      rows.map((r) => (r.textContent ?? '').trim()),
+    );
+    assert(files.some((f) => f.includes('train.py')) && files.some((f) => f.includes('model.py')),
+      `peek lists ${JSON.stringify(files)}`);
+    await page.keyboard.press('Escape');
+  });
+  await check('"Copy name" on "depth" copies model.depth', async () => {
+    await contextMenu('depth', 'Copy name');
+    const text = await waitFor('the clipboard', () => page.evaluate(() => navigator.clipboard.readText()).catch(() => ''), 5000);
+    assert(text === 'model.depth', `clipboard holds ${JSON.stringify(text)}`);
+  });
 
   // (d) The quick fix moves lr's default from train.py to model.py.
   await check('quick fix "Move the default of `lr` here" edits both files', async () => {
@@ -300,6 +350,30 @@ async function run() {
     const original = (f) => fs.readFileSync(path.join(process.env.HPMAN_E2E_FIXTURE, f), 'utf8');
     assert(t === original('train.py').replace("_('lr', 0.1)", "_('lr')"), `train.py is now:\n${t}`);
     assert(m === original('model.py').replace("_('lr')", "_('lr', 0.1)"), `model.py is now:\n${m}`);
+  });
+
+  // A broken interpreter setting: the extension restarts, says clearly what
+  // is wrong and empties the tree; fixing the setting brings everything back.
+  const goodSettings = fs.readFileSync(MACHINE_SETTINGS, 'utf8');
+  await check('a missing interpreter gives a clear error and an empty tree', async () => {
+    fs.writeFileSync(MACHINE_SETTINGS, JSON.stringify({ 'hpman.interpreter': '/nonexistent/bin/python3' }));
+    const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'no usable Python' }).first();
+    await toast.waitFor({ state: 'visible', timeout: STEP_MS });
+    const message = (await toast.innerText()).trim();
+    console.log(`       error: ${JSON.stringify(message)}`);
+    assert(message.includes('/nonexistent/bin/python3') && /not found/.test(message) && message.includes('3.9'),
+      `unclear message ${JSON.stringify(message)}`);
+    await waitFor('an empty tree', async () => (await treeRows()).length === 0);
+  });
+  await check('fixing the setting restarts the server and refills the tree', async () => {
+    fs.writeFileSync(MACHINE_SETTINGS, goodSettings);
+    const r = await waitFor('tree rows again', async () => {
+      const rows = await treeRows();
+      return rows.some((x) => x.label === 'depth') ? rows : null;
+    }, LSP_READY_MS);
+    // After the quick fix, lr's default lives in model.py: the tree says so.
+    const lr = r.find((x) => x.label === 'lr');
+    assert(lr && lr.description === '0.1', `lr row ${JSON.stringify(lr)}`);
   });
 }
 
