@@ -1,5 +1,7 @@
-"""Helpers for the hpargparse tests: fresh managers built from real source files,
-and running a parser in-process while capturing its exit status and output."""
+"""Helpers and fixtures for the hpargparse tests (imported by name: this folder has no
+conftest.py, so that it never shadows the `conftest` module other suites import): fresh
+managers built from real source files, and running a parser in-process while capturing
+its exit status and output."""
 import argparse
 import os
 import sys

@@ -9,7 +9,7 @@ import yaml
 import hpargparse
 from hpargparse.binding import ACTIONS
 
-from conftest import new_parser, write
+from hpa_helpers import new_parser, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 SOURCE = '''
 from hpman.m import _

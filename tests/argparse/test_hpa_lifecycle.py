@@ -11,7 +11,7 @@ import hpman
 import hpargparse
 from hpargparse import hputils
 
-from conftest import new_parser, subprocess_env, write
+from hpa_helpers import new_parser, subprocess_env, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 
 def test_bind_after_runtime_calls_and_set_value(make_mgr, run):

@@ -6,7 +6,7 @@ import pytest
 import hpargparse
 from hpargparse.hputils import StringAsDefault
 
-from conftest import new_parser
+from hpa_helpers import new_parser, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 SOURCE = '''
 from hpman.m import _

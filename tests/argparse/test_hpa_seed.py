@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLE_DIR, subprocess_env
+from hpa_helpers import EXAMPLE_DIR, subprocess_env, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 MAIN = os.path.join(EXAMPLE_DIR, "main.py")
 

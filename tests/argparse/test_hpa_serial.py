@@ -12,7 +12,7 @@ import hpargparse
 from hpargparse import serial
 from hpargparse.serial import SerialError
 
-from conftest import new_parser, write
+from hpa_helpers import new_parser, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 VALUES = {
     "b": True, "i": -3, "big": 2 ** 70, "f": 0.1, "tiny": 1e-300, "inf": float("inf"), "c": 1 - 2.5j,
