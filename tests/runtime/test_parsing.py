@@ -368,3 +368,13 @@ def test_failed_set_keeps_setter_values():
         m.set_values({"a": 11, "s": 12})
     assert m.get_value("a") == 10
     assert [r.value for r in m.db if r.name == "a" and r.priority == P.PRIORITY_SET_FROM_SETTER] == [10]
+
+
+@pytest.mark.parametrize("values", [{"x": 1, "x.y": 2}, {"x.y": 2, "x": 1}])
+def test_set_values_conflicting_with_itself_changes_nothing(values):
+    m = _populated()
+    before = state(m)
+    with pytest.raises(ImpossibleTree):
+        m.set_values(values)
+    assert state(m) == before
+    assert not m.exists("x")
