@@ -182,3 +182,29 @@ def test_module_manager_end_to_end(tmp_path):
     proc = subprocess.run([sys.executable, main, "--hp-list", "detail"], cwd=str(tmp_path), env=subprocess_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     assert proc.returncode == 0 and "./lib.py:4" in proc.stdout
+
+
+def test_parse_intermixed_args(run):
+    mgr = hpman.HyperParameterManager("_")
+    mgr.parse_source("_('lr', 0.1)\n_('n', 2)\n")
+    p = new_parser()
+    p.add_argument("files", nargs="*")
+    hpargparse.bind(p, mgr)
+    ns = p.parse_intermixed_args(["a", "--lr", "0.5", "b"])
+    assert (ns.files, ns.lr, ns.n) == (["a", "b"], 0.5, 2)
+    assert mgr.get_values() == {"lr": 0.5, "n": 2}
+    ns = p.parse_intermixed_args(["c"])
+    assert (ns.files, ns.lr) == (["c"], 0.1)
+    assert mgr.get_values() == {"lr": 0.1, "n": 2}
+
+
+def test_docs_examples_of_values_files_agree(tmp_path, run):
+    mgr = hpman.HyperParameterManager("_")
+    mgr.parse_source("_('model.depth', 18)\n_('model.act', 'gelu')\n")
+    p = new_parser()
+    hpargparse.bind(p, mgr)
+    for text in ("model.depth: 50\nmodel.act: relu\n", "model:\n  depth: 50\n  act: relu\n",
+                 "model:\n  depth: 50\nmodel.act: relu\n"):
+        r = run(p, ["--hp-load", write(tmp_path, "v.yaml", text)])
+        assert r.code is None, r.err
+        assert mgr.get_values() == {"model.depth": 50, "model.act": "relu"}
