@@ -97,8 +97,10 @@ class _HPOption:
         return "<hpargparse type for `{}`: {}>".format(self.name, self.__name__)
 
 
-def _option_name(name: str) -> str:
-    return "--" + name.replace("_", "-")
+def _dashes(parser: argparse.ArgumentParser) -> str:
+    """`--`, or the doubled prefix character of a parser made with another `prefix_chars`."""
+    chars = parser.prefix_chars or "-"
+    return "--" if "-" in chars else chars[0] * 2
 
 
 def _hints(hp_mgr: HyperParameterManager) -> Dict[str, Dict[str, Any]]:
@@ -128,16 +130,16 @@ class _Binding:
 
     # -- building the parser ---------------------------------------------------------
     def action_option(self, action: str) -> str:
-        return "--" + (self.prefix + "-" if self.prefix else "") + action
+        return _dashes(self.parser) + (self.prefix + "-" if self.prefix else "") + action
 
     def add_hyperparameters(self) -> None:
         existing = self.parser._option_string_actions
         hints = _hints(self.hp_mgr)
         seen: Dict[str, str] = {}
         for name, value in self.hp_mgr.get_values().items():
-            if kind_of(value) is None:
-                continue  # not a literal: cannot be set from the command line
-            option = _option_name(name)
+            if kind_of(value) is None or not name:
+                continue  # not a literal (or no name): cannot be set from the command line
+            option = _dashes(self.parser) + name.replace("_", "-")
             if option in seen:
                 raise ValueError("hpargparse: hyperparameters `{}` and `{}` would both be the option `{}`".format(
                     seen[option], name, option))
@@ -156,7 +158,11 @@ class _Binding:
                 help_text += " (default: %(default)s)"
             kwargs["help"] = help_text
             if hint.get("choices") is not None:
-                kwargs["choices"] = list(hint["choices"])
+                try:
+                    kwargs["choices"] = list(hint["choices"])
+                except TypeError:
+                    raise ValueError("hpargparse: the `choices` hint of hyperparameter `{}` must be a list, not "
+                                     "{!r}".format(name, hint["choices"])) from None
             if hint.get("required"):
                 kwargs["required"] = True
             if isinstance(value, bool) and "choices" not in kwargs:

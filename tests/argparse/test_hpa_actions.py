@@ -355,3 +355,21 @@ def test_action_prefix_everywhere(mgr, run, tmp_path, prefix):
     assert r.code == 0 and json.loads(r.out)["n"] == 5
     assert run(p, ["--{}-detail".format(prefix)]).code == 0
     assert run(p, ["--{}-exit".format(prefix)]).code == 0
+
+
+def test_detail_table_aligns_chinese_text(tmp_path, hpm, run, monkeypatch):
+    import unicodedata
+    write(tmp_path, "cn.py", '# 学习率设置\nfrom hpman.m import _\nlr = _("lr", 0.1)  # 学习率\nname = _("模型", "残差网络")\n')
+    hpm.parse_file(str(tmp_path / "cn.py"))
+    monkeypatch.chdir(tmp_path)
+    p = new_parser()
+    hpargparse.bind(p, hpm)
+    r = run(p, ["--hp-detail", "--模型", "卷积网络"])
+    assert r.code == 0
+    table = r.out.splitlines()[3:]
+
+    def width(line):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    assert len({width(line) for line in table}) == 1
+    assert "卷积网络" in r.out and "==> 3: lr = _(\"lr\", 0.1)  # 学习率" in r.out

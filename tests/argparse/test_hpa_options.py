@@ -196,3 +196,20 @@ def test_name_clash_is_a_clear_error(make_mgr):
     mgr2.parse_source("_('lr', 0.1)")
     with pytest.raises(ValueError, match="--lr"):
         hpargparse.bind(p, mgr2)
+
+
+def test_other_prefix_chars(run):
+    mgr = __import__("hpman").HyperParameterManager("_")
+    mgr.parse_source("_('lr', 0.1)")
+    p = argparse.ArgumentParser(prog="prog", prefix_chars="+")
+    hpargparse.bind(p, mgr)
+    assert "++lr" in p._option_string_actions and "++hp-list" in p._option_string_actions
+    r = run(p, ["++lr", "0.5"])
+    assert r.code is None and r.ns.lr == 0.5
+
+
+def test_bad_choices_hint_is_a_clear_error():
+    mgr = __import__("hpman").HyperParameterManager("_")
+    mgr.parse_source("_('k', 1, choices=5)")
+    with pytest.raises(ValueError, match="`choices` hint of hyperparameter `k`"):
+        hpargparse.bind(new_parser(), mgr)
