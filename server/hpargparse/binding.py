@@ -34,7 +34,7 @@ ACTIONS = ("save", "load", "list", "detail", "serial-format", "exit")
 _DEFAULT_ACTIONS = ACTIONS
 
 
-class LoadError(Exception):
+class LoadError(ValueError):
     """A values file whose content does not fit the hyperparameters (one-line message)."""
 
 

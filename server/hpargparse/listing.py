@@ -70,13 +70,14 @@ def display_path(path: Optional[str], cwd: Optional[str] = None) -> str:
         return path or "<unknown>"
     cwd = os.path.abspath(cwd or os.getcwd())
     full = os.path.abspath(path)
-    try:
-        rel = os.path.relpath(full, cwd)
-    except ValueError:  # another drive on Windows
-        return full
-    if rel == os.curdir or rel.startswith(os.pardir + os.sep) or rel == os.pardir:
-        return full
-    return os.curdir + os.sep + rel
+    for base, target in ((cwd, full), (os.path.realpath(cwd), os.path.realpath(full))):
+        try:
+            rel = os.path.relpath(target, base)
+        except ValueError:  # another drive on Windows
+            continue
+        if rel != os.curdir and rel != os.pardir and not rel.startswith(os.pardir + os.sep):
+            return os.curdir + os.sep + rel
+    return full
 
 
 def _value_text(value: Any) -> str:

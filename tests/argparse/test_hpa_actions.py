@@ -373,3 +373,15 @@ def test_detail_table_aligns_chinese_text(tmp_path, hpm, run, monkeypatch):
 
     assert len({width(line) for line in table}) == 1
     assert "卷积网络" in r.out and "==> 3: lr = _(\"lr\", 0.1)  # 学习率" in r.out
+
+
+def test_display_paths(tmp_path):
+    from hpargparse.listing import display_path
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    os.symlink(str(tmp_path / "real"), str(tmp_path / "link"))
+    assert display_path(str(tmp_path / "real" / "sub" / "a.py"), str(tmp_path / "real")) == "./sub/a.py"
+    assert display_path(str(tmp_path / "link" / "sub" / "a.py"), str(tmp_path / "real")) == "./sub/a.py"
+    assert display_path(str(tmp_path / "real" / "a.py"), str(tmp_path / "link")) == "./a.py"
+    outside = str(tmp_path / "elsewhere.py")
+    assert display_path(outside, str(tmp_path / "real")) == outside
+    assert display_path("<unknown>", str(tmp_path)) == "<unknown>"
