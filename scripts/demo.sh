@@ -58,6 +58,12 @@ if [ -f examples/03-hpargparse/main.py ]; then
   step "03-hpargparse: --hp-list" examples/03-hpargparse ./main.py --weight-decay 1e-4 --hp-list
   step "03-hpargparse: --hp-list detail" examples/03-hpargparse ./main.py --weight-decay 1e-4 --hp-list detail
   step "03-hpargparse: -h" examples/03-hpargparse ./main.py -h
+  values="${TMPDIR:-/tmp}/hpargparse-demo-$$.yaml"
+  step "03-hpargparse: save the values (atomically) and quit" examples/03-hpargparse \
+    ./main.py --weight-decay 3e-4 --hp-save "$values" --hp-exit
+  step "03-hpargparse: load them back; the command line would still win" examples/03-hpargparse \
+    ./main.py --hp-load "$values"
+  rm -f "$values"
 fi
 # <<< hpargparse steps
 
