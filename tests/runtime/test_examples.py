@@ -61,6 +61,18 @@ def test_basic_main_is_executable_with_shebang():
         assert f.readline() == "#!/usr/bin/env python3\n"
 
 
+def test_basic_run_as_the_seed_does():
+    # `$ ./main.py -a 2 -b 3`, with this interpreter first on PATH for the shebang
+    bindir = os.path.dirname(PY)
+    if not os.path.exists(os.path.join(bindir, "python3")):
+        pytest.skip("no python3 next to this interpreter for the shebang")
+    env = subprocess_env(PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+    out = subprocess.run(["./main.py", "-a", "2", "-b", "3"], cwd=os.path.join(EXAMPLES, "01-basic"), env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "a = 2\nb = 3\nlib.add() = 5\nlib.mult() = 6\n"
+
+
 def test_basic_from_another_directory(tmp_path):
     out = subprocess.run([PY, os.path.join(EXAMPLES, "01-basic", "main.py"), "-a", "4", "-b", "5"],
                          cwd=str(tmp_path), env=subprocess_env(), stdout=subprocess.PIPE,
