@@ -124,6 +124,7 @@ class _Binding:
         self.serial_format = serial_format
         self.show_defaults = show_defaults
         self.options: Dict[str, str] = {}          # hyperparameter name -> namespace attribute
+        self.required: Dict[str, argparse.Action] = {}  # hyperparameters with the `required` hint
         self.action_dests: Dict[str, str] = {}     # action -> namespace attribute
         self._given: List[Set[str]] = []           # one set per parse in progress
         self._applied: Dict[str, Tuple[Any, Any]] = {}  # name -> (value before, value we set)
@@ -168,8 +169,11 @@ class _Binding:
             if isinstance(value, bool) and "choices" not in kwargs:
                 kwargs["metavar"] = "{True,False}"
             default = StringAsDefault(value) if isinstance(value, str) else value
-            self.parser.add_argument(option, dest=name, type=_HPOption(self, name, value), default=default, **kwargs)
+            action = self.parser.add_argument(option, dest=name, type=_HPOption(self, name, value), default=default,
+                                              **kwargs)
             self.options[name] = name
+            if action.required:
+                self.required[name] = action
 
     def add_actions(self) -> None:
         for action in self.actions:
@@ -223,22 +227,44 @@ class _Binding:
             preset = set(vars(namespace)) if namespace is not None else set()
             binding.undo_previous()
             binding._given.append(set())
+            # a values file may provide the required hyperparameters: check them after loading
+            relaxed = [a for a in binding.required.values() if a.required] if binding.loads(args) else []
+            for action in relaxed:
+                action.required = False
             try:
                 ns, extras = original(args, namespace)
             finally:
                 given = binding._given.pop()
+                for action in relaxed:
+                    action.required = True
             given |= {name for name, dest in binding.options.items() if dest in preset}
-            binding.after_parse(ns, given)
+            binding.after_parse(ns, given, [a.option_strings[0] for a in relaxed])
             return ns, extras
 
         return parse_known_args
+
+    def loads(self, args: Optional[Sequence[str]]) -> bool:
+        """Whether the command line (probably) asks to load a values file."""
+        if "load" not in self.actions:
+            return False
+        option = self.action_option("load")
+        for arg in (sys.argv[1:] if args is None else args):
+            if not isinstance(arg, str):
+                continue
+            if arg == "--":
+                break
+            head = arg.split("=", 1)[0]
+            if head == option or (getattr(self.parser, "allow_abbrev", True) and len(head) > 2
+                                  and head[0] in self.parser.prefix_chars and option.startswith(head)):
+                return True
+        return False
 
     def _action_value(self, ns: argparse.Namespace, action: str) -> Any:
         if action not in self.action_dests:
             return None
         return getattr(ns, self.action_dests[action], None)
 
-    def after_parse(self, ns: argparse.Namespace, given: Set[str]) -> None:
+    def after_parse(self, ns: argparse.Namespace, given: Set[str], required: Sequence[str] = ()) -> None:
         hp_mgr = self.hp_mgr
         before = hp_mgr.get_values()
         serial_format = self._action_value(ns, "serial-format") or self.serial_format
@@ -249,6 +275,11 @@ class _Binding:
                 new_values.update(read_values(load_path, hp_mgr, serial_format))
             except (SerialError, LoadError) as exc:
                 self.parser.error(str(exc))
+        missing = [option for option in required
+                   if self.parser._option_string_actions[option].dest not in new_values
+                   and self.parser._option_string_actions[option].dest not in given]
+        if missing:
+            self.parser.error("the following arguments are required: {}".format(", ".join(missing)))
         for name in given:
             new_values[name] = getattr(ns, self.options[name])
         if new_values:

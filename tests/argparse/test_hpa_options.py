@@ -213,3 +213,25 @@ def test_bad_choices_hint_is_a_clear_error():
     mgr.parse_source("_('k', 1, choices=5)")
     with pytest.raises(ValueError, match="`choices` hint of hyperparameter `k`"):
         hpargparse.bind(new_parser(), mgr)
+
+
+def test_required_hint_can_be_met_by_a_values_file(make_mgr, run, tmp_path):
+    mgr = make_mgr("from hpman.m import _\n_('seed', 0, required=True)\n_('lr', 0.1)\n")
+    p = new_parser()
+    hpargparse.bind(p, mgr)
+    assert "--seed SEED" in p.format_usage() and "[--seed SEED]" not in p.format_usage()
+    with_seed = tmp_path / "seed.yaml"
+    with_seed.write_text("seed: 7\n")
+    without = tmp_path / "lr.yaml"
+    without.write_text("lr: 0.5\n")
+    r = run(p, ["--hp-load", str(with_seed)])
+    assert r.code is None, r.err
+    assert r.ns.seed == 7
+    r = run(p, ["--hp-load={}".format(without)])
+    assert r.code == 2
+    assert r.err.strip().splitlines()[-1] == "prog: error: the following arguments are required: --seed"
+    r = run(p, ["--hp-load", str(without), "--seed", "3"])
+    assert r.code is None and (r.ns.seed, r.ns.lr) == (3, 0.5)
+    r = run(p, [])
+    assert r.code == 2 and "required: --seed" in r.err
+    assert p._option_string_actions["--seed"].required
