@@ -317,6 +317,8 @@ def _umask() -> int:
 def write_atomic(path: str, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same directory and `os.replace`."""
     path = os.fspath(path)
+    if os.path.islink(path):
+        path = os.path.realpath(path)  # replace the file the link points to, keep the link
     directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777

@@ -231,3 +231,15 @@ def test_save_into_missing_directory_is_one_line_error(tmp_path, make_mgr, run):
     r = run(p, ["--hp-save", str(target)])
     assert r.code == 2 and "Traceback" not in r.err
     assert r.err.strip().splitlines()[-1].startswith("prog: error: cannot save `{}`".format(target))
+
+
+def test_save_through_a_symlink_keeps_the_link(tmp_path):
+    (tmp_path / "store").mkdir()
+    target = tmp_path / "store" / "real.yaml"
+    target.write_text("old: 1\n")
+    link = tmp_path / "link.yaml"
+    os.symlink(str(target), str(link))
+    serial.save(str(link), {"new": 2})
+    assert os.path.islink(str(link))
+    assert target.read_text() == "new: 2\n"
+    assert sorted(os.listdir(str(tmp_path / "store"))) == ["real.yaml"]
