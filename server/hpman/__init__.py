@@ -10,6 +10,9 @@ from .primitives import (BadArgumentsException, DoubleAssignmentException, Empty
                          NotLiteralEvaluable, NotLiteralNameException)
 from .source_helper import SourceHelper
 
+# `import hpman; hpman.m._` works in hpman 0.13, which made `m` an attribute of the package.
+from . import m  # noqa: E402  (after the names m's managers are built from)
+
 __version__ = "1.0.0"
 __title__ = "hpman"
 __author__ = "hpman developers"
