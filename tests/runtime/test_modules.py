@@ -156,7 +156,23 @@ def test_hpm_db_and_source_helper_names():
 
 def test_manager_class_from_hpm_compat_module():
     import hpman.hpm
+    import hpman.hpm_db
+    import hpman.primitives
     assert hpman.hpm.HyperParameterManager is hpman.HyperParameterManager
+    for name in ["HyperParameterOccurrence", "HyperParameterPriority", "HyperParamNode", "HyperParamTree", "P"]:
+        assert getattr(hpman.hpm, name) is getattr(hpman.hpm_db, name)
+    for name in ["DoubleAssignmentException", "EmptyValue", "ImpossibleTree", "NotLiteralEvaluable",
+                 "NotLiteralNameException", "FlatMapping", "Primitive", "TreeMapping"]:
+        assert getattr(hpman.hpm, name) is getattr(hpman.primitives, name)
+
+
+def test_hpman_m_is_an_attribute_after_import_hpman():
+    # a fresh interpreter: in this one, hpman.m has long been imported
+    code = "import hpman; print(type(hpman.m._).__name__, hpman.m._.placeholder, hpman.m.x is hpman.m.x)"
+    out = subprocess.run([PY, "-c", code], env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         universal_newlines=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "HyperParameterManager _ True\n"
 
 
 def test_version_attributes():
