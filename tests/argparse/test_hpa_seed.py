@@ -168,3 +168,11 @@ def test_python_W_error_import():
     proc = subprocess.run([sys.executable, "-W", "error", "-c", code], env=subprocess_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "bind\n", "")
+
+
+@pytest.mark.parametrize("args", [("--weight-decay", "1e-4"), ("--hp-list", "detail"), ("--hp-list", "json")])
+def test_session_under_W_error(args):
+    proc = subprocess.run([sys.executable, "-W", "error", "main.py"] + list(args), cwd=EXAMPLE_DIR,
+                          env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (0, "")
