@@ -89,9 +89,7 @@ def test_inspect_unwrap_and_doctest_probe_the_module():
     assert runner.failures == 0
 
 
-def test_doctest_and_pytest_plugins_in_a_subprocess(tmp_path):
-    # `python -m doctest` over a module that imports from hpman.m, and a pytest
-    # run collecting a test module that does `from hpman.m import *`-style probing.
+def test_python_m_doctest_on_a_module_using_hpman_m(tmp_path):
     mod = tmp_path / "uses_hpman.py"
     mod.write_text(textwrap.dedent('''
         """
@@ -105,6 +103,26 @@ def test_doctest_and_pytest_plugins_in_a_subprocess(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
     assert out.returncode == 0, out.stdout
     assert "1 passed" in out.stdout
+
+
+def test_pytest_collects_and_doctests_modules_using_hpman_m(tmp_path):
+    (tmp_path / "test_uses.py").write_text(textwrap.dedent('''
+        """
+        >>> _('from_doctest', 2)
+        2
+        """
+        import hpman.m as hm
+        from hpman.m import _, __
+
+        def test_manager():
+            assert _('a', 1) == 1
+            assert hm._ is _ and hm.__ is __ and __ is not _
+    '''))
+    out = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--doctest-modules", "test_uses.py"],
+                         cwd=str(tmp_path), env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, timeout=120)
+    assert out.returncode == 0, out.stdout
+    assert "2 passed" in out.stdout
 
 
 def test_concurrent_first_access_gives_one_object():
