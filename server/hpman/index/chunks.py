@@ -17,7 +17,8 @@ from typing import List, Tuple
 
 # A line that may start a top-level statement: not indented, not a comment,
 # not a closing bracket, not a continuation clause of a compound statement.
-_STATEMENT_START = re.compile(r"\n(?![\s#)\]}]|(?:else|elif|except|finally)\b)")
+_CONTINUATION = r"(?![\s#)\]}]|(?:else|elif|except|finally)\b)"
+_STATEMENT_START = re.compile(r"\n" + _CONTINUATION)
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _LINE_TOKEN = re.compile(r"#|\"(?:[^\"\\\n]|\\.)*(?:\"|$)|'(?:[^'\\\n]|\\.)*(?:'|$)", re.M)
 _CLOSE = {
@@ -69,10 +70,11 @@ def _prefix_state(text: str, begin: int, stop: int) -> Tuple[str, int]:
     return "code", stop
 
 
-def statement_starts(text: str) -> List[int]:
-    """Offsets at which a top-level statement may start, ascending, always including 0."""
+def statement_starts(text: str, indent: str = "") -> List[int]:
+    """Offsets at which a statement at `indent` (top level by default) may start, ascending, always 0 first."""
+    pattern = _STATEMENT_START if not indent else re.compile(r"\n" + re.escape(indent) + _CONTINUATION)
     starts = [0]
-    starts.extend(m.start() + 1 for m in _STATEMENT_START.finditer(text))
+    starts.extend(m.start() + 1 for m in pattern.finditer(text))
     if starts[-1] >= len(text):
         starts.pop()
         if not starts:

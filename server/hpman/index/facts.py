@@ -480,7 +480,7 @@ class _Scan:
         self.path = path
         self.cache = cache
         self.starts = statement_starts(text)
-        self.line_of: Dict[int, int] = {}
+        self.last_line = (0, 0)
         self.failure: Optional[_SyntaxFailure] = None
         self.whole_tried = False
 
@@ -489,10 +489,12 @@ class _Scan:
         return starts[lo], starts[hi + 1] if hi + 1 < len(starts) else len(self.text)
 
     def first_line(self, offset: int) -> int:
-        line = self.line_of.get(offset)
-        if line is None:
-            line = self.text.count("\n", 0, offset)
-            self.line_of[offset] = line
+        """0-based line of an offset; offsets are asked in ascending order, so count from the last one."""
+        last_offset, last_line = self.last_line
+        if offset < last_offset:
+            last_offset, last_line = 0, 0
+        line = last_line + self.text.count("\n", last_offset, offset)
+        self.last_line = (offset, line)
         return line
 
     def pieces_matching(self, names: FrozenSet[str]) -> List[int]:
@@ -515,11 +517,13 @@ class _Scan:
             key = (chunk, names, scoped)
             piece = self.cache.get(key) if (self.cache is not None and not keep_nodes) else None
             if piece is None:
-                tree = _parse(chunk, self.path)
-                if not isinstance(tree, _SyntaxFailure):
-                    piece = extract_piece(tree, chunk.split("\n"), names, scoped, keep_nodes)
-                    if self.cache is not None and not keep_nodes:
-                        self.cache.put(key, piece)
+                piece = _parse_class_members(chunk, self.path, names, scoped, keep_nodes) if lo == hi else None
+                if piece is None:
+                    tree = _parse(chunk, self.path)
+                    if not isinstance(tree, _SyntaxFailure):
+                        piece = extract_piece(tree, chunk.split("\n"), names, scoped, keep_nodes)
+                if piece is not None and self.cache is not None and not keep_nodes:
+                    self.cache.put(key, piece)
             if piece is not None:
                 return lo, hi, piece
             if attempt % 2 == 0 and hi + 1 < n:
@@ -561,6 +565,70 @@ class _Scan:
             covered = hi
             out.append((self.first_line(self.bounds(lo, hi)[0]), piece))
         return out
+
+
+_CLASS_HEADER = re.compile(r"class\s+\w+\s*(?:\([^()\n]*\))?\s*:[ \t]*(?:#[^\n]*)?\n")
+_INDENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*([ \t]+)\S")
+_BIG_CLASS_LINES = 80
+
+
+def _parse_class_members(chunk: str, path: str, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+    """Facts of a large top-level class from only the members that mention a candidate name.
+
+    A method sees the module scope, not the class body, so each hot member can be
+    parsed alone (wrapped in `if 1:` to keep its indentation and columns). Returns
+    None to ask for a parse of the whole class: small classes, unusual headers,
+    a hot header, or a class-level binding of a candidate name.
+    """
+    header = _CLASS_HEADER.match(chunk)
+    if header is None or chunk.count("\n", 0, 20000) < _BIG_CLASS_LINES:
+        return None
+    if find_tokens(chunk, names, 0, header.end()):
+        return None
+    indent_match = _INDENT.match(chunk, header.end())
+    if indent_match is None:
+        return None
+    body_start = header.end()
+    body = chunk[body_start:]
+    starts = statement_starts(body, indent_match.group(1))
+    hot = {bisect.bisect_right(starts, pos) - 1 for pos in find_tokens(body, names)}
+    header_lines = chunk.count("\n", 0, body_start)
+    calls: List[Tuple[str, bool, Any]] = []
+    bindings: List[_Binding] = []
+    for i in sorted(hot):
+        begin = starts[i]
+        end = starts[i + 1] if i + 1 < len(starts) else len(body)
+        member = body[begin:end]
+        tree = _parse("if 1:\n" + member, path)
+        if isinstance(tree, _SyntaxFailure) or len(tree.body) != 1 or not isinstance(tree.body[0], ast.If):
+            return None
+        lines = ("if 1:\n" + member).split("\n")
+        walker = _Walker(names, scoped, lines)
+        for stmt in tree.body[0].body:
+            if scoped:
+                before = len(walker.bindings)
+                walker.statement_bindings(stmt, False)
+                if any(not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or b.alias == stmt.name
+                       for b in walker.bindings[before:]):
+                    return None  # a class-level binding hides the manager for the class body
+            walker.visit(stmt, frozenset())
+        delta = header_lines + body.count("\n", 0, begin) - 1
+        for c in walker.calls:
+            raw = _call_to_raw(c, walker, lines, keep_nodes)
+            calls.append((c.alias, c.shadowed, _shift_raw(raw, delta)))
+        for b in walker.bindings:
+            bindings.append(_Binding(b.alias, b.manager, b.module_level, _shift(b.range, delta)))
+    return _Piece(calls, bindings)
+
+
+def _shift_raw(raw, delta: int):
+    if isinstance(raw, Issue):
+        return Issue(raw.code, raw.severity, raw.message, _shift(raw.range, delta), raw.data)
+    name, call, name_range, default_range, value, text, hints, node = raw
+    if node is not None and delta:
+        ast.increment_lineno(node, delta)
+    return (name, _shift(call, delta), _shift(name_range, delta),
+            _shift(default_range, delta) if default_range else None, value, text, hints, node)
 
 
 def _shift(rng: Range, lines: int) -> Range:

@@ -12,7 +12,7 @@ from .facts import ERROR, INFO, WARNING, Occurrence
 from .positions import Range
 from .workspace import Key, Workspace
 
-MAX_RELATED = 20
+MAX_RELATED = 5
 
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
@@ -54,14 +54,14 @@ def _where(occ: Occurrence) -> str:
     return "{}:{}".format(os.path.basename(occ.path), occ.line + 1)
 
 
-def _related(occs: List[Occurrence], exclude: Occurrence, message: str) -> List[Related]:
+def _others(occs: List[Occurrence], exclude: Occurrence, limit: int = MAX_RELATED) -> List[Occurrence]:
+    """Up to `limit` occurrences other than `exclude` (bounded, so that 20,000 uses stay linear)."""
     out = []
     for other in occs:
-        if other is exclude:
-            continue
-        out.append(Related(other.path, other.call, message))
-        if len(out) >= MAX_RELATED:
-            break
+        if other is not exclude:
+            out.append(other)
+            if len(out) >= limit:
+                break
     return out
 
 
@@ -77,8 +77,9 @@ def problems_of(ws: Workspace, path: str) -> List[Problem]:
         out.extend(Problem(path, i.range, i.severity, i.code, i.message, data={"detail": i.data})
                    for i in entry.facts.issues)
         suggestions = _Suggestions(ws)
+        defaults: Dict[Key, List[Occurrence]] = {}
         for occ in entry.facts.occurrences:
-            out.extend(_occurrence_problems(ws, occ, suggestions))
+            out.extend(_occurrence_problems(ws, occ, suggestions, defaults))
     if ws.values_file is not None and ws.values_file.path == path:
         out.extend(values_file_problems(ws))
     out.sort(key=Problem.sort_key)
@@ -91,7 +92,8 @@ def all_problems(ws: Workspace) -> List[Problem]:
     return [p for path in paths for p in problems_of(ws, path)]
 
 
-def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggestions") -> List[Problem]:
+def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggestions",
+                         memo: Dict[Key, List[Occurrence]]) -> List[Problem]:
     out = []
     key = occ.key()
     name = occ.name
@@ -103,9 +105,11 @@ def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggesti
                                .format(name), data=data))
         else:
             out.extend(_choices_problem(occ, data))
-        defaults = ws.defaults_of(key)
-        if len(defaults) > 1:
-            out.append(_duplicate_problem(occ, defaults, data))
+        info = memo.get(key)
+        if info is None:
+            info = memo[key] = _DefaultsInfo(ws.defaults_of(key))
+        if len(info.defaults) > 1:
+            out.append(_duplicate_problem(occ, info, data))
         out.extend(_tree_problems(ws, occ, data))
     elif key not in ws.defaults and name not in ws.prefixes.get(occ.manager, ()):
         hint = suggestions.closest(occ.manager, name)
@@ -132,17 +136,25 @@ def _choices_problem(occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
                     data=data)]
 
 
-def _duplicate_problem(occ: Occurrence, defaults: List[Occurrence], data: Dict[str, Any]) -> Problem:
-    values = {repr(d.value) if d.literal else "<{}>".format(d.default_text) for d in defaults}
-    same = len(values) == 1 and all(d.literal for d in defaults)
-    others = [d for d in defaults if d is not occ]
-    message = "`{}` has a default in {} places (also at {})".format(
-        occ.name, len(defaults), ", ".join(_where(d) for d in others[:3]) + (", …" if len(others) > 3 else ""))
-    if same:
+class _DefaultsInfo:
+    """The defaults of one name, summarised once per problems_of call."""
+
+    def __init__(self, defaults: List[Occurrence]) -> None:
+        self.defaults = defaults
+        values = {repr(d.value) if d.literal else "<{}>".format(d.default_text) for d in defaults}
+        self.all_equal = len(values) == 1 and all(d.literal for d in defaults)
+
+
+def _duplicate_problem(occ: Occurrence, info: _DefaultsInfo, data: Dict[str, Any]) -> Problem:
+    defaults = info.defaults
+    others = _others(defaults, occ)
+    where = ", ".join(_where(d) for d in others[:3]) + (", …" if len(defaults) > 4 else "")
+    message = "`{}` has a default in {} places (also at {})".format(occ.name, len(defaults), where)
+    if info.all_equal:
         message += "; all equal"
-    return Problem(occ.path, occ.default_range, WARNING if same else ERROR, "duplicate-default", message,
-                   _related(defaults, occ, "another default of `{}`".format(occ.name)),
-                   dict(data, count=len(defaults)))
+    related = [Related(d.path, d.default_range, "another default of `{}`".format(occ.name)) for d in others]
+    return Problem(occ.path, occ.default_range, WARNING if info.all_equal else ERROR, "duplicate-default", message,
+                   related, dict(data, count=len(defaults)))
 
 
 def _tree_problems(ws: Workspace, occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
