@@ -15,10 +15,12 @@ t0=$(date +%s)
 
 eval "$(bash "$ROOT/scripts/e2e-toolchain.sh" all | tail -n 1)"
 NODE="$HPMAN_NODE_DIR/bin/node"
+log "toolchain ready ($(( $(date +%s) - t0 )) s)"
 # HPMAN_E2E_VSIX: test that already-built package instead of building one.
 VSIX="${HPMAN_E2E_VSIX:-}"
 [ -n "$VSIX" ] || VSIX="$(bash "$ROOT/scripts/client.sh" vsix | tail -n 1)"
 [ -f "$VSIX" ] || { log "no vsix"; exit 1; }
+log "vsix ready ($(( $(date +%s) - t0 )) s)"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/hpman-e2e.XXXXXX")"
 CS_PID=""

@@ -19,7 +19,6 @@ const VIEW_ID = 'hpman.tree';
 
 class ServerController implements vscode.Disposable {
   private client: LanguageClient | undefined;
-  private watchers: vscode.Disposable[] = [];
   private queue: Promise<void> = Promise.resolve();
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshGeneration = 0;
@@ -95,13 +94,14 @@ class ServerController implements vscode.Disposable {
       args: [...choice.args, '-m', 'hpman_lsp'],
       options: { env, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath },
     };
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{py,yaml,yml,json}');
-    this.watchers.push(watcher);
+    // File watching: the server registers its own watchers (dynamic
+    // registration).  Settings: the server pulls `hpman.*` with
+    // workspace/configuration and is told of changes by the client.
     const clientOptions: LanguageClientOptions = {
       documentSelector: documentSelector(),
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      synchronize: { fileEvents: watcher, configurationSection: 'hpman' },
+      synchronize: { configurationSection: 'hpman' },
     };
     const client = new LanguageClient('hpman', 'hpman', serverOptions, clientOptions);
     this.client = client;
@@ -139,9 +139,6 @@ class ServerController implements vscode.Disposable {
     if (this.refreshTimer) {
       clearTimeout(this.refreshTimer);
       this.refreshTimer = undefined;
-    }
-    for (const w of this.watchers.splice(0)) {
-      w.dispose();
     }
     this.tree.clear();
     if (client) {
@@ -259,7 +256,10 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('hpman')) {
+      // A new interpreter needs a new process; a new values file may change
+      // which documents the server sees.  `hpman.exclude` is applied live by
+      // the server (workspace/didChangeConfiguration).
+      if (e.affectsConfiguration('hpman.interpreter') || e.affectsConfiguration('hpman.valuesFile')) {
         void ctl.restart('settings changed');
       }
     }),

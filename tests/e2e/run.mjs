@@ -263,6 +263,19 @@ async function run() {
     await page.screenshot({ path: path.join(SHOTS, 'sidebar.png') });
   });
 
+  // Diagnostics reach the Problems panel: `warmup` has a default nowhere.
+  await check('the Problems panel shows the no-default warning for warmup', async () => {
+    await runCommand('View: Focus Problems');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'warmup' }).first();
+    await row.waitFor({ state: 'visible', timeout: STEP_MS });
+    const text = (await row.innerText()).replace(/\s+/g, ' ').trim();
+    console.log(`       problem: ${JSON.stringify(text)}`);
+    const warning = await row.locator('.codicon-warning, .codicon-problems-warning-icon, [class*="warning"]').count();
+    assert(warning > 0, 'the warmup problem is not shown as a warning');
+    await page.keyboard.press('Control+J'); // toggle the panel away again
+    await page.locator('.part.panel .markers-panel').waitFor({ state: 'hidden', timeout: 5000 });
+  });
+
   // (c) A click on a row opens the default's location.
   const rowLocator = (label) =>
     page.locator(`${VIEW} .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
@@ -350,6 +363,41 @@ async function run() {
     const original = (f) => fs.readFileSync(path.join(process.env.HPMAN_E2E_FIXTURE, f), 'utf8');
     assert(t === original('train.py').replace("_('lr', 0.1)", "_('lr')"), `train.py is now:\n${t}`);
     assert(m === original('model.py').replace("_('lr')", "_('lr', 0.1)"), `model.py is now:\n${m}`);
+  });
+
+  // Typing a new hyperparameter updates the tree live (hpman/treeChanged),
+  // from the unsaved buffer.
+  await check('a typed new hyperparameter appears in the tree without saving', async () => {
+    await openFile('model.py');
+    const ret = tokenOnLine('return depth', 'return');
+    await ret.click({ timeout: STEP_MS });
+    await page.keyboard.press('Home');
+    await page.keyboard.type("dropout = _('model.dropout', 0.5)");
+    await page.keyboard.press('Enter');
+    const r = await waitFor('a dropout row', async () => {
+      const rows = await treeRows();
+      return rows.some((x) => x.label === 'dropout') ? rows : null;
+    });
+    const row = r.find((x) => x.label === 'dropout');
+    assert(row.description === '0.5' && row.level === 2, `dropout row ${JSON.stringify(row)}`);
+    assert(!fs.readFileSync(path.join(WS, 'model.py'), 'utf8').includes('dropout'), 'the edit was saved to disk');
+  });
+
+  // hpman.exclude takes effect without a restart: train.py leaves the tree.
+  await check('hpman.exclude hides an excluded file\'s names from the tree', async () => {
+    const settings = JSON.parse(fs.readFileSync(MACHINE_SETTINGS, 'utf8'));
+    fs.writeFileSync(MACHINE_SETTINGS, JSON.stringify({ ...settings, 'hpman.exclude': ['train.py'] }));
+    try {
+      const r = await waitFor('a tree without train.py\'s names', async () => {
+        const rows = await treeRows();
+        return rows.length > 0 && !rows.some((x) => x.label === 'epochs') ? rows : null;
+      });
+      console.log(`       rows: ${rowsText(r)}`);
+      assert(r.some((x) => x.label === 'depth') && r.some((x) => x.label === 'lr'), 'model.py\'s names went too');
+    } finally {
+      fs.writeFileSync(MACHINE_SETTINGS, JSON.stringify(settings));
+    }
+    await waitFor('epochs back in the tree', async () => (await treeRows()).some((x) => x.label === 'epochs'));
   });
 
   // A broken interpreter setting: the extension restarts, says clearly what
