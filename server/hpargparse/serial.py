@@ -99,6 +99,14 @@ def _represent_set(dumper: Dumper, data: set) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:set", {k: None for k in _sorted_items(data)})
 
 
+def _represent_str(dumper: Dumper, data: str) -> yaml.Node:
+    # PyYAML writes NEL / line and paragraph separators unquoted and reads them back as
+    # spaces; double quotes escape them.
+    style = '"' if any(ch in data for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+Dumper.add_representer(str, _represent_str)
 Dumper.add_representer(tuple, _represent_tuple)
 Dumper.add_representer(set, _represent_set)
 Dumper.add_representer(complex, _represent_complex)
