@@ -25,7 +25,7 @@ def literals(base):
         max_leaves=12)
 
 
-SETTINGS = settings(max_examples=int(os.environ.get("HPA_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(os.environ.get("HPA_EXAMPLES", "100")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
