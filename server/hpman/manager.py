@@ -27,18 +27,27 @@ PathLike = Union[str, "os.PathLike[str]"]
 class _Parsed:
     """What the parsed sources say, derived from the files in parse order."""
 
-    __slots__ = ("files", "occurrences", "defaults", "ranks")
+    __slots__ = ("files", "occurrences", "defaults", "ranks", "helpers")
 
     def __init__(self, files: Dict[str, Tuple[str, str, FileFacts]]) -> None:
         self.files = files  # key -> (display filename, source, facts)
         self.ranks = {key: i for i, key in enumerate(files)}
         self.occurrences: Dict[str, list] = {}
         self.defaults: Dict[str, list] = {}
+        self.helpers: Dict[str, SourceHelper] = {}
         for key, (_display, _source, facts) in files.items():
             for occ in facts.occurrences:
                 self.occurrences.setdefault(occ.name, []).append((key, occ))
                 if occ.has_default:
                     self.defaults.setdefault(occ.name, []).append((key, occ))
+
+    def helper(self, key: str) -> SourceHelper:
+        """One SourceHelper per file, shared by its rows: a helper holds the file's
+        lines, and a file with thousands of occurrences must not copy them per row."""
+        helper = self.helpers.get(key)
+        if helper is None:
+            helper = self.helpers[key] = SourceHelper(self.files[key][1])
+        return helper
 
 
 class HyperParameterManager:
@@ -234,13 +243,14 @@ class HyperParameterManager:
 
     def _rows(self, name: str) -> List[HyperParameterOccurrence]:
         rows = []
-        ranks = self._parsed.ranks
-        for key, occ in self._parsed.occurrences.get(name, ()):
-            display, source, _facts = self._parsed.files[key]
+        parsed = self._parsed
+        ranks = parsed.ranks
+        for key, occ in parsed.occurrences.get(name, ()):
+            display = parsed.files[key][0]
             row = HyperParameterOccurrence(
                 name=name, value=occ.value, priority=P.PRIORITY_PARSED_FROM_SOURCE_CODE,
                 filename=display, lineno=occ.line + 1, ast_node=occ.node, hints=dict(occ.hints),
-                source_helper=_helper(source))
+                source_helper=parsed.helper(key))
             row._rank = ranks[key]
             rows.append(row)
         if name in self._runtime:
@@ -375,10 +385,6 @@ class HyperParameterManager:
 
     def __repr__(self) -> str:
         return "<HyperParameterManager {!r}: {} hyperparameters>".format(self.placeholder, len(self._values))
-
-
-def _helper(source: str) -> SourceHelper:
-    return SourceHelper(source)
 
 
 def _sort_key(path: str) -> str:
