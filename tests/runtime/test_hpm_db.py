@@ -215,3 +215,20 @@ def test_db_push_occurrence_as_in_0_10():
     assert len(db) == 7
     db.push_occurrence(HyperParameterOccurrence(name="v10", priority=P(1)))   # a use is fine
     assert len(db) == 8 and db[-1].index == 7
+
+
+def test_rows_of_one_file_share_its_source_helper():
+    # A file's lines are held once, not once per row: 0.13 shared one helper per parse, and a
+    # file with 20,000 uses would otherwise hold 20,000 copies of its lines.
+    m = HyperParameterManager("_")
+    m.parse_source("_('lr', 0.1)\n" + "_('lr')\n" * 2000, "big.py")
+    m.parse_source("_('other', 1)\n_('lr')\n", "small.py")
+    rows = m.db
+    assert len(rows) == 2003
+    helpers = {r.filename: set() for r in rows}
+    for r in rows:
+        helpers[r.filename].add(id(r.source_helper))
+    assert {name: len(ids) for name, ids in helpers.items()} == {"big.py": 1, "small.py": 1}
+    node = m.get_nodes()[0]
+    assert len({id(o.source_helper) for o in node.db if o.filename == "big.py"}) == 1
+    assert node.db[0].source_helper.lines[0] == "_('lr', 0.1)"
