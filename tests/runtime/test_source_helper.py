@@ -139,3 +139,11 @@ def test_seed_detail_block(tmp_path):
     finally:
         os.chdir(old)
     assert [r.rstrip() for r in rows(out)] == rows(SEED_DETAIL)
+
+
+def test_indent_spaces_prefix_every_line():
+    # 0.13 documents "spaces to be prepended at each line" (it indented the header only)
+    out = SourceHelper.format_given_filename_and_source_and_lineno("f.py", "a = 1\nb = 2\n", 2, indent_spaces=2)
+    assert rows(out) == ["  f.py:2", "      1: a = 1", "  ==> 2: b = 2", "      3: "]
+    out = SourceHelper("x\ny").format_lines(1, 2, 1, indent_spaces=3)
+    assert rows(out) == ["   ==> 1: x", "       2: y"]
