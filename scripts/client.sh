@@ -47,14 +47,20 @@ check() {
 # (backports such as exceptiongroup are included; newer Pythons ignore them).
 # PyYAML's C speedup only loads on a matching Python; elsewhere it falls back
 # to pure Python, so the libs work on every Python >= 3.9.
-oldest_python() {
+# Every CPython >= 3.9 on the machine (pyenv's, else python3.X on PATH), oldest first.
+pythons() {
   local minor cand
   for minor in 9 10 11 12 13 14; do
     for cand in "$HOME"/.pyenv/versions/3.$minor.*/bin/python3.$minor "$(command -v python3.$minor || true)"; do
-      if [ -n "$cand" ] && [ -x "$cand" ] && "$cand" -m pip --version >/dev/null 2>&1; then
-        echo "$cand"; return 0
-      fi
+      if [ -n "$cand" ] && [ -x "$cand" ]; then echo "$cand"; break; fi
     done
+  done
+}
+
+oldest_python() {
+  local cand
+  for cand in $(pythons); do
+    if "$cand" -m pip --version >/dev/null 2>&1; then echo "$cand"; return 0; fi
   done
   echo "${PYTHON:-python3}"
 }
@@ -71,11 +77,12 @@ bundled_libs() {
     --target "$libs" "$ROOT[lsp]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   rm -rf "$libs/bin"
   find "$libs" -name __pycache__ -type d -prune -exec rm -rf {} +
-  local check='import hpman_lsp, hpman, pygls, lsprotocol, yaml, tabulate'
-  PYTHONPATH="$libs" PYTHONDONTWRITEBYTECODE=1 "$py" -c "$check" \
-    || { log "bundled/libs cannot import the server"; exit 1; }
-  PYTHONPATH="$libs" PYTHONDONTWRITEBYTECODE=1 python3 -c "$check" \
-    || { log "bundled/libs cannot import the server with python3"; exit 1; }
+  # The libs must load the server under every Python the machine has.
+  local check='import hpman_lsp.server, hpman, hpargparse, pygls, lsprotocol, yaml, tabulate' p
+  for p in $(pythons) python3; do
+    PYTHONPATH="$libs" PYTHONDONTWRITEBYTECODE=1 "$p" -c "$check" \
+      || { log "bundled/libs cannot import the server with $p"; exit 1; }
+  done
   touch "$stamp"
 }
 
