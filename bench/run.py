@@ -117,6 +117,9 @@ def run_timed(cmd, env=None, cwd=None, timeout=600, ok_codes=(0,)):
             "stdout": out.read().decode("utf-8", "replace"),
             "stderr": err.read().decode("utf-8", "replace"),
             "maxrss_kb": ru.ru_maxrss, "timed_out": bool(killed),
+            # user + system CPU of the process and the children it waited for:
+            # unlike wall time, hardly affected by other load on the machine.
+            "cpu": ru.ru_utime + ru.ru_stime,
         }
     if killed:
         raise Timeout(timeout)
@@ -143,6 +146,7 @@ def worker(python, task, *args, env=None, cwd=None, timeout=600):
         raise NA(f"worker {task}: no result")
     data = json.loads(lines[-1])
     data["wall"] = res["seconds"]
+    data["cpu"] = res["cpu"]
     return data
 
 
@@ -233,12 +237,21 @@ class Bench:
     def fresh_cache(self):
         return Path(tempfile.mkdtemp(prefix="cache-", dir=self.tmp))
 
+    def cpu_note(self, row, ours, orig):
+        s = f"{row}, CPU time (user + system, medians) instead of wall time: ours {fmt_s(ours)}"
+        if orig:
+            s += f", original {fmt_s(orig)}"
+            if ours:
+                s += f", ratio {ours / orig:.3g}"
+        return s
+
     # row 1 + 9 ------------------------------------------------------------
     def row_cold(self):
         what = f"cold static index of the corpus ({self.corpus_info['files']:,} files, " \
                f"{self.corpus_info['lines']:,} lines)"
         ours, orig, astp, ours_err, orig_err = [], [], [], None, self.ref_error
         ours_rss, orig_rss = [], []
+        cpu = {"ours": [], "orig": [], "ast": []}
         self.ours_cold_output = None
         for i in range(self.R_cold):
             order = ["ours", "orig", "ast"] if i % 2 == 0 else ["orig", "ours", "ast"]
@@ -247,6 +260,7 @@ class Bench:
                     if who == "ours" and ours_err is None:
                         r = self.ours_check([self.corpus], self.fresh_cache())
                         ours.append(r["seconds"])
+                        cpu["ours"].append(r["cpu"])
                         if r["maxrss_kb"]:
                             ours_rss.append(r["maxrss_kb"])
                         self.ours_cold_output = r["problems"]
@@ -255,6 +269,7 @@ class Bench:
                     elif who == "orig" and orig_err is None:
                         r = worker(self.ref_py, "orig-index", self.corpus, cwd=self.neutral_cwd)
                         orig.append(r["wall"])
+                        cpu["orig"].append(r["cpu"])
                         orig_rss.append(r["maxrss_kb"])
                         self.orig_names = r["names"]
                         log(f"[1] cold index, original #{i + 1}: {r['wall']:.2f} s "
@@ -262,6 +277,7 @@ class Bench:
                     elif who == "ast":
                         r = worker(self.ours_py, "ast-parse", self.corpus, cwd=self.neutral_cwd)
                         astp.append(r["wall"])
+                        cpu["ast"].append(r["cpu"])
                         log(f"[1] ast.parse of every file #{i + 1}: {r['wall']:.2f} s")
                 except Exception as e:
                     if who == "ours":
@@ -271,7 +287,10 @@ class Bench:
                     else:
                         self.notes.append(f"ast.parse reference failed: {e}")
                     log(f"[1] {who}: {e}")
-        self.raw["cold"] = {"ours": ours, "original": orig, "ast_parse": astp,
+        self.orig_cold_cpu = med(cpu["orig"])
+        self.notes.append(self.cpu_note("Row 1", med(cpu["ours"]), self.orig_cold_cpu)
+                          + (f"; `ast.parse` {fmt_s(med(cpu['ast']))}" if cpu["ast"] else "") + ".")
+        self.raw["cold"] = {"cpu": cpu, "ours": ours, "original": orig, "ast_parse": astp,
                             "ours_maxrss_kb": ours_rss, "original_maxrss_kb": orig_rss}
         self.orig_cold = med(orig)
         self.orig_rss = max(orig_rss) if orig_rss else None
@@ -304,16 +323,19 @@ class Bench:
             cache = self.fresh_cache()
             first = self.ours_check([self.corpus], cache, no_cache=False)
             log(f"[2] cache: first run {first['seconds']:.2f} s")
-            times = []
+            times, cpus = [], []
             same = True
             for i in range(self.R):
                 r = self.ours_check([self.corpus], cache, no_cache=False)
                 times.append(r["seconds"])
+                cpus.append(r["cpu"])
                 same = same and (r["problems"] == first["problems"])
                 log(f"[2] cache: second start #{i + 1}: {r['seconds']:.3f} s")
         except NA as e:
             return self.na_row("cache", what, target, e)
-        self.raw["cache"] = {"first": first["seconds"], "second": times}
+        self.raw["cache"] = {"first": first["seconds"], "second": times, "second_cpu": cpus}
+        self.notes.append(self.cpu_note("Row 2", med(cpus), getattr(self, "orig_cold_cpu", None))
+                          + " (original: cold).")
         m = med(times)
         ratio = m / self.orig_cold if self.orig_cold else None
         self.add_row("cache", what, "(no cache) cold: " + fmt_s(self.orig_cold), fmt_s(m), ratio,
@@ -359,11 +381,13 @@ class Bench:
         n_orig = 5000 if self.quick else n
         d_orig = d if n_orig == n else prepare.make_uses_dir(self.tmp / "uses5000", n_orig)
         ours, ours_err, orig, orig_err = [], None, None, self.ref_error
-        orig_timeout = None
+        orig_timeout = orig_cpu = None
+        ours_cpu = []
         if orig_err is None:
             try:
                 r = worker(self.ref_py, "orig-index", d_orig, cwd=self.neutral_cwd, timeout=120)
                 orig = r["wall"]
+                orig_cpu = r["cpu"]
                 log(f"[4] {n_orig} uses, original: {orig:.1f} s")
             except Timeout as e:
                 orig_timeout = e.seconds
@@ -375,6 +399,7 @@ class Bench:
             try:
                 r = self.ours_check([d], self.fresh_cache())
                 ours.append(r["seconds"])
+                ours_cpu.append(r["cpu"])
                 log(f"[4] {n} uses, ours #{i + 1}: {r['seconds']:.3f} s")
             except NA as e:
                 ours_err = str(e)
@@ -390,7 +415,10 @@ class Bench:
                 except NA as e:
                     lin = {"error": str(e)}
                     break
-        self.raw["uses"] = {"ours": ours, "original": orig, "original_uses": n_orig, "inproc": lin}
+        if ours_cpu:
+            self.notes.append(self.cpu_note("Row 4", med(ours_cpu), orig_cpu)
+                              + (f" (original at {n_orig:,} uses)" if n_orig != n else "") + ".")
+        self.raw["uses"] = {"ours_cpu": ours_cpu, "original_cpu": orig_cpu, "ours": ours, "original": orig, "original_uses": n_orig, "inproc": lin}
         if orig_timeout:
             o = f"> {orig_timeout} s (killed at the timeout" + (
                 f", {n_orig:,} uses)" if n_orig != n else ")")
@@ -573,6 +601,7 @@ class Bench:
     def run(self):
         t_all = time.perf_counter()
         started = datetime.datetime.now(datetime.timezone.utc)
+        self.load_start = os.getloadavg()[0]
         self.setup()
         steps = [self.row_cold, self.row_cache, self.row_reindex, self.row_uses,
                  self.row_runtime, self.row_lsp, self.row_memory]
@@ -603,8 +632,8 @@ class Bench:
         load = os.getloadavg()
         head = (f"hpman benchmark ({'quick' if self.quick else 'full'}), "
                 f"{started:%Y-%m-%d %H:%M} UTC, commit {commit}, Python "
-                f"{platform.python_version()}, {os.cpu_count()} CPUs, load average at end "
-                f"{load[0]:.2f}; corpus {self.corpus_info['files']:,} files / "
+                f"{platform.python_version()}, {os.cpu_count()} CPUs, load average "
+                f"{self.load_start:.2f} at start, {load[0]:.2f} at end; corpus {self.corpus_info['files']:,} files / "
                 f"{self.corpus_info['lines']:,} lines ({self.corpus_info['hpman_files']} using "
                 f"hpman); whole run {elapsed:.0f} s. Reproduce: "
                 f"`make bench{'-quick' if self.quick else ''}`.")
