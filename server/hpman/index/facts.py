@@ -705,7 +705,8 @@ def _aliases_from_text(text: str) -> set:
     """Names bound to a manager anywhere in the module (import or constructor)."""
     aliases = set()
     for m in _IMPORT_ALIAS.finditer(text):
-        for part in m.group(1).replace("(", " ").replace(")", " ").replace("\\", " ").split(","):
+        names = _COMMENT.sub("", m.group(1))
+        for part in names.replace("(", " ").replace(")", " ").replace("\\", " ").split(","):
             words = part.split()
             if len(words) == 3 and words[1] == "as":
                 aliases.add(words[2])
@@ -716,7 +717,8 @@ def _aliases_from_text(text: str) -> set:
     return {a for a in aliases if a.isidentifier()}
 
 
-_IMPORT_ALIAS = re.compile(r"from\s+hpman\.m\s+import\s+(\([^)]*\)|[^\n#;]*)")
+_IMPORT_ALIAS = re.compile(r"from\s+hpman\.m\s+import\s+(\([^)]*\)|(?:[^\n#;\\]|\\\n)*)")
+_COMMENT = re.compile(r"#[^\n]*")
 _CONSTRUCTED_ALIAS = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]*\.)?" + MANAGER_CLASS + r"\s*\(", re.M)
 
 
