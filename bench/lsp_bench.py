@@ -49,12 +49,15 @@ def _nonempty(result):
 
 
 def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edits,
-                  stderr_path, index_timeout=300.0, seed=7, log=print):
+                  stderr_path, index_timeout=300.0, seed=7, log=print, profile_path=None):
     """Returns a dict of results; raises on a missing/broken server."""
     out = {}
     cache_dir = tempfile.mkdtemp(prefix="hpman-bench-lsp-cache-")
     env = clean_env(HPMAN_CACHE_DIR=cache_dir)
-    client = LspClient([python, "-m", "hpman_lsp"], cwd=str(big_dir), env=env,
+    cmd = [python, "-m", "hpman_lsp"]
+    if profile_path:  # cProfile the server; the profile is written when it exits
+        cmd = [python, "-m", "cProfile", "-o", str(profile_path), "-m", "hpman_lsp"]
+    client = LspClient(cmd, cwd=str(big_dir), env=env,
                        stderr_path=stderr_path)
     try:
         folders = [{"uri": _uri(corpus), "name": "corpus"},
@@ -149,6 +152,7 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
         lat = {m: [] for m in methods}
         nonempty = {m: 0 for m in methods}
         errors = {m: [] for m in methods}
+        by_size = {m: [] for m in methods}   # (result size, latency)
         for method, (path, line, col, _name) in plan:
             params = {"textDocument": {"uri": _uri(path)},
                       "position": {"line": line, "character": col + 1}}
@@ -161,6 +165,7 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
                 continue
             lat[method].append(dt)
             nonempty[method] += _nonempty(res)
+            by_size[method].append((len(res) if isinstance(res, list) else 1, dt))
         for m in methods:
             key = m.split("/")[1]
             out[key] = summary(lat[m])
@@ -168,6 +173,10 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
             out[key]["errors"] = len(errors[m])
             if errors[m]:
                 out[key]["first_error"] = errors[m][0]
+            big = [dt for n, dt in by_size[m] if n >= 50]
+            if big:
+                out[key]["large_results"] = {"n": len(big), "p50": percentile(big, 50),
+                                             "min_size": 50}
 
         # -- edit -> diagnostics on the 5,000-line file ----------------------
         uri = _uri(big_path)
@@ -185,7 +194,7 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
         lines = big_text.split("\n")
         current = name
         version = 1
-        edit_lat, timeouts = [], 0
+        edit_lat, timeouts, fanout = [], 0, []
         for i in range(n_edits):
             new = name + "x" if current == name else name   # typing a letter / undoing it
             version += 1
@@ -217,8 +226,12 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
                 edit_lat.append(d[0] - t0)
             current = new
             time.sleep(0.02)
+            fanout.append(len({x[1] for x in client.diagnostics[n0:]}))
         out["edit"] = summary(edit_lat)
         out["edit"]["timeouts"] = timeouts
+        # How many documents got diagnostics published per edit (by the time the
+        # next edit is sent): what the server does for one keystroke.
+        out["edit"]["documents_published_per_edit_median"] = sorted(fanout)[len(fanout) // 2]
         return out
     finally:
         client.close()

@@ -525,7 +525,8 @@ class Bench:
                 r = run_lsp_bench(
                     str(self.ours_py), self.corpus, self.lsp_big_dir, self.lsp_big_path,
                     self.big_text, n_requests=100 if self.quick else 300,
-                    n_edits=30 if self.quick else 100, stderr_path=str(stderr_path), log=log)
+                    n_edits=30 if self.quick else 100, stderr_path=str(stderr_path), log=log,
+                    profile_path=self.args.lsp_profile)
             except Exception as e:
                 err = f"{type(e).__name__}: {e}"
                 log("[7,8] LSP: " + traceback.format_exc())
@@ -546,6 +547,12 @@ class Bench:
                             f"no answers ({s.get('first_error')})", "—")
                 continue
             extra = f"; {s['nonempty']}/{s['n']} non-empty"
+            if s.get("large_results"):
+                lr = s["large_results"]
+                self.notes.append(
+                    f"Row LSP {m}: {lr['n']} of the {s['n']} answers had ≥ {lr['min_size']} "
+                    f"locations (mostly `shared.lr`, used in every hpman module); their "
+                    f"median latency {fmt_s(lr['p50'])}.")
             if s["errors"]:
                 extra += f", {s['errors']} errors"
             self.add_row("lsp-" + m, what7.format(m=m), "—", trio(s) + extra, None, target7,
@@ -573,7 +580,9 @@ class Bench:
             f"opened files, one at a time; latency = request written → answer decoded. Edits: "
             f"{e['n']} incremental `didChange` (typing/removing one letter of a `shared.lr` use "
             f"near the middle, line {prepare.use_toggle_edit(self.big_text)[0] + 1}) → the "
-            f"document's next `publishDiagnostics`; ratio column = p95 / `ast.parse`.")
+            f"document's next `publishDiagnostics`; ratio column = p95 / `ast.parse`. Documents "
+            f"that got a `publishDiagnostics` per edit (median): "
+            f"{e.get('documents_published_per_edit_median')}.")
 
     # row 9 ----------------------------------------------------------------
     def row_memory(self):
@@ -661,6 +670,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=0, help="override the number of repeats")
     ap.add_argument("--python", help="our interpreter (default: the one running this)")
     ap.add_argument("--no-lsp", action="store_true", help="skip the language-server rows")
+    ap.add_argument("--lsp-profile", metavar="FILE",
+                    help="run the server under cProfile and write its profile to FILE "
+                         "(for finding hotspots; slows the server rows down)")
     args = ap.parse_args()
     Bench(args).run()
 
