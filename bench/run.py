@@ -580,7 +580,8 @@ class Bench:
             f"opened files, one at a time; latency = request written → answer decoded. Edits: "
             f"{e['n']} incremental `didChange` (typing/removing one letter of a `shared.lr` use "
             f"near the middle, line {prepare.use_toggle_edit(self.big_text)[0] + 1}) → the "
-            f"document's next `publishDiagnostics`; ratio column = p95 / `ast.parse`. Documents "
+            f"document's next `publishDiagnostics`, each edit sent once the server is quiet "
+            f"(no message for 150 ms); ratio column = p95 / `ast.parse`. Documents "
             f"that got a `publishDiagnostics` per edit (median): "
             f"{e.get('documents_published_per_edit_median')}.")
 
