@@ -507,8 +507,12 @@ class _Scan:
                 found.append(i)
         return found
 
-    def parse_group(self, i: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
-        """Parse piece i, widening it until it parses. Returns (lo, hi, piece) or None."""
+    def parse_group(self, i: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool, floor: int = 0):
+        """Parse piece i, widening it until it parses. Returns (lo, hi, piece) or None.
+
+        The group never reaches below piece `floor`: the pieces before it already
+        belong to a group, and taking them twice would report their calls twice.
+        """
         lo = hi = i
         n = len(self.starts)
         for attempt in range(_MAX_MERGES + 1):
@@ -528,7 +532,7 @@ class _Scan:
                 return lo, hi, piece
             if attempt % 2 == 0 and hi + 1 < n:
                 hi += 1
-            elif lo > 0:
+            elif lo > floor:
                 lo -= 1
             elif hi + 1 < n:
                 hi += 1
@@ -554,7 +558,7 @@ class _Scan:
         for i in self.pieces_matching(names):
             if i <= covered:
                 continue
-            got = self.parse_group(i, names, scoped, keep_nodes)
+            got = self.parse_group(i, names, scoped, keep_nodes, covered + 1)
             if got is None:
                 if self.failure is not None and self.starts != [0]:
                     covered = i
