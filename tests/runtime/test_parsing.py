@@ -378,3 +378,16 @@ def test_set_values_conflicting_with_itself_changes_nothing(values):
         m.set_values(values)
     assert state(m) == before
     assert not m.exists("x")
+
+
+@pytest.mark.parametrize("src, values, lines", [
+    # a call at column 0 inside brackets can be cut out as a statement of its own; the
+    # statement that needs the opening bracket must not take that call a second time
+    ("x = [\n_('a', 1),\n_('b', 2)]\n", {"a": 1, "b": 2}, [2, 3]),
+    ("f(1,\n_('a', 1),\n_('b', 2),\n3)\n_('c', 3)\n", {"a": 1, "b": 2, "c": 3}, [2, 3, 5]),
+    ("d = {\n'k':\n_('a', 1),\n'j': _('b', 2)}\n", {"a": 1, "b": 2}, [3, 4]),
+])
+def test_calls_at_column_zero_inside_brackets_count_once(src, values, lines):
+    m = HyperParameterManager("_").parse_source(src, "cols.py")
+    assert m.get_values() == values
+    assert sorted(r.lineno for r in m.db) == lines
