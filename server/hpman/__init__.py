@@ -13,6 +13,18 @@ from .source_helper import SourceHelper
 # `import hpman; hpman.m._` works in hpman 0.13, which made `m` an attribute of the package.
 from . import m  # noqa: E402  (after the names m's managers are built from)
 
+
+def load_ipython_extension(ipython):
+    """`%load_ext hpman` (IPython is imported only then; see hpman/ipython.py)."""
+    from .ipython import load_ipython_extension as load
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .ipython import unload_ipython_extension as unload
+    unload(ipython)
+
+
 __version__ = "1.0.0"
 __title__ = "hpman"
 __author__ = "hpman developers"

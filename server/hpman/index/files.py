@@ -9,7 +9,7 @@ _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist",
-                          ".hpman_cache", ".mypy_cache", ".pytest_cache", ".tox", ".nox"})
+                          ".hpman_cache", ".mypy_cache", ".pytest_cache", ".tox", ".nox", ".ipynb_checkpoints"})
 
 
 def decode_source(data: bytes) -> str:

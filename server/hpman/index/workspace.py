@@ -10,11 +10,13 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 
 from . import cache as disk_cache
 from .facts import FileFacts, Issue, Occurrence, PieceCache, extract_workspace
-from .files import SKIPPED_DIRS, decode_source, excluded, iter_python_files
+from .files import SKIPPED_DIRS, excluded, iter_python_files
+from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
 from .values import ValuesFile
 
 Key = Tuple[str, str]  # (manager, name)
 MAX_FILE_BYTES = 10 * 1024 * 1024
+SUFFIXES = (".py", ".ipynb")   # notebooks: their code cells, see notebooks.py
 
 
 class FileEntry:
@@ -62,7 +64,7 @@ class Workspace:
     # -- building ----------------------------------------------------------------
     def scan(self, progress: Optional[Callable[[int, int], None]] = None) -> None:
         """Index every Python file under the roots (from the cache where unchanged)."""
-        paths = [os.path.abspath(p) for p in iter_python_files(self.roots, self.exclude)] if self.roots else []
+        paths = [os.path.abspath(p) for p in iter_python_files(self.roots, self.exclude, SUFFIXES)] if self.roots else []
         stored = disk_cache.load(self.cache_dir, self.roots) if self.use_cache else {}
         fresh: Dict[str, tuple] = {}
         total = len(paths)
@@ -101,7 +103,9 @@ class Workspace:
         if cached is not None and cached[2] == digest:
             return FileEntry(path, None, cached[1], stamp, digest)
         try:
-            text = decode_source(data)
+            text = module_text(path, data)
+        except NotebookError as exc:
+            return FileEntry(path, None, _unreadable(path, "cannot read notebook: {}".format(exc)), stamp)
         except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
             return FileEntry(path, None, _unreadable(path, "cannot decode: {}".format(exc)), stamp)
         if "\0" in text:
@@ -111,8 +115,13 @@ class Workspace:
 
     # -- changes -----------------------------------------------------------------------
     def set_text(self, path: str, text: str) -> Set[str]:
-        """Replace a file's text (an editor buffer); returns the files whose problems may change."""
+        """Replace a file's text (an editor buffer; a notebook's JSON); returns the files whose problems may change."""
         path = os.path.abspath(path)
+        if is_notebook(path):
+            try:
+                text = parse_notebook(text).text
+            except NotebookError as exc:
+                return self._install(FileEntry(path, None, _unreadable(path, "cannot read notebook: {}".format(exc)), None))
         if "\0" in text:
             facts = _unreadable(path, "binary file (contains NUL bytes)")
         else:
@@ -127,7 +136,7 @@ class Workspace:
             st = os.stat(path)
         except OSError:
             return self.remove(path)
-        if not path.endswith(".py") or not self._included(path):
+        if not path.endswith(SUFFIXES) or not self._included(path):
             return self.remove(path)
         return self._install(self._read_entry(path, (st.st_size, st.st_mtime_ns)))
 
@@ -273,8 +282,8 @@ class Workspace:
         if entry.text is None:
             try:
                 with open(entry.path, "rb") as f:
-                    entry.text = decode_source(f.read())
-            except (OSError, UnicodeDecodeError, LookupError, SyntaxError):
+                    entry.text = module_text(entry.path, f.read())
+            except (OSError, UnicodeDecodeError, LookupError, SyntaxError, NotebookError):
                 return None
         return entry.text
 

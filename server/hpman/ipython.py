@@ -1,0 +1,376 @@
+"""The IPython extension: `%load_ext hpman`, then the `%hpman` line magic.
+
+    %hpman list [yaml|json|detail]    the values (as `--hp-list` prints them)
+    %hpman tree                       dotted names as a tree, with values
+    %hpman show NAME                  value, type, default and every occurrence
+    %hpman set NAME=VALUE ...         set values (Python literals), all or none
+    %hpman load FILE [--format F]     load a values file (hpargparse's formats and rules)
+    %hpman save FILE [--format F]     save the values (atomic; yaml, json or pickle)
+    %hpman parse PATH ...             parse files, folders or notebooks for their defaults
+
+`-m NAME` (before the command) picks the manager: a variable of the session
+holding one, else `hpman.m.NAME`. Without it, the one manager the session
+holds is used. Every mistake is one `UsageError` line.
+
+IPython binds `_` to the last output. It leaves a `_` the user bound alone,
+except when that `_` was itself the last output (showing the manager, or
+`_.set_value(...)` at the end of a cell, which returns it): the next output
+then replaces hpman's `_`. The extension notices after each cell, puts the
+manager back and says so once. A `_` rebound by the user's own code
+(`for _ in range(3)`) is left alone, with a one-time note. In notebooks,
+`from hpman.m import hp` avoids the clash altogether.
+"""
+import ast
+import difflib
+import re
+import shlex
+import sys
+from typing import Any, Dict, List, Optional, Tuple
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+
+from . import m as hpm_module
+from .manager import HyperParameterManager
+from .primitives import EmptyValue, ImpossibleTree
+
+UNDERS = ("_", "__", "___")
+USAGE = __doc__.split("\n\n")[1]
+CLOBBERED_NOTE = ("hpman: IPython set `{name}` to the last output, replacing the hpman manager; `{name}` is the "
+                  "manager again (the output stays in `Out`). In notebooks, `from hpman.m import hp` avoids this.")
+REBOUND_NOTE = ("hpman: `{name}` is no longer the hpman manager `{placeholder}` (now {what}); "
+                "`from hpman.m import {placeholder}` gets it back. In notebooks, `from hpman.m import hp` "
+                "avoids the clash.")
+
+
+def _fail(message: str) -> None:
+    raise UsageError("hpman: " + " ".join(str(message).split()))
+
+
+class UnderscoreGuard:
+    """Watches `_`, `__`, `___` across cells (pre/post_run_cell hooks)."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.before: Dict[str, HyperParameterManager] = {}
+        self.noted: set = set()
+
+    def pre_run_cell(self, *args: Any) -> None:
+        ns = self.shell.user_ns
+        self.before = {u: ns[u] for u in UNDERS if isinstance(ns.get(u), HyperParameterManager)}
+
+    def post_run_cell(self, *args: Any) -> None:
+        ns = self.shell.user_ns
+        hook = self.shell.displayhook
+        for name, manager in self.before.items():
+            now = ns.get(name, _MISSING)
+            if now is manager:
+                continue
+            if now is not _MISSING and now is getattr(hook, name, _MISSING):
+                ns[name] = manager      # the displayhook's doing: undo it
+                self._note("clobbered", CLOBBERED_NOTE.format(name=name))
+            else:
+                what = "deleted" if now is _MISSING else "bound to a value of type `{}`".format(type(now).__name__)
+                self._note("rebound:" + name, REBOUND_NOTE.format(
+                    name=name, placeholder=manager.placeholder, what=what))
+        self.before = {}
+
+    def _note(self, kind: str, text: str) -> None:
+        if kind in self.noted:
+            return
+        self.noted.add(kind)
+        print(text, file=sys.stderr)
+
+
+_MISSING = object()
+
+
+@magics_class
+class HpmanMagics(Magics):
+    @line_magic
+    def hpman(self, line: str) -> None:
+        """Manage hyperparameters: list, tree, show, set, load, save, parse (see `%hpman?`)."""
+        try:
+            words = shlex.split(line, posix=True) if line.strip() else []
+        except ValueError as exc:
+            _fail("cannot split the arguments: {}".format(exc))
+        manager_name = None
+        if words[:1] in (["-m"], ["--manager"]):
+            if len(words) < 2:
+                _fail("-m needs a manager name")
+            manager_name, words = words[1], words[2:]
+        elif words and words[0].startswith(("-m=", "--manager=")):
+            manager_name, words = words[0].split("=", 1)[1], words[1:]
+        if not words or words[0] in ("-h", "--help", "help"):
+            print(USAGE)
+            return
+        command, args = words[0], words[1:]
+        handler = getattr(self, "cmd_" + command, None)
+        if handler is None:
+            _fail("unknown command `{}` (choose from list, tree, show, set, load, save, parse)".format(command))
+        rest = line[re.search(r"(?:^|\s)set(?:\s|$)", line).end():] if command == "set" else None
+        handler(self.manager(manager_name), args, rest)
+
+    # -- which manager ---------------------------------------------------------------
+    def manager(self, name: Optional[str]) -> HyperParameterManager:
+        ns = self.shell.user_ns
+        if name is not None:
+            if isinstance(ns.get(name), HyperParameterManager):
+                return ns[name]
+            if not name.isidentifier():
+                _fail("`{}` is not a manager name".format(name))
+            return getattr(hpm_module, name)
+        found: Dict[int, Tuple[str, HyperParameterManager]] = {}
+        for key, value in list(ns.items()):
+            if isinstance(value, HyperParameterManager) and not _hidden(key):
+                found.setdefault(id(value), (key, value))
+        if not found:
+            for key, value in vars(hpm_module).items():
+                if isinstance(value, HyperParameterManager):
+                    found.setdefault(id(value), (key, value))
+        if len(found) == 1:
+            return next(iter(found.values()))[1]
+        if not found:
+            _fail("no hpman manager in this session: `from hpman.m import hp` first (or name one with -m NAME)")
+        names = sorted({key for key, _v in found.values()})
+        _fail("several managers ({}): choose one with -m NAME".format(", ".join("`{}`".format(n) for n in names)))
+        raise AssertionError  # unreachable
+
+    # -- commands --------------------------------------------------------------------
+    def cmd_list(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+        from hpargparse.listing import detail_table, list_json, list_yaml
+        fmt = args[0] if args else "yaml"
+        if len(args) > 1 or fmt not in ("yaml", "json", "detail"):
+            _fail("usage: %hpman list [yaml|json|detail]")
+        values = mgr.get_values()
+        if fmt == "detail":
+            text = detail_table(mgr)
+        elif fmt == "json":
+            text = list_json(values)
+        else:
+            text = list_yaml(values) if values else "{}\n"
+        sys.stdout.write(text)
+
+    def cmd_tree(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+        if args:
+            _fail("usage: %hpman tree")
+        from .notebooks import value_text
+        values = mgr.get_values()
+        sep = mgr.separator
+        tree: Dict[str, Any] = {}
+        for name in sorted(values):
+            level = tree
+            for part in name.split(sep):
+                level = level.setdefault(part, {})
+        lines = [mgr.placeholder]
+
+        def walk(level: Dict[str, Any], prefix: str, indent: str) -> None:
+            keys = list(level)
+            for i, key in enumerate(keys):
+                full = prefix + sep + key if prefix else key
+                last = i == len(keys) - 1
+                text = key + (" = " + value_text(values[full]) if full in values else "")
+                lines.append(indent + ("└── " if last else "├── ") + text)
+                walk(level[key], full, indent + ("    " if last else "│   "))
+
+        walk(tree, "", "")
+        print("\n".join(lines))
+
+    def cmd_show(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+        if len(args) != 1:
+            _fail("usage: %hpman show NAME")
+        from .notebooks import location, type_text, value_text
+        name = args[0]
+        value = mgr.get_value(name, raise_exception=False)
+        if isinstance(value, EmptyValue):
+            _fail("no hyperparameter named `{}`{}".format(name, _did_you_mean(name, mgr)))
+        if isinstance(value, dict) and name not in mgr.get_values():   # a branch: its subtree
+            print("{} (a tree of {} values)".format(name, len([n for n in mgr.get_values()
+                                                                 if n.startswith(name + mgr.separator)])))
+            for sub, sub_value in sorted(mgr.get_values().items()):
+                if sub.startswith(name + mgr.separator):
+                    print("  {} = {}  ({})".format(sub, value_text(sub_value), type_text(sub_value)))
+            return
+        print("{} = {}  ({})".format(name, value_text(value), type_text(value)))
+        from .hpm_db import P
+        origin = {P.PRIORITY_PARSED_FROM_SOURCE_CODE: "default", P.PRIORITY_SET_FROM_CALLABLE: "runtime _()",
+                  P.PRIORITY_SET_FROM_SETTER: "set_value"}
+        for row in [r for r in mgr.db if r.name == name]:
+            kind = origin.get(int(row.priority), str(row.priority))
+            where = location(row)
+            if where is None:
+                print("  {}: {}".format(kind, value_text(row.value)))
+            else:
+                shown = "(use)" if isinstance(row.value, EmptyValue) else value_text(row.value)
+                print("  {}: {} at {}".format(kind if not isinstance(row.value, EmptyValue) else "use", shown, where))
+            if row.hints:
+                print("    hints: " + ", ".join("{}={!r}".format(k, v) for k, v in sorted(row.hints.items())))
+
+    def cmd_set(self, mgr: HyperParameterManager, _args: List[str], rest: str) -> None:
+        pairs = parse_assignments(rest)
+        if not pairs:
+            _fail("usage: %hpman set NAME=VALUE [NAME=VALUE ...] (values are Python literals)")
+        from hpargparse.convert import ConversionError, from_loaded
+        known = mgr.get_values()
+        values = {}
+        for name, value in pairs:
+            if name in known and not isinstance(known[name], EmptyValue):
+                try:
+                    value = from_loaded(known[name], value)
+                except ConversionError as exc:
+                    _fail("Error parsing hyperparameter `{}`: {}".format(name, exc))
+            values[name] = value
+        try:
+            mgr.set_values(values)
+        except (ImpossibleTree, TypeError, ValueError, KeyError) as exc:
+            _fail(exc.args[0] if exc.args else exc)
+        new = [n for n in values if n not in known and not _is_branch(n, known, mgr.separator)]
+        for name in new:
+            hint = _did_you_mean(name, mgr, exclude=name)
+            print("hpman: `{}` is not used by any code run or parsed so far{}".format(name, hint), file=sys.stderr)
+
+    def cmd_load(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+        path, fmt = _file_and_format(args, "load")
+        from hpargparse.binding import LoadError, read_values
+        from hpargparse.serial import SerialError
+        try:
+            values = read_values(path, mgr, fmt)
+            mgr.set_values(values)
+        except (SerialError, LoadError, ImpossibleTree) as exc:
+            _fail(exc)
+        print("hpman: loaded {} value{} from {}".format(len(values), "" if len(values) == 1 else "s", path))
+
+    def cmd_save(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+        path, fmt = _file_and_format(args, "save")
+        from hpargparse.serial import SerialError, save
+        values = mgr.get_values()
+        try:
+            skipped = save(path, values, fmt)
+        except SerialError as exc:
+            _fail(exc)
+        for name in skipped:
+            print("hpman: not saving `{}`: its value is not a literal".format(name), file=sys.stderr)
+        count = len(values) - len(skipped)
+        print("hpman: saved {} value{} to {}".format(count, "" if count == 1 else "s", path))
+
+    def cmd_parse(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+        if not args:
+            _fail("usage: %hpman parse PATH [PATH ...] (files, folders or notebooks)")
+        from .primitives import BadArgumentsException, DoubleAssignmentException, NotLiteralNameException
+        try:
+            mgr.parse_file(args)
+        except (FileNotFoundError, SyntaxError, DoubleAssignmentException, ImpossibleTree,
+                NotLiteralNameException, BadArgumentsException) as exc:
+            text = str(exc).strip().split("\n")
+            if isinstance(exc, FileNotFoundError):
+                text = ["no such file or directory: {}".format(exc.args[-1] if exc.args else exc)]
+            elif isinstance(exc, SyntaxError) and exc.filename:
+                text = ["{}:{}: {}".format(exc.filename, exc.lineno, exc.msg)]
+            elif isinstance(exc, DoubleAssignmentException):
+                heads = [l for l in text if ":" in l and not l.startswith(("==>", " "))
+                         and not l.endswith("occurrence:")]
+                text = ["duplicated default values at {}".format(" and ".join(heads[:2]))]
+            _fail(text[0] if len(text) == 1 else "; ".join(t for t in text if t))
+
+
+def _hidden(key: str) -> bool:
+    """Output-cache names (`_5`, `_i3`, ...) are aliases, not the session's own variables."""
+    return re.fullmatch(r"_(i{0,3}\d*|[ih]{1,3}|oh|dh)", key) is not None and key not in UNDERS
+
+
+def _is_branch(name: str, known: Dict[str, Any], sep: str) -> bool:
+    return any(k.startswith(name + sep) for k in known)
+
+
+def _did_you_mean(name: str, mgr: HyperParameterManager, exclude: Optional[str] = None) -> str:
+    names = [n for n in mgr.get_values() if n != exclude]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return "; did you mean `{}`?".format(close[0]) if close else ""
+
+
+def _file_and_format(args: List[str], verb: str) -> Tuple[str, str]:
+    from hpargparse.serial import FORMAT_CHOICES
+    fmt = "auto"
+    rest = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-f", "--format"):
+            if i + 1 >= len(args):
+                _fail("{} needs a format after {}".format(verb, arg))
+            fmt = args[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--format="):
+            fmt = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    if len(rest) != 1:
+        _fail("usage: %hpman {} FILE [--format {}]".format(verb, "|".join(FORMAT_CHOICES)))
+    if fmt not in FORMAT_CHOICES:
+        _fail("unknown format `{}` (choose from {})".format(fmt, ", ".join(FORMAT_CHOICES)))
+    return rest[0], fmt
+
+
+_NAME_EQ = re.compile(r"\s*([^\s=]+)\s*=")
+
+
+def parse_assignments(text: str) -> List[Tuple[str, Any]]:
+    """`a=1 b.c='x y' d=[1, 2]` → [(name, literal value)], names in order.
+
+    Each value runs to the next ` name=` after which the value so far is a
+    Python literal (so strings and lists may hold spaces and `=`)."""
+    text = text.strip()
+    out: List[Tuple[str, Any]] = []
+    pos = 0
+    while pos < len(text):
+        m = _NAME_EQ.match(text, pos)
+        if m is None:
+            _fail("expected NAME=VALUE, got `{}`".format(text[pos:].split()[0]))
+        name = m.group(1)
+        start = m.end()
+        ends = [b.start() for b in re.finditer(r"\s+[^\s=]+\s*=", text[start:])] + [len(text) - start]
+        for end in ends:
+            chunk = text[start:start + end].strip()
+            if not chunk:
+                continue
+            try:
+                value = ast.literal_eval(chunk)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+            out.append((name, value))
+            pos = start + end
+            break
+        else:
+            chunk = text[start:start + ends[0]].strip()
+            if not chunk:
+                _fail("`{}` has no value (write {}=VALUE)".format(name, name))
+            _fail("the value of `{}` is not a Python literal: {}".format(name, chunk))
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return out
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext hpman`: the `%hpman` magic and the `_` guard."""
+    if getattr(ipython, "_hpman_guard", None) is not None:
+        return
+    ipython.register_magics(HpmanMagics)
+    guard = UnderscoreGuard(ipython)
+    ipython.events.register("pre_run_cell", guard.pre_run_cell)
+    ipython.events.register("post_run_cell", guard.post_run_cell)
+    ipython._hpman_guard = guard
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    guard = getattr(ipython, "_hpman_guard", None)
+    if guard is None:
+        return
+    for event, callback in (("pre_run_cell", guard.pre_run_cell), ("post_run_cell", guard.post_run_cell)):
+        try:
+            ipython.events.unregister(event, callback)
+        except ValueError:
+            pass
+    ipython.magics_manager.magics["line"].pop("hpman", None)
+    ipython._hpman_guard = None
