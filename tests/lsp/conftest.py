@@ -11,7 +11,9 @@ from typing import Any, Callable, Dict, List, Optional
 import pytest
 import pytest_asyncio
 from lsprotocol import types as T
-from pytest_lsp import LanguageClient, make_test_lsp_client
+from pygls.protocol import default_converter
+from pytest_lsp import LanguageClient
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "lsp_workspace"
 SERVER_DIR = Path(__file__).resolve().parent.parent.parent / "server"
@@ -44,6 +46,8 @@ class Session:
         self.tree_changed = 0
         self.registrations: List[T.Registration] = []
         self.open_versions: Dict[str, int] = {}
+        self.published: List[T.PublishDiagnosticsParams] = []   # every publish, in order
+        self.config_requests = 0
 
     # -- positions, computed independently of the server ------------------------------
     def text(self, name: str) -> str:
@@ -168,10 +172,25 @@ async def start(tmp_path: Path, workspace: Path):
 
     async def _start(encodings: Optional[List[str]] = None, settings: Optional[Dict[str, Any]] = None,
                      init_options: Any = None, root: Optional[Path] = None, configuration: bool = True,
-                     folder_uri: Optional[str] = None, wait: bool = True) -> Session:
+                     folder_uri: Optional[str] = None, wait: bool = True,
+                     config_delay: float = 0.0) -> Session:
         root = root or workspace
-        client = make_test_lsp_client()
-        session = Session(client, root, (encodings or ["utf-16"])[0] if encodings else "utf-16")
+        client = LanguageClient(converter_factory=default_converter)
+        overridden = {T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, T.WORKSPACE_CONFIGURATION}
+        register_lsp_features(client, {k: v for k, v in DEFAULT_CLIENT_FEATURES.items() if k not in overridden})
+        session = Session(client, root, "utf-16")
+
+        @client.feature(T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def publish(params: T.PublishDiagnosticsParams):
+            session.published.append(params)
+            client.diagnostics[params.uri] = params.diagnostics
+
+        @client.feature(T.WORKSPACE_CONFIGURATION)
+        async def answer_configuration(params: T.ConfigurationParams):
+            session.config_requests += 1
+            if config_delay:
+                await asyncio.sleep(config_delay)
+            return [client.get_configuration(section=i.section, scope_uri=i.scope_uri) for i in params.items]
 
         @client.feature(T.CLIENT_REGISTER_CAPABILITY)
         def register_capability(params: T.RegistrationParams):
@@ -205,5 +224,10 @@ async def start(tmp_path: Path, workspace: Path):
     for session in sessions:
         try:
             await asyncio.wait_for(session.client.shutdown_session(), 10)
+        except Exception:
+            pass
         finally:
-            await session.client.stop()
+            server = session.client._server
+            if server is not None and server.returncode is None:
+                server.kill()
+            await asyncio.wait_for(session.client.stop(), 10)

@@ -1,0 +1,87 @@
+"""Start-up: indexing with work-done progress, file watchers, settings, no workspace code run."""
+import asyncio
+
+from lsprotocol import types as T
+
+
+async def test_initial_index_reports_work_done_progress(start):
+    s = await start()
+    (token, reports), = [(t, r) for t, r in s.client.progress_reports.items()]
+    kinds = [type(r).__name__ for r in reports]
+    assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
+    assert "hpman" in reports[0].title
+    assert any(isinstance(r, T.WorkDoneProgressReport) for r in reports)
+    # after the end, the index answers
+    result = await s.client.protocol.send_request_async("hpman/tree", {})
+    assert [m.name for m in result.managers] == ["_", "hp"]
+
+
+async def test_server_registers_watchers_for_python_and_values_files(start):
+    s = await start()
+    await s.until(lambda: s.registrations, what="client/registerCapability")
+    (reg,) = s.registrations
+    assert reg.method == "workspace/didChangeWatchedFiles"
+    globs = {w["globPattern"] for w in reg.register_options["watchers"]}
+    assert "**/*.py" in globs and "**/*.yaml" in globs
+
+
+async def test_workspace_code_is_never_imported(start, workspace):
+    s = await start()
+    s.open("evil.py")
+    hover = await s.hover("evil.py", s.pos("evil.py", "'evil.level'", 1))
+    assert "`evil.level`" in hover.contents.value
+    await s.settle()
+    assert not list(workspace.rglob("IMPORTED_MARKER"))
+
+
+async def test_capabilities_are_advertised(start):
+    s = await start()
+    caps = s.init_result.capabilities
+    assert caps.hover_provider and caps.definition_provider and caps.references_provider
+    assert caps.document_highlight_provider and caps.workspace_symbol_provider
+    assert caps.code_action_provider and caps.code_lens_provider and caps.inlay_hint_provider
+    assert caps.rename_provider.prepare_provider is True
+    assert "'" in caps.completion_provider.trigger_characters
+    assert caps.text_document_sync.change == T.TextDocumentSyncKind.Incremental
+    assert caps.diagnostic_provider is None      # push only: no pull diagnostics, no doubles
+    assert s.init_result.server_info.name == "hpman-lsp"
+
+
+async def test_first_publish_waits_for_the_configuration(start):
+    # the client answers workspace/configuration late; nothing may be published before
+    s = await start(settings={"exclude": ["problems.py"], "valuesFile": "values.yaml"}, config_delay=1.0)
+    await s.until(lambda: s.diagnostics("dup_a.py"), what="diagnostics")
+    published = {p.uri for p in s.published}
+    assert s.uri("problems.py") not in published
+    assert s.uri("values.yaml") in published          # the values file was known at the first publish
+    assert s.config_requests >= 1
+
+
+async def test_settings_as_initialization_options(start):
+    s = await start(init_options={"hpman": {"valuesFile": "values.yaml", "exclude": ["problems.py"]}},
+                    configuration=False)
+    await s.until(lambda: s.diagnostics("values.yaml"), what="values file diagnostics")
+    assert s.uri("problems.py") not in {p.uri for p in s.published}
+    text = (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
+    assert "`0.05` (float)" in text
+
+
+async def test_settings_change_is_applied(start):
+    s = await start()
+    await s.until(lambda: s.diagnostics("problems.py"), what="problems.py diagnostics")
+    assert "`0.1` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
+    s.client.set_configuration({"valuesFile": "values.yaml", "exclude": ["problems.py"]}, section="hpman")
+    s.client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings=None))
+    await s.until(lambda: s.diagnostics("problems.py") is not None and len(s.diagnostics("problems.py")) == 0, what="excluded file cleared")
+    await s.until(lambda: s.diagnostics("values.yaml"), what="values file diagnostics")
+    assert "`0.05` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
+    # the excluded file is no longer part of the index
+    assert await s.hover("problems.py", s.pos("problems.py", "'epochz'", 1)) is None
+
+
+async def test_initial_diagnostics_cover_the_workspace_without_opening_files(start):
+    s = await start()
+    await s.until(lambda: s.diagnostics("broken.py"), what="diagnostics")
+    assert s.codes("dup_a.py") == ["duplicate-default"]
+    assert s.codes("broken.py") == ["syntax-error"]
+    assert s.diagnostics("model.py") is None          # clean files are not spammed with empty lists
