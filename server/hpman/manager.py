@@ -16,7 +16,6 @@ from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNo
                      duplicate_message)
 from .index.facts import FileFacts, Issue, extract_placeholder
 from .index.files import iter_python_files, read_source
-from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
                          ImpossibleTree, NotLiteralEvaluable, NotLiteralNameException, Primitive, TreeMapping)
 from .source_helper import SourceHelper
@@ -72,10 +71,15 @@ class HyperParameterManager:
 
     # -- the hot path ---------------------------------------------------------
     # Lock-free protocol: `_fast` holds the leaves whose effective value is the
-    # runtime value. The fast path stores, then checks `_fast` again; every slow
-    # path removes a name from `_fast` before it recomputes that name's value
-    # (see _refresh), so a racing store is either seen by the recomputation or
-    # repaired under the lock by the fast path itself.
+    # runtime value. The fast path stores, then checks that the name is still in
+    # `_fast` and that its own runtime value is still the stored one (else another
+    # writer raced it: it repairs under the lock). Every slow path removes a name
+    # from `_fast` before it recomputes that name's value, and after putting it
+    # back re-reads until the stored value is the derived one (see _refresh), so
+    # a racing store is either seen by the recomputation or repaired under the
+    # lock by the fast path itself. (The GIL rarely switches threads inside these
+    # few bytecodes, but a name whose hashing runs Python code, or a free-threaded
+    # interpreter, does: tests/runtime/test_thread_stress.py.)
     def __call__(self, hp_name: str, hp_value: Any = _EMPTY, **hints: Any) -> Any:
         if hp_value is _EMPTY:
             try:
@@ -89,7 +93,7 @@ class HyperParameterManager:
             self._values[hp_name] = hp_value
             if hints:
                 self._runtime_hints[hp_name] = hints
-            if hp_name in self._fast:
+            if hp_name in self._fast and self._runtime[hp_name] is hp_value:
                 return hp_value
         return self._call_slow(hp_name, hp_value, hints)
 
@@ -98,7 +102,11 @@ class HyperParameterManager:
             if isinstance(value, EmptyValue):
                 return self.get_value(name)
             self._check_name(name)
-            self._check_can_hold_value(name, P.PRIORITY_SET_FROM_CALLABLE)
+            try:
+                self._check_can_hold_value(name, P.PRIORITY_SET_FROM_CALLABLE)
+            except ImpossibleTree:
+                self._refresh(name)  # drop what a racing fast-path store left on a branch
+                raise
             self._add_name(name)
             self._runtime[name] = value
             if hints:
@@ -139,13 +147,22 @@ class HyperParameterManager:
         if self._is_branch(name) or name not in self._names:
             self._values.pop(name, None)
             return
-        value = self._leaf_value(name)
+        self._store_leaf(name, self._leaf_value(name))
+        if name not in self._setter:
+            self._fast.add(name)
+            # a fast-path store may have landed between the read and the write above
+            while True:
+                value = self._leaf_value(name)
+                current = self._values.get(name, _EMPTY)
+                if current is value or (current is _EMPTY and isinstance(value, EmptyValue)):
+                    return
+                self._store_leaf(name, value)
+
+    def _store_leaf(self, name: str, value: Any) -> None:
         if isinstance(value, EmptyValue):
             self._values.pop(name, None)
         else:
             self._values[name] = value
-        if name not in self._setter:
-            self._fast.add(name)
 
     def _check_can_hold_value(self, name: str, priority: int) -> None:
         """A value may not sit on a branch, nor under a prefix holding a setter value."""
@@ -387,15 +404,6 @@ class HyperParameterManager:
     def __repr__(self) -> str:
         return "<HyperParameterManager {!r}: {} hyperparameters>".format(self.placeholder, len(self._values))
 
-    # notebook display (hpman/notebooks.py): a table of name, value, type, where the default is
-    def _repr_html_(self) -> str:
-        from .notebooks import to_html
-        return to_html(self)
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        from .notebooks import repr_pretty
-        repr_pretty(self, printer, cycle)
-
 
 def _sort_key(path: str) -> str:
     return os.fspath(path)
@@ -406,15 +414,9 @@ def _file_key(path: PathLike) -> str:
 
 
 def read_source_or_raise(path: str) -> str:
-    """Read a module (a notebook: its code cells); undecodable text is a SyntaxError with the
-    file and line, as for Python."""
+    """Read a module; undecodable text is a SyntaxError with the file and line, as for Python."""
     try:
-        if notebooks.is_notebook(path):
-            with open(path, "rb") as f:
-                return notebooks.parse_notebook(f.read()).text
         return read_source(path)
-    except notebooks.NotebookError as exc:
-        raise SyntaxError("cannot read notebook: {}".format(exc), (path, 1, None, None)) from None
     except UnicodeDecodeError as exc:
         data = exc.object if isinstance(exc.object, bytes) else b""
         line = data.count(b"\n", 0, exc.start) + 1
@@ -476,6 +478,4 @@ def _check_duplicates(parsed: _Parsed) -> None:
 
 def _context(parsed: _Parsed, key: str, occ) -> str:
     display, source, _facts = parsed.files[key]
-    if notebooks.is_notebook(display):   # `nb.ipynb:cell 3:2` and the lines of that cell
-        return notebooks.format_context(display, source, occ.line + 1)
     return SourceHelper.format_given_filename_and_source_and_lineno(display, source, occ.line + 1)
