@@ -16,6 +16,7 @@ from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNo
                      duplicate_message)
 from .index.facts import FileFacts, Issue, extract_placeholder
 from .index.files import iter_python_files, read_source
+from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
                          ImpossibleTree, NotLiteralEvaluable, NotLiteralNameException, Primitive, TreeMapping)
 from .source_helper import SourceHelper
@@ -404,6 +405,15 @@ class HyperParameterManager:
     def __repr__(self) -> str:
         return "<HyperParameterManager {!r}: {} hyperparameters>".format(self.placeholder, len(self._values))
 
+    # notebook display (hpman/notebooks.py): a table of name, value, type, where the default is
+    def _repr_html_(self) -> str:
+        from .notebooks import to_html
+        return to_html(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        from .notebooks import repr_pretty
+        repr_pretty(self, printer, cycle)
+
 
 def _sort_key(path: str) -> str:
     return os.fspath(path)
@@ -414,9 +424,15 @@ def _file_key(path: PathLike) -> str:
 
 
 def read_source_or_raise(path: str) -> str:
-    """Read a module; undecodable text is a SyntaxError with the file and line, as for Python."""
+    """Read a module (a notebook: its code cells); undecodable text is a SyntaxError with the
+    file and line, as for Python."""
     try:
+        if notebooks.is_notebook(path):
+            with open(path, "rb") as f:
+                return notebooks.parse_notebook(f.read()).text
         return read_source(path)
+    except notebooks.NotebookError as exc:
+        raise SyntaxError("cannot read notebook: {}".format(exc), (path, 1, None, None)) from None
     except UnicodeDecodeError as exc:
         data = exc.object if isinstance(exc.object, bytes) else b""
         line = data.count(b"\n", 0, exc.start) + 1
@@ -478,4 +494,6 @@ def _check_duplicates(parsed: _Parsed) -> None:
 
 def _context(parsed: _Parsed, key: str, occ) -> str:
     display, source, _facts = parsed.files[key]
+    if notebooks.is_notebook(display):   # `nb.ipynb:cell 3:2` and the lines of that cell
+        return notebooks.format_context(display, source, occ.line + 1)
     return SourceHelper.format_given_filename_and_source_and_lineno(display, source, occ.line + 1)
