@@ -108,3 +108,28 @@ export function collectOccurrences(node: HpNode): HpNode['occurrences'] {
 export function primaryLocation(node: HpNode): HpNode['default'] {
   return node.default ?? node.occurrences[0] ?? null;
 }
+
+/** An item of the Hyperparameters view: a manager, or a name under one. */
+export type TreeElement =
+  | { type: 'manager'; manager: HpManager }
+  | { type: 'node'; manager: string; node: HpNode };
+
+/**
+ * The children of an item (the top level when `element` is undefined).
+ * Managers are shown as top-level items only when there is more than one
+ * with names; otherwise the names are the top level.
+ */
+export function childElements(data: HpTreeResult, element?: TreeElement): TreeElement[] {
+  if (!element) {
+    const managers = data.managers.filter((m) => m.nodes.length > 0);
+    if (managers.length > 1) {
+      return managers.map((manager) => ({ type: 'manager', manager }));
+    }
+    const only = managers[0];
+    return only ? only.nodes.map((node) => ({ type: 'node', manager: only.name, node })) : [];
+  }
+  if (element.type === 'manager') {
+    return element.manager.nodes.map((node) => ({ type: 'node', manager: element.manager.name, node }));
+  }
+  return element.node.children.map((node) => ({ type: 'node', manager: element.manager, node }));
+}

@@ -1,13 +1,20 @@
 // The "Hyperparameters" sidebar: a TreeDataProvider over the result of the
 // server's `hpman/tree` request.
 import * as vscode from 'vscode';
-import { collectOccurrences, countLeaves, EXPAND_ALL_LIMIT, primaryLocation, type HpManager, type HpNode, type HpTreeResult } from './protocol';
+import {
+  childElements,
+  collectOccurrences,
+  countLeaves,
+  EXPAND_ALL_LIMIT,
+  primaryLocation,
+  type HpNode,
+  type HpTreeResult,
+  type TreeElement,
+} from './protocol';
 
 export { collectOccurrences, countLeaves, primaryLocation };
 
-export type TreeElement =
-  | { type: 'manager'; manager: HpManager }
-  | { type: 'node'; manager: string; node: HpNode };
+export type { TreeElement };
 
 type WireLocation = NonNullable<HpNode['default']>;
 
@@ -27,10 +34,6 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
   /** Small trees open fully expanded; large ones start collapsed. */
   private expandAll = true;
 
-  get managers(): HpManager[] {
-    return this.data.managers;
-  }
-
   /** Replace the whole tree. */
   set(data: HpTreeResult): void {
     this.data = data;
@@ -42,23 +45,8 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
     this.set({ managers: [] });
   }
 
-  isEmpty(): boolean {
-    return this.data.managers.every((m) => m.nodes.length === 0);
-  }
-
   getChildren(element?: TreeElement): TreeElement[] {
-    if (!element) {
-      const managers = this.data.managers.filter((m) => m.nodes.length > 0);
-      if (managers.length > 1) {
-        return managers.map((manager) => ({ type: 'manager', manager }));
-      }
-      const only = managers[0];
-      return only ? only.nodes.map((node) => ({ type: 'node', manager: only.name, node })) : [];
-    }
-    if (element.type === 'manager') {
-      return element.manager.nodes.map((node) => ({ type: 'node', manager: element.manager.name, node }));
-    }
-    return element.node.children.map((node) => ({ type: 'node', manager: element.manager, node }));
+    return childElements(this.data, element);
   }
 
   getTreeItem(element: TreeElement): vscode.TreeItem {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { collectOccurrences, countLeaves, parseNode, parseTreeResult, primaryLocation } from '../src/protocol';
+import { childElements, collectOccurrences, countLeaves, parseNode, parseTreeResult, primaryLocation, type TreeElement } from '../src/protocol';
 
 const loc = (uri: string, line: number) => ({
   uri,
@@ -96,5 +96,35 @@ describe('tree helpers', () => {
 
   it('a folder shows the occurrences of every name below it', () => {
     assert.deepEqual(model && collectOccurrences(model), [loc('file:///w/model.py', 7), loc('file:///w/model.py', 9)]);
+  });
+});
+
+describe('childElements', () => {
+  const names = (els: TreeElement[]) => els.map((e) => (e.type === 'manager' ? `[${e.manager.name}]` : `${e.manager}:${e.node.name}`));
+
+  it('shows the names directly when there is one manager', () => {
+    const tree = parseTreeResult(wire);
+    const top = childElements(tree);
+    assert.deepEqual(names(top), ['_:lr', '_:model']);
+    assert.deepEqual(names(childElements(tree, top[1])), ['_:model.depth', '_:model.width']);
+    assert.deepEqual(childElements(tree, top[0]), []);
+  });
+
+  it('shows managers as top-level items when there are several', () => {
+    const tree = parseTreeResult({
+      managers: [
+        ...wire.managers,
+        { name: 'hp', nodes: [{ name: 'seed', label: 'seed', kind: 'leaf', value: '0', occurrences: [], children: [] }] },
+        { name: 'empty', nodes: [] },
+      ],
+    });
+    const top = childElements(tree);
+    assert.deepEqual(names(top), ['[_]', '[hp]']);
+    assert.deepEqual(names(childElements(tree, top[1])), ['hp:seed']);
+  });
+
+  it('has no items for an empty result', () => {
+    assert.deepEqual(childElements({ managers: [] }), []);
+    assert.deepEqual(childElements({ managers: [{ name: '_', nodes: [] }] }), []);
   });
 });
