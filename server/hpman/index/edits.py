@@ -3,6 +3,7 @@
 Every edit touches only the arguments it is about, so that applying one leaves
 each file parseable, with exactly one default per name where it says so.
 """
+import bisect
 import re
 from typing import Dict, List, Sequence, Tuple
 
@@ -26,31 +27,77 @@ def _slice(lines: List[str], start: Tuple[int, int], end: Tuple[int, int]) -> st
 
 
 def remove_default(ws: Workspace, occ: Occurrence) -> List[TextEdit]:
-    """Delete `, <default>` after the name, keeping any hints that follow."""
+    """Delete `, <default>` after the name, keeping any hints that follow.
+
+    The default may be wrapped in parentheses that its range does not cover
+    (`_('a', (1))`), and comments between the arguments may hold commas: the
+    separator is the first comma outside a comment, and the parentheses opened
+    after it are closed after the default. Comments and line breaks between
+    the arguments are kept. When the text is not what this expects, no edit
+    is offered rather than a broken one.
+    """
     if occ.default_range is None:
         return []
-    lines = _lines(ws, occ.path)
-    name_end = occ.name_range[2:]
-    between = _slice(lines, name_end, occ.default_range[:2])
-    comma = between.find(",")
+    text = ws.text_of(occ.path)
+    if text is None:
+        return []
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+
+    def off(pos: Tuple[int, int]) -> int:
+        return offsets[pos[0]] + pos[1]
+
+    def at(offset: int) -> Tuple[int, int]:
+        line = bisect.bisect_right(offsets, offset) - 1
+        return line, offset - offsets[line]
+
+    name_end, start, end = off(occ.name_range[2:]), off(occ.default_range[:2]), off(occ.default_range[2:])
+    comma, opens, plain, first, name_close = -1, 0, True, start, name_end
+    i = name_end
+    while i < start:
+        ch = text[i]
+        if ch == "#":
+            plain = False
+            nl = text.find("\n", i)
+            i = start if nl < 0 or nl > start else nl
+            continue
+        if ch == "," and comma < 0:
+            comma = i
+        elif ch == "(" and comma >= 0:
+            first = min(first, i)
+            opens += 1
+        elif ch == "\n" or ch == "\\":
+            plain = False
+        elif ch == ")" and comma < 0:
+            name_close = i + 1  # the name was in parentheses
+        elif not ch.isspace():
+            return []
+        i += 1
     if comma < 0:
         return []
-    if between.strip() == ",":
-        start = name_end
-    else:  # a comment or a line break between the arguments: keep it, drop the comma onwards
-        start = _advance(lines, name_end, comma)
-    return [(occ.path, (start[0], start[1], occ.default_range[2], occ.default_range[3]), "")]
-
-
-def _advance(lines: List[str], pos: Tuple[int, int], count: int) -> Tuple[int, int]:
-    line, col = pos
-    while count > 0:
-        rest = len(lines[line]) - col
-        if count <= rest:
-            return line, col + count
-        count -= rest + 1
-        line, col = line + 1, 0
-    return line, col
+    while opens:  # close the parentheses around the default
+        ch = text[end] if end < len(text) else ""
+        if ch == ")":
+            opens -= 1
+        elif ch == "#":
+            nl = text.find("\n", end)
+            end = len(text) if nl < 0 else nl
+            continue
+        elif not (ch.isspace() or ch == "\\"):
+            return []
+        end += 1
+    if plain:
+        s_line, s_col = at(name_close)
+        e_line, e_col = at(end)
+        return [(occ.path, (s_line, s_col, e_line, e_col), "")]
+    # keep what lies between the arguments: drop the comma, then the default with its parentheses
+    edits = []
+    for a, b in ((comma, comma + 1), (first, end)):
+        (sl, sc), (el, ec) = at(a), at(b)
+        edits.append((occ.path, (sl, sc, el, ec), ""))
+    return edits
 
 
 def insert_default(occ: Occurrence, default_text: str) -> List[TextEdit]:
