@@ -15,7 +15,7 @@ holds is used. Every mistake is one `UsageError` line.
 IPython binds `_` to the last output. It leaves a `_` the user bound alone,
 except when that `_` was itself the last output (showing the manager, or
 `_.set_value(...)` at the end of a cell, which returns it): the next output
-then replaces hpman's `_`. The extension notices after each cell, puts the
+then replaces hpman's `_`. The extension catches that replacement, puts the
 manager back and says so once. A `_` rebound by the user's own code
 (`for _ in range(3)`) is left alone, with a one-time note. In notebooks,
 `from hpman.m import hp` avoids the clash altogether.
@@ -48,31 +48,59 @@ def _fail(message: str) -> None:
 
 
 class UnderscoreGuard:
-    """Watches `_`, `__`, `___` across cells (pre/post_run_cell hooks)."""
+    """Keeps a manager the user bound to `_`, `__` or `___` there.
+
+    IPython's displayhook binds `_` to each output unless the user bound `_`
+    themselves, a check that fails when the user's `_` was itself the last
+    output. The guard wraps the displayhook's namespace update: when the update
+    replaces a manager the user bound (not one IPython bound as an output), the
+    manager goes back at once and the user is told, once. After each cell, a
+    manager the user's own code replaced (`for _ in ...`) earns a one-time note.
+    """
 
     def __init__(self, shell: Any) -> None:
         self.shell = shell
+        self.by_ipython: Dict[str, Any] = {}   # what the displayhook last bound to each name
         self.before: Dict[str, HyperParameterManager] = {}
         self.noted: set = set()
+        self.hook = shell.displayhook
+        self.original = self.hook.update_user_ns
+        self.hook.update_user_ns = self.update_user_ns
+
+    def remove(self) -> None:
+        if self.hook.__dict__.get("update_user_ns") == self.update_user_ns:
+            del self.hook.update_user_ns
+
+    def _user_managers(self) -> Dict[str, HyperParameterManager]:
+        ns = self.shell.user_ns
+        return {u: ns[u] for u in UNDERS
+                if isinstance(ns.get(u), HyperParameterManager) and ns[u] is not self.by_ipython.get(u, _MISSING)}
+
+    def update_user_ns(self, result: Any) -> None:
+        ns = self.shell.user_ns
+        mine = self._user_managers()
+        before = {u: ns.get(u, _MISSING) for u in UNDERS}
+        self.original(result)
+        for u in UNDERS:
+            now = ns.get(u, _MISSING)
+            if now is not before[u]:
+                self.by_ipython[u] = now
+        for name, manager in mine.items():
+            if ns.get(name, _MISSING) is not manager:
+                ns[name] = manager
+                self._note("clobbered", CLOBBERED_NOTE.format(name=name))
 
     def pre_run_cell(self, *args: Any) -> None:
-        ns = self.shell.user_ns
-        self.before = {u: ns[u] for u in UNDERS if isinstance(ns.get(u), HyperParameterManager)}
+        self.before = self._user_managers()
 
     def post_run_cell(self, *args: Any) -> None:
         ns = self.shell.user_ns
-        hook = self.shell.displayhook
         for name, manager in self.before.items():
             now = ns.get(name, _MISSING)
-            if now is manager:
+            if now is manager or now is self.by_ipython.get(name, _MISSING):
                 continue
-            if now is not _MISSING and now is getattr(hook, name, _MISSING):
-                ns[name] = manager      # the displayhook's doing: undo it
-                self._note("clobbered", CLOBBERED_NOTE.format(name=name))
-            else:
-                what = "deleted" if now is _MISSING else "bound to a value of type `{}`".format(type(now).__name__)
-                self._note("rebound:" + name, REBOUND_NOTE.format(
-                    name=name, placeholder=manager.placeholder, what=what))
+            what = "deleted" if now is _MISSING else "bound to a value of type `{}`".format(type(now).__name__)
+            self._note("rebound:" + name, REBOUND_NOTE.format(name=name, placeholder=manager.placeholder, what=what))
         self.before = {}
 
     def _note(self, kind: str, text: str) -> None:
@@ -267,8 +295,7 @@ class HpmanMagics(Magics):
             elif isinstance(exc, SyntaxError) and exc.filename:
                 text = ["{}:{}: {}".format(exc.filename, exc.lineno, exc.msg)]
             elif isinstance(exc, DoubleAssignmentException):
-                heads = [l for l in text if ":" in l and not l.startswith(("==>", " "))
-                         and not l.endswith("occurrence:")]
+                heads = [text[i + 1] for i, l in enumerate(text[:-1]) if l.endswith(" occurrence:")]
                 text = ["duplicated default values at {}".format(" and ".join(heads[:2]))]
             _fail(text[0] if len(text) == 1 else "; ".join(t for t in text if t))
 
@@ -372,5 +399,6 @@ def unload_ipython_extension(ipython: Any) -> None:
             ipython.events.unregister(event, callback)
         except ValueError:
             pass
+    guard.remove()
     ipython.magics_manager.magics["line"].pop("hpman", None)
     ipython._hpman_guard = None
