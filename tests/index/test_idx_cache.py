@@ -1,0 +1,167 @@
+"""The persistent cache: a second start parses nothing; touched files are not re-parsed; changed ones are."""
+import os
+
+from idx_helpers import problems, scan, snapshot, write
+
+from hpman.index import cache as C
+from hpman.index import edits as E
+from hpman.index.workspace import Workspace
+
+FILES = {
+    "a.py": "from hpman.m import _\nimport math\nlr = _('lr', 0.1)  # 学习率\npi = _('pi', math.pi)\n_('use')\n",
+    "pkg/b.py": "from hpman.m import _, cfg\n_('lr', 0.2, help='b')\ncfg('depth', 3, choices=[1, 2])\n_('opt', None)\n",
+    "pkg/c.py": "from hpman.m import _\n_('broken',\n",
+    "plain.py": "print('no manager here')\n",
+}
+
+
+def make(tmp_path):
+    root = tmp_path / "src"
+    for rel, text in FILES.items():
+        write(root, rel, text)
+    return root
+
+
+def test_second_scan_parses_nothing_and_knows_the_same(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    first = scan(root, cache_dir=cache)
+    assert first.parsed_files == 3
+    assert os.listdir(str(cache))
+    second = scan(root, cache_dir=cache)
+    assert second.parsed_files == 0
+    assert snapshot(second) == snapshot(first)
+    assert [p.code for p in problems(second)] == [p.code for p in problems(first)]
+    assert {"duplicate-default", "not-in-choices", "syntax-error", "no-default",
+            "non-literal-default"} <= {p.code for p in problems(second)}
+
+
+def test_cached_values_keep_their_kinds(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    scan(root, cache_dir=cache)
+    ws = scan(root, cache_dir=cache)
+    pi, = ws.defaults_of(("_", "pi"))
+    assert type(pi.value).__name__ == "NotLiteralEvaluable" and pi.default_text == "math.pi"
+    use, = ws.occurrences_of(("_", "use"))
+    assert not use.has_default and type(use.value).__name__ == "EmptyValue"
+    opt, = ws.defaults_of(("_", "opt"))
+    assert opt.has_default and opt.value is None
+    assert ws.defaults_of(("cfg", "depth"))[0].hints == {"choices": [1, 2]}
+
+
+def test_touched_file_is_not_reparsed(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    scan(root, cache_dir=cache)
+    path = str(root / "a.py")
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5 * 10 ** 9))
+    ws = scan(root, cache_dir=cache)
+    assert ws.parsed_files == 0
+    assert ws.defaults_of(("_", "lr"))[0].value == 0.1
+    # the new mtime was stored: the next start does not even hash it
+    calls = []
+    real = C.digest
+    C.digest = lambda data: calls.append(data) or real(data)
+    try:
+        again = scan(root, cache_dir=cache)
+    finally:
+        C.digest = real
+    assert again.parsed_files == 0 and calls == []
+
+
+def test_modified_file_is_reparsed(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    scan(root, cache_dir=cache)
+    path = str(root / "a.py")
+    st = os.stat(path)
+    text = FILES["a.py"].replace("0.1", "0.3")  # same size, other content
+    write(root, "a.py", text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10 ** 9))
+    ws = scan(root, cache_dir=cache)
+    assert ws.parsed_files == 1
+    assert sorted(d.value for d in ws.defaults_of(("_", "lr"))) == [0.2, 0.3]
+
+
+def test_added_and_deleted_files(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    scan(root, cache_dir=cache)
+    os.unlink(str(root / "pkg" / "b.py"))
+    write(root, "new.py", "from hpman.m import _\n_('new', 1)\n")
+    ws = scan(root, cache_dir=cache)
+    assert ws.parsed_files == 1
+    assert "new" in ws.names("_") and ws.managers() == ["_"]
+    assert [p.code for p in problems(ws, "duplicate-default")] == []
+
+
+def test_cached_workspace_can_still_edit(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    scan(root, cache_dir=cache)
+    ws = scan(root, cache_dir=cache)
+    keep = ws.defaults_of(("_", "lr"))[0]
+    edits = E.keep_only(ws, keep)
+    assert len(edits) == 1
+    path, rng, new = edits[0]
+    ws.set_text(path, E.apply(ws.text_of(path), [(rng, new)]))
+    assert len(ws.defaults_of(("_", "lr"))) == 1
+
+
+def test_corrupt_or_foreign_cache_files_are_ignored(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    first = scan(root, cache_dir=cache)
+    (name,) = os.listdir(str(cache))
+    for junk in (b"", b"\x00garbage\xff" * 10, b"\xe3" + b"\x00" * 5):
+        with open(str(cache / name), "wb") as f:
+            f.write(junk)
+        ws = scan(root, cache_dir=cache)
+        assert ws.parsed_files == 3
+        assert snapshot(ws) == snapshot(first)
+    import marshal
+    with open(str(cache / name), "wb") as f:
+        marshal.dump({"format": C.FORMAT, "files": {"x": 1}}, f)
+    assert scan(root, cache_dir=cache).parsed_files == 3
+    # an old format is not reused
+    with open(str(cache / name), "wb") as f:
+        marshal.dump({"format": C.FORMAT - 1, "files": {}}, f)
+    assert scan(root, cache_dir=cache).parsed_files == 3
+
+
+def test_unwritable_cache_only_costs_time(tmp_path):
+    root = make(tmp_path)
+    blocker = write(tmp_path, "cachefile", "not a directory")
+    ws = Workspace([str(root)], cache=True, cache_dir=os.path.join(blocker, "sub"))
+    ws.scan()
+    assert ws.parsed_files == 3
+    assert "lr" in ws.names("_")
+
+
+def test_cache_location(monkeypatch, tmp_path):
+    monkeypatch.setenv("HPMAN_CACHE_DIR", str(tmp_path / "env"))
+    assert C.cache_dir() == str(tmp_path / "env")
+    assert C.cache_dir(str(tmp_path / "explicit")) == str(tmp_path / "explicit")
+    monkeypatch.delenv("HPMAN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert C.cache_dir() == str(tmp_path / "xdg" / "hpman")
+    # scanning with the environment variable writes there
+    root = make(tmp_path)
+    monkeypatch.setenv("HPMAN_CACHE_DIR", str(tmp_path / "env"))
+    ws = Workspace([str(root)])
+    ws.scan()
+    assert os.listdir(str(tmp_path / "env"))
+    ws2 = Workspace([str(root)])
+    ws2.scan()
+    assert ws2.parsed_files == 0
+
+
+def test_different_roots_do_not_share_a_cache(tmp_path):
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    scan(root, cache_dir=cache)
+    sub = scan(root / "pkg", cache_dir=cache)
+    assert sub.parsed_files == 2
+    assert len(os.listdir(str(cache))) == 2
