@@ -6,7 +6,7 @@ into that type here, with one-line error messages. Nothing here ever evaluates
 code: Python literals go through `ast.literal_eval` only.
 """
 import ast
-from typing import Any, Optional, Tuple
+from typing import Any, Optional
 
 NoneType = type(None)
 

@@ -1,7 +1,6 @@
 """Binding at any point of a program's life: after `_()`/`set_value`, on subparsers,
 parsing more than once, the one-call `parse_args`, and the 0.14 module surface."""
 import argparse
-import os
 import subprocess
 import sys
 

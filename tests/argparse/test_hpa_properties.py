@@ -1,6 +1,5 @@
 """Property tests: every literal value survives the command line, every format, and listing."""
 import json
-import math
 import os
 import tempfile
 

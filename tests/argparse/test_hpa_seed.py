@@ -1,14 +1,13 @@
 """The seed README's hpargparse session (`examples/03-hpargparse/main.py`), run for real."""
 import argparse
 import os
-import re
 import stat
 import subprocess
 import sys
 
 import pytest
 
-from hpa_helpers import EXAMPLE_DIR, subprocess_env, hpm, make_mgr, run  # noqa: F401  (fixtures)
+from hpa_helpers import EXAMPLE_DIR, subprocess_env
 
 MAIN = os.path.join(EXAMPLE_DIR, "main.py")
 
