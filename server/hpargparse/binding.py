@@ -358,7 +358,13 @@ def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dic
                 if isinstance(value, dict) and value.get(HyperParamTree.DICT_ANNOTATION) is True:
                     value = {k: v for k, v in value.items() if k != HyperParamTree.DICT_ANNOTATION}
                 flat[full] = value
-            elif isinstance(value, dict) and full in prefixes:
+            elif full in prefixes:
+                if not isinstance(value, dict):
+                    under = sorted(n for n in known if n.startswith(full + sep))
+                    raise LoadError("`{}` in `{}` is a tree of hyperparameters ({}{}), so it takes a mapping, "
+                                    "not {} {!r}".format(full, path, ", ".join("`{}`".format(n) for n in under[:3]),
+                                                         ", ..." if len(under) > 3 else "", type(value).__name__,
+                                                         value))
                 walk(value, full)
             else:
                 raise LoadError("unknown hyperparameter `{}` in `{}`{}".format(full, path, _closest(full, known, prefixes)))
@@ -370,7 +376,13 @@ def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dic
 def read_values(path: str, hp_mgr: HyperParameterManager, serial_format: str = "auto") -> Dict[str, Any]:
     """The values a file sets, checked against the manager's hyperparameters and converted to
     their types. Raises SerialError / LoadError (one-line messages)."""
-    known = hp_mgr.get_values()
+    known: Dict[str, Any] = dict(hp_mgr.get_values())
+    # names the code uses without a default anywhere are hyperparameters too: any value fits
+    used = {row.name for row in hp_mgr.db if isinstance(row.name, str)}
+    branches = _known_prefixes(used | set(known), hp_mgr.separator)
+    for name in used:
+        if name not in known and name not in branches:
+            known[name] = EmptyValue()
     flat = flatten_loaded(load(path, serial_format), known, hp_mgr.separator, path)
     out = {}
     for name, value in flat.items():

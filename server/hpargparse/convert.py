@@ -157,7 +157,7 @@ def from_loaded(default: Any, value: Any) -> Any:
 
     Strings are accepted where text is natural (`lr: 1e-4` is a string to YAML 1.1);
     lists are accepted for tuples and sets (JSON has neither). A hyperparameter whose
-    default is None or not a literal accepts any value.
+    default is None, not a literal, or missing (an EmptyValue) accepts any value.
     """
     kind = kind_of(default)
     if kind is None or kind is NoneType:

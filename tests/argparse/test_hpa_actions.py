@@ -385,3 +385,18 @@ def test_display_paths(tmp_path):
     outside = str(tmp_path / "elsewhere.py")
     assert display_path(outside, str(tmp_path / "real")) == outside
     assert display_path("<unknown>", str(tmp_path)) == "<unknown>"
+
+
+def test_load_sets_names_used_without_default(make_mgr, run, tmp_path):
+    mgr = make_mgr("from hpman.m import _\ndef f():\n    return _('wd'), _('model.lr', 0.1), _('model')\n")
+    assert "wd" not in mgr.get_values()
+    p = new_parser()
+    hpargparse.bind(p, mgr)
+    r = run(p, ["--hp-load", write(tmp_path, "v.yaml", "wd: 0.0005\nmodel: {lr: 0.2}\n")])
+    assert r.code is None, r.err
+    assert mgr.get_values() == {"wd": 0.0005, "model.lr": 0.2}
+    r = run(p, ["--hp-load", write(tmp_path, "w.yaml", "model: 3\n")])
+    assert r.code == 2
+    assert r.err.strip().splitlines()[-1] == (
+        "prog: error: `model` in `{}` is a tree of hyperparameters (`model.lr`), so it takes a mapping, "
+        "not int 3".format(tmp_path / "w.yaml"))
