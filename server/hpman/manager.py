@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
                      duplicate_message)
 from .index.facts import FileFacts, Issue, extract_placeholder
-from .index.files import iter_python_files, read_source
+from .index.files import iter_python_files, read_bytes, read_source
 from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
                          ImpossibleTree, NotLiteralEvaluable, NotLiteralNameException, Primitive, TreeMapping)
@@ -428,8 +428,7 @@ def read_source_or_raise(path: str) -> str:
     file and line, as for Python."""
     try:
         if notebooks.is_notebook(path):
-            with open(path, "rb") as f:
-                return notebooks.parse_notebook(f.read()).text
+            return notebooks.parse_notebook(read_bytes(path)).text
         return read_source(path)
     except notebooks.NotebookError as exc:
         raise SyntaxError("cannot read notebook: {}".format(exc), (path, 1, None, None)) from None

@@ -1,8 +1,10 @@
 """Finding and reading Python files the way Python itself does."""
 import codecs
+import errno
 import fnmatch
 import os
 import re
+import stat
 from typing import Iterable, Iterator, List, Sequence, Set, Tuple
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -35,9 +37,23 @@ def decode_source(data: bytes) -> str:
     return text
 
 
+def read_bytes(path: str) -> bytes:
+    """The bytes of a regular file. Anything else named like a module (a FIFO, a device) is
+    refused with an OSError instead of blocking forever on the read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        f = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with f:
+        return f.read()
+
+
 def read_source(path: str) -> str:
-    with open(path, "rb") as f:
-        return decode_source(f.read())
+    return decode_source(read_bytes(path))
 
 
 def is_virtualenv(path: str) -> bool:

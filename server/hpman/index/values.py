@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from .files import read_bytes
 from .positions import Range
 
 DICT_ANNOTATION = "__is_dict__"
@@ -37,8 +38,7 @@ class ValuesFile:
     def load(cls, path: str, text: Optional[str] = None) -> "ValuesFile":
         if text is None:
             try:
-                with open(path, encoding="utf-8-sig") as f:
-                    text = f.read()
+                text = read_bytes(path).decode("utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 return cls(path, "", [], ("cannot read values file: {}".format(exc), (0, 0, 0, 0)))
         return cls.parse(path, text)

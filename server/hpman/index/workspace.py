@@ -10,7 +10,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 
 from . import cache as disk_cache
 from .facts import FileFacts, Issue, Occurrence, PieceCache, extract_workspace
-from .files import SKIPPED_DIRS, excluded, iter_python_files
+from .files import SKIPPED_DIRS, excluded, iter_python_files, read_bytes
 from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
 from .values import ValuesFile
 
@@ -93,8 +93,7 @@ class Workspace:
         if stamp[0] > MAX_FILE_BYTES:
             return FileEntry(path, None, _unreadable(path, "file is larger than 10 MB; not indexed"), stamp)
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = read_bytes(path)
         except OSError as exc:
             return FileEntry(path, None, _unreadable(path, "cannot read: {}".format(exc.strerror or exc)), stamp)
         if b"hpman" not in data:
@@ -281,8 +280,7 @@ class Workspace:
             return None
         if entry.text is None:
             try:
-                with open(entry.path, "rb") as f:
-                    entry.text = module_text(entry.path, f.read())
+                entry.text = module_text(entry.path, read_bytes(entry.path))
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError, NotebookError):
                 return None
         return entry.text
