@@ -66,3 +66,41 @@ def test_listing_json_is_strict_json(value):
 @given(value=literals(scalars))
 def test_listing_yaml_reads_back(value):
     assert serial.read_yaml(list_yaml({"x": value}), "<listing>") == {"x": value}
+
+
+
+names = st.from_regex(r"[a-z][a-z0-9_]{0,6}(\.[a-z][a-z0-9_]{0,6}){0,2}", fullmatch=True)
+ZERO = {bool: False, int: 0, float: 0.0, complex: 0j, str: "", bytes: b"", list: [], tuple: (), set: set(),
+        dict: {}, type(None): None}
+
+
+@settings(max_examples=int(os.environ.get("HPA_EXAMPLES", "100")) // 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.dictionaries(names, literals(finite_scalars), min_size=1, max_size=4))
+def test_bound_parser_takes_the_text_of_any_value_of_the_type(values):
+    """Defaults of every kind (the kind's zero); the command line gives any value of that kind."""
+    import argparse
+    import hpman
+    import hpargparse
+    from hpargparse.convert import kind_of
+
+    chosen = {}
+    for name in sorted(values):  # no name may be the prefix of another (a value and a tree at once)
+        clash = any(o.startswith(name + ".") or name.startswith(o + ".") or o.replace("_", "-") == name.replace("_", "-")
+                    for o in chosen)
+        if not clash:
+            chosen[name] = values[name]
+    defaults = {name: ZERO[kind_of(v)] for name, v in chosen.items()}
+    mgr = hpman.HyperParameterManager("_")
+    mgr.set_values(defaults)
+    parser = argparse.ArgumentParser(prog="prog")
+    hpargparse.bind(parser, mgr)
+    argv = ["--{}={}".format(name.replace("_", "-"), v if isinstance(v, str) else repr(v))
+            for name, v in chosen.items()]
+    ns = parser.parse_args(argv)
+    for name, value in chosen.items():
+        assert getattr(ns, name) == value and type(getattr(ns, name)) is type(value)
+        assert mgr.get_value(name) == value
+    ns = parser.parse_args([])
+    assert {name: getattr(ns, name) for name in chosen} == defaults
+    assert mgr.get_values() == defaults
