@@ -39,7 +39,10 @@ def hover_markdown(ls, key) -> str:
         lines.append("")
         lines.append("Default: [{}:{}]({}#L{})".format(
             _short(ls, default.path), default.line + 1, ls.uri_of(default.path), default.line + 1))
-    hints = default.hints if default is not None else next((o.hints for o in occurrences if o.hints), {})
+    hints = dict(default.hints) if default is not None else {}
+    for occ in occurrences:        # hints may sit on any occurrence; the default's win
+        for k, v in occ.hints.items():
+            hints.setdefault(k, v)
     if hints:
         lines.append("")
         lines.append("Hints: " + ", ".join("`{}={!r}`".format(k, v) for k, v in sorted(hints.items())))

@@ -301,7 +301,7 @@ class HpmanServer(LanguageServer):
         watched = caps.did_change_watched_files if caps is not None else None
         if watched is None or not watched.dynamic_registration:
             return
-        watchers = [T.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.yaml", "**/*.yml")]
+        watchers = [T.FileSystemWatcher(glob_pattern=g) for g in ("**/*.py", "**/*.ipynb", "**/*.yaml", "**/*.yml")]
         await self.client_register_capability_async(T.RegistrationParams(registrations=[T.Registration(
             id="hpman-watched-files", method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=T.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
@@ -326,7 +326,7 @@ class HpmanServer(LanguageServer):
                 inside = path.rstrip(os.sep) + os.sep   # a deleted folder takes its files along
                 for other in [p for p in self.ws.files if p.startswith(inside)]:
                     affected |= self.ws.remove(other)
-            elif path.endswith(".py"):
+            elif path.endswith((".py", ".ipynb")):
                 affected |= self.ws.reload(path)
         if affected:
             self.after_change(affected)
@@ -349,8 +349,8 @@ def create_server() -> HpmanServer:
     """A server with every feature registered."""
     ls = HpmanServer()
     _register_sync(ls)
-    from . import actions, diagnostics, editing, navigation, tree
-    for module in (navigation, diagnostics, actions, tree, editing):
+    from . import actions, diagnostics, editing, navigation, notebooks, tree
+    for module in (navigation, diagnostics, actions, tree, editing, notebooks):  # notebooks last: it wraps the others
         module.register(ls)
     return ls
 

@@ -231,3 +231,42 @@ async def start(tmp_path: Path, workspace: Path):
             if server is not None and server.returncode is None:
                 server.kill()
             await asyncio.wait_for(session.client.stop(), 10)
+
+
+def char_index(line: str, column: int, encoding: str) -> int:
+    """The character index of an LSP column counted in `encoding`."""
+    for i in range(len(line) + 1):
+        if lsp_col(line[:i], encoding) >= column:
+            return i
+    return len(line)
+
+
+def apply_text_edits(text: str, edits, encoding: str) -> str:
+    """Apply LSP TextEdits (positions in `encoding`) to a text, as an editor would."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(pos: T.Position) -> int:
+        return starts[pos.line] + char_index(lines[pos.line], pos.character, encoding)
+
+    spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
+    for (a, b, _new), (a2, b2, _n2) in zip(spans[1:], spans):
+        assert b <= a2, "overlapping edits"
+    for a, b, new in spans:
+        text = text[:a] + new + text[b:]
+    return text
+
+
+def apply_workspace_edit(session: "Session", edit: T.WorkspaceEdit) -> Dict[str, str]:
+    """Apply a WorkspaceEdit to the files on disk; returns {relative name: new text}."""
+    assert edit.document_changes is None
+    out = {}
+    for file_uri, edits in edit.changes.items():
+        path = Path(file_uri[len("file://"):])
+        name = path.relative_to(session.root).as_posix()
+        new = apply_text_edits(session.text(name), edits, session.encoding)
+        path.write_text(new, encoding="utf-8")
+        out[name] = new
+    return out

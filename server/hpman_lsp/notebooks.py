@@ -1,0 +1,363 @@
+"""Notebook document sync: hover, definition, references, highlights, diagnostics and quick
+fixes inside notebook cells (LSP 3.17 `notebookDocument/*`).
+
+The index holds a notebook as one virtual module (hpman.index.notebooks: the
+code cells one after another, each after a marker line), under the notebook's
+path. This module keeps, per open notebook, the cell URIs and the map between
+cell lines and virtual lines, and translates at the edges:
+
+* requests from a cell: the cell URI becomes the notebook's URI and lines
+  shift to the virtual module, for the existing feature handlers;
+* answers: locations, highlights, hover ranges and workspace edits that fall in
+  an open notebook go back to (cell URI, cell line);
+* diagnostics published for a notebook are split per cell.
+
+A notebook that is not open in the editor has no cell URIs: locations point at
+the notebook file, diagnostics name the cell in their message, and quick fixes
+that would edit it are not offered (its file is JSON, not the virtual text).
+"""
+import inspect
+import json
+import os
+import re
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+import attrs
+from lsprotocol import types as T
+
+from hpman.index.notebooks import NotebookSource, cell_of_line, from_cells, is_notebook
+
+SYNC_OPTIONS = T.NotebookDocumentSyncOptions(notebook_selector=[
+    T.NotebookDocumentFilterWithCells(cells=[T.NotebookCellLanguage(language="python")], notebook="*")])
+
+# requests whose answers hold positions, translated for cells
+REQUESTS = (T.TEXT_DOCUMENT_HOVER, T.TEXT_DOCUMENT_DEFINITION, T.TEXT_DOCUMENT_REFERENCES,
+            T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, T.TEXT_DOCUMENT_CODE_ACTION)
+
+
+class OpenNotebook:
+    """What the editor has open: the notebook URI, its cells and the virtual module map."""
+
+    def __init__(self, uri: str, path: str) -> None:
+        self.uri = uri
+        self.path = path
+        self.cell_uris: List[str] = []      # every cell, in order (index as in the virtual module)
+        self.source = NotebookSource("", [])
+        self.published: Set[str] = set()    # cell URIs with diagnostics shown
+
+    def cell_of_uri(self, uri: str):
+        try:
+            index = self.cell_uris.index(uri)
+        except ValueError:
+            return None
+        return self.source.cell(index)
+
+
+class Notebooks:
+    def __init__(self, ls: Any) -> None:
+        self.ls = ls
+        self.by_path: Dict[str, OpenNotebook] = {}
+        self.by_cell: Dict[str, OpenNotebook] = {}
+        self.dirty: Set[str] = set()
+        self.relocated: Set[str] = set()   # opened notebooks: other files' related locations move to cells
+        self._scheduled = False
+
+    # -- sync --------------------------------------------------------------------------
+    def opened_or_changed(self, uri: str) -> None:
+        ls = self.ls
+        path = ls.path_of(uri)
+        doc = ls.workspace.get_notebook_document(notebook_uri=uri)
+        if path is None or doc is None:
+            return
+        state = self.by_path.get(path)
+        if state is None:
+            state = self.by_path[path] = OpenNotebook(uri, path)
+            self.relocated.add(path)
+        for cell_uri in state.cell_uris:
+            self.by_cell.pop(cell_uri, None)
+        cells = []
+        state.cell_uris = []
+        for cell in doc.cells:
+            text_doc = ls.workspace.get_text_document(cell.document)
+            language = getattr(text_doc, "language_id", None) or "python"
+            code = cell.kind == T.NotebookCellKind.Code and language == "python"
+            cells.append(("code" if code else "markdown", _normalise(text_doc.source)))
+            state.cell_uris.append(cell.document)
+            self.by_cell[cell.document] = state
+        state.source = from_cells([(kind, text, None) for kind, text in cells])
+        state.cells_json = json.dumps({"cells": [{"cell_type": k, "source": t} for k, t in cells]})
+        ls.open_docs[path] = uri   # the editor's text wins over the disk (see HpmanServer.files_changed)
+        self.dirty.add(path)
+        self.schedule()
+
+    def closed(self, uri: str) -> None:
+        ls = self.ls
+        path = ls.path_of(uri)
+        state = self.by_path.pop(path, None) if path is not None else None
+        if state is None:
+            return
+        for cell_uri in state.cell_uris:
+            self.by_cell.pop(cell_uri, None)
+        for cell_uri in sorted(state.published):
+            self._publish_raw(cell_uri, [])
+        self.dirty.discard(path)
+        if ls.open_docs.get(path) == uri:
+            del ls.open_docs[path]
+        if ls.ready is not None and ls.ready.is_set():
+            ls.after_change(ls.ws.reload(path) | {path} | set(ls.published))
+
+    def schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            import asyncio
+            asyncio.get_event_loop().call_soon(self._run_scheduled)
+
+    def _run_scheduled(self) -> None:
+        self._scheduled = False
+        try:
+            self.flush()
+        except Exception as exc:
+            self.ls.log_error("notebook sync", exc)
+        if self.dirty:   # the first index is not ready yet
+            self.ls.spawn(self._after_ready())
+
+    async def _after_ready(self) -> None:
+        if self.ls.ready is not None:
+            await self.ls.ready.wait()
+        self.flush()
+
+    def flush(self) -> None:
+        ls = self.ls
+        if not self.dirty or ls.ready is None or not ls.ready.is_set():
+            return
+        paths, self.dirty = self.dirty, set()
+        affected: Set[str] = set(ls.published) if self.relocated & paths else set()
+        self.relocated -= paths
+        for path in sorted(paths):
+            state = self.by_path.get(path)
+            if state is not None:
+                affected |= ls.ws.set_text(path, state.cells_json)
+        ls.after_change(affected | paths, first=sorted(paths))
+
+    # -- positions ---------------------------------------------------------------------------
+    def to_cell(self, path: Optional[str], rng: T.Range) -> Optional[Tuple[str, T.Range]]:
+        """(cell URI, range in the cell) for a range of an open notebook's virtual module."""
+        state = self.by_path.get(path) if path is not None else None
+        if state is None:
+            return None
+        cell = state.source.cell_at(rng.start.line)
+        if cell is None:
+            return None
+        last = cell.start + cell.count - 1
+        end = rng.end if rng.end.line <= last else T.Position(last, 10 ** 6)
+        return state.cell_uris[cell.index], T.Range(T.Position(rng.start.line - cell.start, rng.start.character),
+                                                    T.Position(end.line - cell.start, end.character))
+
+    def closed_notebook(self, path: Optional[str]) -> bool:
+        return path is not None and is_notebook(path) and path not in self.by_path
+
+    def where_closed(self, path: str, line: int) -> str:
+        found = cell_of_line(self.ls.ws.text_of(path) or "", line + 1)
+        return "cell {}, line {}".format(*found) if found else "line {}".format(line + 1)
+
+    def location(self, loc: T.Location) -> T.Location:
+        path = self.ls.path_of(loc.uri)
+        mapped = self.to_cell(path, loc.range)
+        if mapped is not None:
+            return T.Location(mapped[0], mapped[1])
+        if self.closed_notebook(path):
+            return T.Location(loc.uri, T.Range(T.Position(0, 0), T.Position(0, 0)))
+        return loc
+
+    def edit(self, edit: Optional[T.WorkspaceEdit]) -> Optional[T.WorkspaceEdit]:
+        """A workspace edit with notebook ranges moved to their cells; None when it would
+        edit a notebook that is not open (its file is JSON)."""
+        if edit is None or not edit.changes:
+            return edit
+        changes: Dict[str, List[T.TextEdit]] = {}
+        for uri, edits in edit.changes.items():
+            path = self.ls.path_of(uri)
+            if path is not None and path in self.by_path:
+                for e in edits:
+                    mapped = self.to_cell(path, e.range)
+                    if mapped is None:
+                        return None
+                    changes.setdefault(mapped[0], []).append(T.TextEdit(mapped[1], e.new_text))
+            elif self.closed_notebook(path):
+                return None
+            else:
+                changes.setdefault(uri, []).extend(edits)
+        return attrs.evolve(edit, changes=changes)
+
+    # -- requests ---------------------------------------------------------------------------
+    def wrap(self, method: str) -> None:
+        features = self.ls.protocol.fm.features
+        original = features.get(method)
+        if original is None:
+            return
+        notebooks = self
+
+        async def handler(params: Any) -> Any:
+            uri = params.text_document.uri
+            state = notebooks.by_cell.get(uri)
+            cell = None
+            if state is not None:
+                if notebooks.ls.ready is not None:
+                    await notebooks.ls.ready.wait()
+                notebooks.flush()
+                cell = state.cell_of_uri(uri)
+                if cell is None:
+                    return None if method != T.TEXT_DOCUMENT_CODE_ACTION else []
+                params = _shift_params(params, state.uri, cell.start)
+            result = original(params)
+            if inspect.isawaitable(result):
+                result = await result
+            try:
+                return notebooks.answer(result, uri if state is not None else None, cell)
+            except Exception as exc:
+                notebooks.ls.log_error(method + " (notebook)", exc)
+                return None
+
+        features[method] = handler
+
+    def answer(self, result: Any, cell_uri: Optional[str], cell: Any) -> Any:
+        if result is None:
+            return None
+        if isinstance(result, list):
+            out = [self.answer(item, cell_uri, cell) for item in result]
+            return [item for item in out if item is not None]
+        if isinstance(result, T.Location):
+            return self.location(result)
+        if isinstance(result, T.Hover):
+            result = self._hover_links(result)
+            if cell is not None and result.range is not None:
+                return attrs.evolve(result, range=_in_cell(result.range, cell))
+            return result
+        if isinstance(result, T.DocumentHighlight):
+            if cell is None:
+                return result
+            rng = _in_cell(result.range, cell)
+            return attrs.evolve(result, range=rng) if rng is not None else None
+        if isinstance(result, T.CodeAction):
+            if result.edit is None:
+                return result
+            edit = self.edit(result.edit)
+            return attrs.evolve(result, edit=edit) if edit is not None else None
+        return result
+
+    def _hover_links(self, hover: T.Hover) -> T.Hover:
+        """`[nb.ipynb:7](uri#L7)` (a virtual line) → `[nb.ipynb, cell 3:2](cell uri)`."""
+        contents = hover.contents
+        if not isinstance(contents, T.MarkupContent) or ".ipynb:" not in contents.value:
+            return hover
+
+        def link(m: "re.Match[str]") -> str:
+            label, line, target = m.group(1), int(m.group(2)), m.group(3)
+            path = self.ls.path_of(target)
+            text = self.ls.ws.text_of(path) if path is not None else None
+            found = cell_of_line(text, line) if text is not None else None
+            if found is None:
+                return m.group(0)
+            mapped = self.to_cell(path, T.Range(T.Position(line - 1, 0), T.Position(line - 1, 0)))
+            return "[{}, cell {}:{}]({})".format(label, found[0], found[1], mapped[0] if mapped else target)
+
+        value = _HOVER_LINK.sub(link, contents.value)
+        return attrs.evolve(hover, contents=T.MarkupContent(contents.kind, value))
+
+    # -- diagnostics ---------------------------------------------------------------------------
+    def _publish_raw(self, uri: str, diagnostics: List[T.Diagnostic], version: Optional[int] = None) -> None:
+        self._original_publish(T.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def publish(self, params: T.PublishDiagnosticsParams) -> None:
+        diagnostics = [self._related(d) for d in params.diagnostics]
+        path = self.ls.path_of(params.uri)
+        state = self.by_path.get(path) if path is not None else None
+        if state is not None:
+            per_cell: Dict[str, List[T.Diagnostic]] = {}
+            for d in diagnostics:
+                mapped = self.to_cell(path, d.range)
+                if mapped is None:   # a marker line: the cell that follows it
+                    cell = state.source.cell_at(d.range.start.line + 1)
+                    if cell is None:
+                        continue
+                    mapped = (state.cell_uris[cell.index], T.Range(T.Position(0, 0), T.Position(0, 0)))
+                per_cell.setdefault(mapped[0], []).append(attrs.evolve(d, range=mapped[1]))
+            targets = [state.cell_uris[c.index] for c in state.source.cells]
+            for cell_uri in sorted(set(targets) | state.published):
+                found = per_cell.get(cell_uri, [])
+                if not found and cell_uri not in state.published and cell_uri not in per_cell:
+                    continue
+                self._publish_raw(cell_uri, found)
+                if found:
+                    state.published.add(cell_uri)
+                else:
+                    state.published.discard(cell_uri)
+            return
+        if self.closed_notebook(path):
+            diagnostics = [attrs.evolve(d, range=T.Range(T.Position(0, 0), T.Position(0, 0)),
+                                        message="{}: {}".format(self.where_closed(path, d.range.start.line), d.message))
+                           for d in diagnostics]
+        self._original_publish(attrs.evolve(params, diagnostics=diagnostics))
+
+    def _related(self, d: T.Diagnostic) -> T.Diagnostic:
+        if not d.related_information:
+            return d
+        return attrs.evolve(d, related_information=[
+            attrs.evolve(r, location=self.location(r.location)) for r in d.related_information])
+
+
+_HOVER_LINK = re.compile(r"\[([^\]\n]*?\.ipynb):(\d+)\]\(([^)\s#]+)#L\d+\)")
+
+
+def _normalise(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _shift(pos: T.Position, lines: int) -> T.Position:
+    return T.Position(pos.line + lines, pos.character)
+
+
+def _shift_params(params: Any, notebook_uri: str, lines: int) -> Any:
+    changes: Dict[str, Any] = {"text_document": attrs.evolve(params.text_document, uri=notebook_uri)}
+    if getattr(params, "position", None) is not None:
+        changes["position"] = _shift(params.position, lines)
+    if getattr(params, "range", None) is not None:
+        changes["range"] = T.Range(_shift(params.range.start, lines), _shift(params.range.end, lines))
+    return attrs.evolve(params, **changes)
+
+
+def _in_cell(rng: T.Range, cell: Any) -> Optional[T.Range]:
+    """A range of the virtual module as a range of `cell`, None when outside it."""
+    if not cell.start <= rng.start.line < cell.start + cell.count:
+        return None
+    end_line = min(rng.end.line, cell.start + cell.count - 1)
+    return T.Range(T.Position(rng.start.line - cell.start, rng.start.character),
+                   T.Position(end_line - cell.start, rng.end.character))
+
+
+def register(ls: Any) -> None:
+    """Notebook sync handlers, request translation and per-cell diagnostics (call last)."""
+    notebooks = Notebooks(ls)
+    ls.notebooks = notebooks
+    ls._notebook_document_sync = SYNC_OPTIONS
+    notebooks._original_publish = ls.text_document_publish_diagnostics
+    ls.text_document_publish_diagnostics = notebooks.publish
+
+    @ls.notification(T.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def did_open(params: T.DidOpenNotebookDocumentParams) -> None:
+        notebooks.opened_or_changed(params.notebook_document.uri)
+
+    @ls.notification(T.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change(params: T.DidChangeNotebookDocumentParams) -> None:
+        notebooks.opened_or_changed(params.notebook_document.uri)
+
+    @ls.notification(T.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def did_save(params: T.DidSaveNotebookDocumentParams) -> None:
+        return None   # the open notebook's cells are already indexed
+
+    @ls.notification(T.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close(params: T.DidCloseNotebookDocumentParams) -> None:
+        notebooks.closed(params.notebook_document.uri)
+
+    for method in REQUESTS:
+        notebooks.wrap(method)

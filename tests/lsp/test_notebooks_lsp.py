@@ -1,0 +1,157 @@
+"""Notebook document sync: a notebook open in the editor is indexed from its cells, and
+hover, definition, references, highlights, diagnostics and quick fixes work in cell coordinates."""
+import json
+
+from lsprotocol import types as T
+
+from conftest import uri
+
+CELLS = [
+    ("markdown", "# Experiment\n`_('x', 1)` in markdown is not code"),
+    ("code", "%load_ext hpman\nfrom hpman.m import _"),
+    ("code", "!nvidia-smi\n# 学习率\nlr = _('lr', 0.2)\nbs = _('bs', 32)"),
+]
+
+
+def write_notebook(path, cells):
+    nb = {"cells": [{"cell_type": kind, "metadata": {}, "source": text.splitlines(True),
+                     **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                    for kind, text in cells],
+          "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def cell_uri(nb_uri, i):
+    return "vscode-notebook-cell:" + nb_uri[len("file://"):] + "#W{}sZmlsZQ==".format(i)
+
+
+def open_notebook(s, name, cells, version=1):
+    nb_uri = s.uri(name)
+    s.client.notebook_document_did_open(T.DidOpenNotebookDocumentParams(
+        notebook_document=T.NotebookDocument(
+            uri=nb_uri, notebook_type="jupyter-notebook", version=version,
+            cells=[T.NotebookCell(kind=T.NotebookCellKind.Code if k == "code" else T.NotebookCellKind.Markup,
+                                  document=cell_uri(nb_uri, i)) for i, (k, _t) in enumerate(cells)]),
+        cell_text_documents=[T.TextDocumentItem(uri=cell_uri(nb_uri, i), language_id="python" if k == "code"
+                                                else "markdown", version=1, text=t)
+                             for i, (k, t) in enumerate(cells)]))
+    return nb_uri
+
+
+def pos_in(text, needle, offset=0):
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index)
+    col = index - (text.rfind("\n", 0, index) + 1)
+    return T.Position(line, len(text[index - col:index].encode("utf-16-le")) // 2)
+
+
+async def test_notebook_in_the_workspace_is_indexed_before_it_is_opened(start, workspace):
+    write_notebook(workspace / "exp.ipynb", CELLS)
+    s = await start()
+    diags = await s.diagnostics_where("exp.ipynb", lambda d: any(x.code == "duplicate-default" for x in d))
+    dup = [d for d in diags if d.code == "duplicate-default"][0]
+    assert dup.message.startswith("cell 3, line 3: ")       # a closed notebook: where, in the message
+    model = await s.diagnostics_where("model.py", lambda d: any(x.code == "duplicate-default" for x in d))
+    related = [r.location.uri for d in model if d.code == "duplicate-default" for r in d.related_information]
+    assert s.uri("exp.ipynb") in related
+    # "Keep this default" would edit the notebook's JSON on disk: not offered; removing here is
+    actions = await s.client.text_document_code_action_async(T.CodeActionParams(
+        T.TextDocumentIdentifier(s.uri("model.py")), s.range_of("model.py", "'lr'"),
+        T.CodeActionContext(diagnostics=[])))
+    assert [a.title for a in actions or []] == ["Remove this duplicate default"]
+    assert list(actions[0].edit.changes) == [s.uri("model.py")]
+
+
+async def test_hover_definition_references_diagnostics_and_fixes_in_cells(start, workspace):
+    write_notebook(workspace / "exp.ipynb", CELLS)
+    s = await start()
+    nb_uri = open_notebook(s, "exp.ipynb", CELLS)
+    cell3 = cell_uri(nb_uri, 2)
+    text3 = CELLS[2][1]
+
+    # diagnostics of the duplicate default land in the cell, at cell lines
+    diags = await s.until(lambda: [d for d in s.client.diagnostics.get(cell3, []) if d.code == "duplicate-default"],
+                          what="duplicate-default in the cell")
+    assert diags[0].range.start.line == 2
+    assert [r.location.uri for r in diags[0].related_information] == [s.uri("model.py")]
+    model = s.diagnostics("model.py")
+    dup_model = [d for d in model if d.code == "duplicate-default"][0]
+    assert [(r.location.uri, r.location.range.start.line) for r in dup_model.related_information] == [(cell3, 2)]
+
+    # hover in the cell: the name's range in cell coordinates
+    hover = await s.client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(cell3), pos_in(text3, "'lr'", 1)))
+    assert hover is not None and "`lr`" in hover.contents.value and "Used 4 times in 3 files" in hover.contents.value
+    assert "Default: [exp.ipynb, cell 3:3]({})".format(cell3) in hover.contents.value
+    assert hover.range == T.Range(pos_in(text3, "'lr'"), pos_in(text3, "'lr'", 4))
+    # nothing on a magic line or in a markdown cell
+    assert await s.client.text_document_hover_async(T.HoverParams(
+        T.TextDocumentIdentifier(cell_uri(nb_uri, 0)), T.Position(1, 3))) is None
+
+    # definition from the cell: both defaults; references from the module reach the cell
+    defs = await s.client.text_document_definition_async(T.DefinitionParams(
+        T.TextDocumentIdentifier(cell3), pos_in(text3, "'lr'", 1)))
+    assert sorted((d.uri, d.range.start.line) for d in defs) == sorted(
+        [(cell3, 2), (s.uri("model.py"), s.pos("model.py", "'lr'").line)])
+    refs = await s.client.text_document_references_async(T.ReferenceParams(
+        T.TextDocumentIdentifier(s.uri("model.py")), s.pos("model.py", "'lr'", 1),
+        T.ReferenceContext(include_declaration=True)))
+    assert (cell3, 2, pos_in(text3, "'lr'").character) in {
+        (r.uri, r.range.start.line, r.range.start.character) for r in refs}
+    highlights = await s.client.text_document_document_highlight_async(T.DocumentHighlightParams(
+        T.TextDocumentIdentifier(cell3), pos_in(text3, "'lr'", 1)))
+    assert [h.range for h in highlights] == [T.Range(pos_in(text3, "'lr'"), pos_in(text3, "'lr'", 4))]
+
+    # quick fix in the cell: the edit is on the cell, at cell lines
+    actions = await s.client.text_document_code_action_async(T.CodeActionParams(
+        T.TextDocumentIdentifier(cell3), T.Range(pos_in(text3, "'lr'", 1), pos_in(text3, "'lr'", 1)),
+        T.CodeActionContext(diagnostics=diags)))
+    remove = [a for a in actions if a.title == "Remove this duplicate default"][0]
+    assert list(remove.edit.changes) == [cell3]
+    (edit,) = remove.edit.changes[cell3]
+    assert edit.range.start.line == 2
+    lines = text3.split("\n")
+    line = lines[2]
+    fixed_line = line[:edit.range.start.character] + edit.new_text + line[edit.range.end.character:]
+    assert fixed_line == "lr = _('lr')"
+
+    # editing the cell (as the fix would) clears the duplicate everywhere
+    new_text = "\n".join(lines[:2] + [fixed_line] + lines[3:])
+    s.client.notebook_document_did_change(T.DidChangeNotebookDocumentParams(
+        notebook_document=T.VersionedNotebookDocumentIdentifier(version=2, uri=nb_uri),
+        change=T.NotebookDocumentChangeEvent(cells=T.NotebookDocumentCellChanges(text_content=[
+            T.NotebookDocumentCellContentChanges(
+                document=T.VersionedTextDocumentIdentifier(uri=cell3, version=2),
+                changes=[T.TextDocumentContentChangeWholeDocument(text=new_text)])]))))
+    await s.diagnostics_where("model.py", lambda d: not any(x.code == "duplicate-default" for x in d),
+                              what="without the duplicate")
+    await s.until(lambda: not [d for d in s.client.diagnostics.get(cell3, []) if d.code == "duplicate-default"],
+                  what="the cell's duplicate cleared")
+
+    # a new cell that adds a duplicate default of `bs` in the cell before
+    s.client.notebook_document_did_change(T.DidChangeNotebookDocumentParams(
+        notebook_document=T.VersionedNotebookDocumentIdentifier(version=3, uri=nb_uri),
+        change=T.NotebookDocumentChangeEvent(cells=T.NotebookDocumentCellChanges(
+            structure=T.NotebookDocumentCellChangeStructure(
+                array=T.NotebookCellArrayChange(start=2, delete_count=0, cells=[
+                    T.NotebookCell(kind=T.NotebookCellKind.Code, document=cell_uri(nb_uri, 9))]),
+                did_open=[T.TextDocumentItem(uri=cell_uri(nb_uri, 9), language_id="python", version=1,
+                                             text="bs = _('bs', 64)")])))))
+    new_cell = await s.until(lambda: [d for d in s.client.diagnostics.get(cell_uri(nb_uri, 9), [])
+                                      if d.code == "duplicate-default"], what="duplicate in the new cell")
+    assert new_cell[0].range.start.line == 0
+    assert [r.location.uri for r in new_cell[0].related_information] == [cell3]
+
+    # closing the notebook clears the cells' diagnostics and goes back to the file on disk
+    s.client.notebook_document_did_close(T.DidCloseNotebookDocumentParams(
+        notebook_document=T.NotebookDocumentIdentifier(uri=nb_uri),
+        cell_text_documents=[T.TextDocumentIdentifier(cell_uri(nb_uri, i)) for i in (0, 1, 9, 2)]))
+    await s.until(lambda: s.client.diagnostics.get(cell_uri(nb_uri, 9)) == [], what="cleared cell diagnostics")
+    await s.diagnostics_where("model.py", lambda d: any(x.code == "duplicate-default" for x in d),
+                              what="the disk's duplicate again")
+
+
+async def test_server_advertises_notebook_sync(start):
+    s = await start()
+    # the capability is sent to clients that support notebooks; the handlers are there for all
+    assert s.init_result.capabilities is not None
