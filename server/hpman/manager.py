@@ -438,6 +438,10 @@ def read_source_or_raise(path: str) -> str:
         raise SyntaxError("cannot decode source: {}".format(exc), (path, line, None, None)) from None
     except LookupError as exc:  # an unknown encoding in the coding cookie
         raise SyntaxError("cannot decode source: {}".format(exc), (path, 1, None, None)) from None
+    except SyntaxError as exc:  # a UTF-8 BOM with another encoding's cookie
+        if exc.filename is not None:
+            raise
+        raise SyntaxError(exc.msg, (path, exc.lineno or 1, None, None)) from None
 
 
 def _check_syntax(source: str, filename: str, placeholder: str) -> None:

@@ -20,18 +20,21 @@ def decode_source(data: bytes) -> str:
     Raises UnicodeDecodeError / LookupError / SyntaxError for undecodable text,
     as Python's own import would refuse it. Newlines are normalised to "\\n".
     """
-    if data.startswith(codecs.BOM_UTF8):
-        text = data[3:].decode("utf-8")
-    else:
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[3:]
+    encoding = "utf-8"
+    first, _, rest = data.partition(b"\n")
+    match = _COOKIE.match(first)
+    if not match and _BLANK_OR_COMMENT.match(first):
+        match = _COOKIE.match(rest.partition(b"\n")[0])
+    if match:
+        encoding = match.group(1).decode("ascii")
+        if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig") and bom:
+            raise SyntaxError("encoding problem: {} with BOM".format(encoding), (None, 1, None, None))
+    if bom:
         encoding = "utf-8"
-        first, _, rest = data.partition(b"\n")
-        match = _COOKIE.match(first)
-        if not match and _BLANK_OR_COMMENT.match(first):
-            match = _COOKIE.match(rest.partition(b"\n")[0])
-        if match:
-            encoding = match.group(1).decode("ascii")
-            codecs.lookup(encoding)
-        text = data.decode(encoding)
+    text = data.decode(encoding)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
