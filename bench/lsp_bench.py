@@ -153,7 +153,8 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
         nonempty = {m: 0 for m in methods}
         errors = {m: [] for m in methods}
         by_size = {m: [] for m in methods}   # (result size, latency)
-        for method, (path, line, col, _name) in plan:
+        by_name = {m: {} for m in methods}   # name -> latencies
+        for method, (path, line, col, name) in plan:
             params = {"textDocument": {"uri": _uri(path)},
                       "position": {"line": line, "character": col + 1}}
             if method == "textDocument/references":
@@ -166,6 +167,7 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
             lat[method].append(dt)
             nonempty[method] += _nonempty(res)
             by_size[method].append((len(res) if isinstance(res, list) else 1, dt))
+            by_name[method].setdefault(name, []).append(dt)
         for m in methods:
             key = m.split("/")[1]
             out[key] = summary(lat[m])
@@ -173,6 +175,15 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
             out[key]["errors"] = len(errors[m])
             if errors[m]:
                 out[key]["first_error"] = errors[m][0]
+            # The most used name (`shared.lr`, in every hpman module) vs the rest.
+            top = max(by_name[m], key=lambda k: len(by_name[m][k]), default=None)
+            if top is not None:
+                rest = [dt for k, v in by_name[m].items() if k != top for dt in v]
+                out[key]["split"] = {"name": top, "name_n": len(by_name[m][top]),
+                                     "name_p50": percentile(by_name[m][top], 50),
+                                     "name_p95": percentile(by_name[m][top], 95),
+                                     "rest_n": len(rest), "rest_p50": percentile(rest, 50),
+                                     "rest_p95": percentile(rest, 95)}
             big = [dt for n, dt in by_size[m] if n >= 50]
             if big:
                 out[key]["large_results"] = {"n": len(big), "p50": percentile(big, 50),

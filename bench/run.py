@@ -547,12 +547,13 @@ class Bench:
                             f"no answers ({s.get('first_error')})", "—")
                 continue
             extra = f"; {s['nonempty']}/{s['n']} non-empty"
-            if s.get("large_results"):
-                lr = s["large_results"]
+            sp = s.get("split")
+            if sp and sp["rest_n"]:
                 self.notes.append(
-                    f"Row LSP {m}: {lr['n']} of the {s['n']} answers had ≥ {lr['min_size']} "
-                    f"locations (mostly `shared.lr`, used in every hpman module); their "
-                    f"median latency {fmt_s(lr['p50'])}.")
+                    f"Row LSP {m}: requests on `{sp['name']}` (the most used name, in every "
+                    f"hpman module): {sp['name_n']}, p50 {fmt_s(sp['name_p50'])}, p95 "
+                    f"{fmt_s(sp['name_p95'])}; on the other names: {sp['rest_n']}, p50 "
+                    f"{fmt_s(sp['rest_p50'])}, p95 {fmt_s(sp['rest_p95'])}.")
             if s["errors"]:
                 extra += f", {s['errors']} errors"
             self.add_row("lsp-" + m, what7.format(m=m), "—", trio(s) + extra, None, target7,
@@ -605,7 +606,8 @@ class Bench:
             f"Row 9: max RSS (`getrusage`) of a fresh process that ran "
             f"`Workspace([CORPUS], cache=False).scan()` ({fmt_s(r['seconds'])} in process), vs "
             f"the original's process after `parse_file(CORPUS)`; `hpman check` process peak: "
-            f"{fmt_mb(self.ours_cli_rss)}. Ratio column: (main + one worker) / original.")
+            f"{fmt_mb(self.ours_cli_rss)}."
+            + (" Ratio column: (main + one worker) / original." if r["children_maxrss_kb"] else ""))
 
     # ---------------------------------------------------------------------
     def run(self):
