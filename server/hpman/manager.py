@@ -464,6 +464,8 @@ def _check_syntax(source: str, filename: str, placeholder: str) -> None:
         line = source.count("\n", 0, null) + 1 if null >= 0 else 1
         message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
         raise SyntaxError(message, (filename, line, None, None)) from None
+    except (RecursionError, MemoryError, OverflowError) as exc:  # nesting too deep for the parser
+        raise SyntaxError("cannot parse: {}".format(exc or type(exc).__name__), (filename, 1, None, None)) from None
 
 
 def _raise_first_issue(issues: List[Issue], filename: str, source: str) -> None:

@@ -202,3 +202,30 @@ def test_the_whole_hostile_tree_fails_fast_on_its_first_bad_file(ws):
     assert isinstance(exc, SyntaxError), box
     assert os.path.realpath(exc.filename).startswith(os.path.realpath(ws.path("bad")))
     assert m.get_values() == {}
+
+
+DEEP = [
+    ("unary", "_('x', " + "-" * 5000 + "1)"),
+    ("not", "_('x', " + "not " * 5000 + "1)"),
+    ("sum", "_('x', " + "1 + " * 5000 + "1)"),
+    ("attributes", "_('x', " + "a." * 5000 + "b)"),
+    ("lambdas", "x = " + "lambda: " * 990 + "_('x', 1)"),
+    ("calls", "x = " + "f(" * 199 + "_('x', 1)" + ")" * 199),
+]
+
+
+@pytest.mark.parametrize("label,source", DEEP, ids=[d[0] for d in DEEP])
+def test_deeply_nested_sources_are_a_syntax_error_or_parse(tmp_path, label, source):
+    """Nesting beyond what the parser can build is a SyntaxError with file and line (Python
+    itself refuses such a module), never a RecursionError out of parse_file."""
+    path = tmp_path / "deep.py"
+    path.write_text(hostile.HEADER + source + "\n")
+    m = HyperParameterManager("_")
+    box = bounded(m.parse_file, str(path))
+    if "error" in box:
+        exc = box["error"]
+        assert isinstance(exc, SyntaxError), (label, repr(exc))
+        assert exc.filename == str(path) and exc.lineno >= 1 and "\n" not in str(exc)
+        assert m.get_values() == {}
+    else:
+        assert "x" in m.get_values() or m.get_occurrence("x") is not None
