@@ -241,6 +241,9 @@ class _Walker:
         start = getattr(node, "lineno", None)
         if start is None:
             return True
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:  # a def's or class's lineno is the `def` line, below its decorators
+            start = min(start, decorators[0].lineno)
         hot = self.hot
         i = bisect.bisect_left(hot, start)
         return i < len(hot) and hot[i] <= node.end_lineno
