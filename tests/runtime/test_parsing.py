@@ -391,3 +391,15 @@ def test_calls_at_column_zero_inside_brackets_count_once(src, values, lines):
     m = HyperParameterManager("_").parse_source(src, "cols.py")
     assert m.get_values() == values
     assert sorted(r.lineno for r in m.db) == lines
+
+
+def test_calls_in_decorators_count():
+    body = "".join("    x{} = {}\n".format(i, i) for i in range(100))   # a large class is parsed member-wise
+    src = ("@dec(_('f', 1))\ndef f():\n    pass\n\n"
+           "@first\n@dec(_('c', 2), k=_('k', 3))\nclass C:\n    pass\n\n"
+           "@dec(_('big', 4))\nclass Big:\n" + body + "    @dec(_('meth', 5))\n    def meth(self):\n"
+           "        return _('inner', 6)\n" + body)
+    m = HyperParameterManager("_").parse_source(src, "deco.py")
+    assert m.get_values() == {"f": 1, "c": 2, "k": 3, "big": 4, "meth": 5, "inner": 6}
+    assert m.get_occurrence("c").lineno == 6
+    assert m.get_occurrence("meth").lineno == 113
