@@ -205,7 +205,7 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
         lines = big_text.split("\n")
         current = name
         version = 1
-        edit_lat, timeouts, fanout = [], 0, []
+        edit_lat, timeouts, fanout, settle = [], 0, [], []
         for i in range(n_edits):
             new = name + "x" if current == name else name   # typing a letter / undoing it
             version += 1
@@ -245,11 +245,15 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
                 if len(client.diagnostics) + len(client.notifications) == before:
                     break
             fanout.append(len({x[1] for x in client.diagnostics[n0:]}))
+            if client.diagnostics[n0:]:
+                settle.append(client.diagnostics[-1][0] - t0)
         out["edit"] = summary(edit_lat)
         out["edit"]["timeouts"] = timeouts
         # How many documents got diagnostics published per edit: what the server
         # does for one keystroke.
         out["edit"]["documents_published_per_edit_median"] = sorted(fanout)[len(fanout) // 2]
+        # Edit -> the last publishDiagnostics it caused (the server is busy until then).
+        out["edit"]["settle_p50"] = percentile(settle, 50)
         return out
     finally:
         client.close()

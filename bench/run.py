@@ -584,7 +584,8 @@ class Bench:
             f"document's next `publishDiagnostics`, each edit sent once the server is quiet "
             f"(no message for 150 ms); ratio column = p95 / `ast.parse`. Documents "
             f"that got a `publishDiagnostics` per edit (median): "
-            f"{e.get('documents_published_per_edit_median')}.")
+            f"{e.get('documents_published_per_edit_median')}; edit → the last of them "
+            f"(p50): {fmt_s(e.get('settle_p50'))}.")
 
     # row 9 ----------------------------------------------------------------
     def row_memory(self):
