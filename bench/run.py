@@ -525,7 +525,7 @@ class Bench:
                 r = run_lsp_bench(
                     str(self.ours_py), self.corpus, self.lsp_big_dir, self.lsp_big_path,
                     self.big_text, n_requests=100 if self.quick else 300,
-                    n_edits=30 if self.quick else 100, stderr_path=str(stderr_path), log=log,
+                    n_edits=30 if self.quick else 60, stderr_path=str(stderr_path), log=log,
                     profile_path=self.args.lsp_profile)
             except Exception as e:
                 err = f"{type(e).__name__}: {e}"
