@@ -13,8 +13,9 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Set
 
 from lsprotocol import types as T
 from pygls import uris
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from hpman import __version__
 from hpman.index.files import excluded
@@ -57,11 +58,33 @@ class Settings:
         return (tuple(self.exclude), self.values_file)
 
 
+class _Answered:
+    """Stands for a malformed request that was already answered with an error (pygls ignores it)."""
+    jsonrpc = "answered"
+
+
+class HpmanProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that a request whose params cannot be read gets an error answer
+    (pygls only logs it, and the client would wait forever)."""
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                log.error("invalid params for %s: %s", data.get("method"), exc.__cause__ or exc)
+                error = JsonRpcInvalidParams("invalid params for {}: {}".format(data.get("method"), exc.__cause__))
+                self._send_response(data["id"], error=error.to_response_error())
+                return _Answered()
+            raise
+
+
 class HpmanServer(LanguageServer):
     """pygls server holding one index (`self.ws`) of the workspace folders."""
 
     def __init__(self) -> None:
-        super().__init__("hpman-lsp", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
+        super().__init__("hpman-lsp", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental,
+                         protocol_cls=HpmanProtocol)
         self.ws = Workspace([], cache=False)
         self.uris = Uris()
         self.positions = Positions(self._text_of)
