@@ -137,7 +137,7 @@ def task_ours_uses(root):
     return {"seconds": time.perf_counter() - t0, "problems": n}
 
 
-def task_timeit(kind, stmt_kind, repeat="7"):
+def task_timeit(kind, stmt_kind, repeat="7", min_batch="0.2"):
     """ns per call of the runtime getter/setter (or a dict.get reference)."""
     if kind == "dict":
         ns = {"d": {"lr": 0.1}}
@@ -149,7 +149,9 @@ def task_timeit(kind, stmt_kind, repeat="7"):
         ns = {"_": _}
         stmt = "_('lr', 0.1)" if stmt_kind == "set" else "_('lr')"
     timer = timeit.Timer(stmt, globals=ns)
-    number, _t = timer.autorange()  # >= 0.2 s per batch
+    number = 1
+    while timer.timeit(number) < float(min_batch):  # batches of >= min_batch seconds
+        number *= 4
     runs = timer.repeat(repeat=int(repeat), number=number)
     per = [r / number * 1e9 for r in runs]
     return {"ns": statistics.median(per), "ns_min": min(per), "number": number}
