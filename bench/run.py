@@ -334,6 +334,20 @@ class Bench:
         except NA as e:
             return self.na_row("cache", what, target, e)
         self.raw["cache"] = {"first": first["seconds"], "second": times, "second_cpu": cpus}
+        # Same work? Count the names ours lists vs the names the original parsed.
+        try:
+            lr = run_timed([self.ours_cli(), "list", str(self.corpus), "--format", "json"],
+                           env=clean_env(HPMAN_CACHE_DIR=str(cache)), cwd=self.neutral_cwd,
+                           timeout=300)
+            n_ours = len(json.loads(lr["stdout"]))
+            n_orig = getattr(self, "orig_names", None)
+            self.notes.append(
+                f"Same work: `hpman list CORPUS --format json` gives {n_ours:,} names; the "
+                f"original's `parse_file(CORPUS)` gave "
+                + (f"{n_orig:,}" if n_orig is not None else "n/a")
+                + (" (equal)." if n_ours == n_orig else " (DIFFERENT)."))
+        except (NA, ValueError, TypeError) as e:
+            self.notes.append(f"Name count check (`hpman list`): n/a ({e}).")
         self.notes.append(self.cpu_note("Row 2", med(cpus), getattr(self, "orig_cold_cpu", None))
                           + " (original: cold).")
         m = med(times)
