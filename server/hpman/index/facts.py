@@ -190,6 +190,7 @@ class _Walker:
         self.hot = [i + 1 for i, line in enumerate(lines) if find_tokens(line, names)]
         self.calls: List[_Call] = []
         self.bindings: List[_Binding] = []
+        self._pending: Optional[List[Tuple[ast.AST, FrozenSet[str]]]] = None
 
     def rng(self, node: ast.AST) -> Range:
         lines = self.lines
@@ -262,6 +263,26 @@ class _Walker:
             stack.extend(child for child in ast.iter_child_nodes(node) if is_hot(child))
 
     def visit(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
+        """Visit `node` and what it contains, in source order, without recursion.
+
+        Deep but valid expressions (a chain of 1,000 `+`, a long method chain)
+        must not hit the recursion limit: the handlers below schedule the
+        nodes they would visit, and this loop visits them depth first.
+        """
+        if self._pending is not None:  # called from a handler: schedule
+            self._pending.append((node, hidden))
+            return
+        stack = [(node, hidden)]
+        try:
+            while stack:
+                item, item_hidden = stack.pop()
+                self._pending = pending = []
+                self._visit_one(item, item_hidden)
+                stack.extend(reversed(pending))
+        finally:
+            self._pending = None
+
+    def _visit_one(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
         if not self.is_hot(node):
             return
         if isinstance(node, ast.Call):
