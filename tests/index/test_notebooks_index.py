@@ -154,7 +154,9 @@ def test_workspace_indexes_notebook_cells_with_duplicates_across_a_module(tmp_pa
     assert in_nb.name_range[1] == len("lr = _(")         # character columns in the cell's line
     dup = [p for p in P.problems_of(ws, nb) if p.code == "duplicate-default"]
     assert len(dup) == 1 and dup[0].related[0].path.endswith("model.py")
-    assert any(p.code == "duplicate-default" for p in P.problems_of(ws, str(tmp_path / "model.py")))
+    in_model = [p for p in P.problems_of(ws, str(tmp_path / "model.py")) if p.code == "duplicate-default"]
+    assert in_model[0].message == "`lr` has a default in 2 places (also at exp.ipynb:cell 3:3)"
+    assert dup[0].message == "`lr` has a default in 2 places (also at model.py:2)"
     assert queries.key_at(ws, nb, in_nb.name_range[0], in_nb.name_range[1] + 1) == ("_", "lr")
     assert ws.text_of(nb).split("\n")[in_nb.line] == "lr = _('lr', 0.2)"
 

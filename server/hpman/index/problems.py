@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..primitives import NotLiteralEvaluable
 from .facts import ERROR, INFO, WARNING, Occurrence
+from .notebooks import is_notebook, where as notebook_where
 from .positions import Range
 from .workspace import Key, Workspace
 
@@ -50,7 +51,9 @@ class Problem:
                                                   self.message)
 
 
-def _where(occ: Occurrence) -> str:
+def _where(occ: Occurrence, ws: Optional[Workspace] = None) -> str:
+    if ws is not None and is_notebook(occ.path):   # `exp.ipynb:cell 3:2`
+        return notebook_where(os.path.basename(occ.path), ws.text_of(occ.path), occ.line + 1)
     return "{}:{}".format(os.path.basename(occ.path), occ.line + 1)
 
 
@@ -109,7 +112,7 @@ def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggesti
         if info is None:
             info = memo[key] = _DefaultsInfo(ws.defaults_of(key))
         if len(info.defaults) > 1:
-            out.append(_duplicate_problem(occ, info, data))
+            out.append(_duplicate_problem(occ, info, data, ws))
         out.extend(_tree_problems(ws, occ, data))
     elif key not in ws.defaults and name not in ws.prefixes.get(occ.manager, ()):
         hint = suggestions.closest(occ.manager, name)
@@ -145,10 +148,11 @@ class _DefaultsInfo:
         self.all_equal = len(values) == 1 and all(d.literal for d in defaults)
 
 
-def _duplicate_problem(occ: Occurrence, info: _DefaultsInfo, data: Dict[str, Any]) -> Problem:
+def _duplicate_problem(occ: Occurrence, info: _DefaultsInfo, data: Dict[str, Any],
+                       ws: Optional[Workspace] = None) -> Problem:
     defaults = info.defaults
     others = _others(defaults, occ)
-    where = ", ".join(_where(d) for d in others[:3]) + (", …" if len(defaults) > 4 else "")
+    where = ", ".join(_where(d, ws) for d in others[:3]) + (", …" if len(defaults) > 4 else "")
     message = "`{}` has a default in {} places (also at {})".format(occ.name, len(defaults), where)
     if info.all_equal:
         message += "; all equal"
