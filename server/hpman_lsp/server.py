@@ -296,11 +296,13 @@ class HpmanServer(LanguageServer):
                 ws.set_text(path, _normalise(self.workspace.get_text_document(uri).source))
         self.dirty.clear()
         stale = set(old.files) | ({old.values_file.path} if old.values_file is not None else set())
-        if progress:
-            self.work_done_progress.end(token, T.WorkDoneProgressEnd(
-                message="{} files".format(len(ws.files))))
         self.ready.set()
-        self.after_change(stale | set(ws.files) | ({self.values_path} if self.values_path else set()))
+        try:
+            self.after_change(stale | set(ws.files) | ({self.values_path} if self.values_path else set()))
+        finally:
+            if progress:   # the end comes after the diagnostics: a client seeing it has them all
+                self.work_done_progress.end(token, T.WorkDoneProgressEnd(
+                    message="{} files".format(len(ws.files))))
 
     async def _progress_begin(self, token: str) -> bool:
         caps = self.client_capabilities.window
