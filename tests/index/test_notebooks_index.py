@@ -3,6 +3,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hpman.index import problems as P
 from hpman.index import queries
@@ -68,6 +70,34 @@ def test_cell_magics_other_than_python_blank_the_whole_cell():
 
 def test_backslash_continued_magic_is_blanked_with_its_continuation():
     assert python_lines("%time f(1, \\\n  2)\nx = 1") == ["", "  pass", "x = 1"]
+
+
+# Python statements (some spanning lines) with lines that look like IPython syntax to a naive eye
+VALID = [
+    "x = 1", "s = '%d items' % 3", 'x = "a=!b"', "y = (1\n!= 2)", "t = (1,\n 2)",
+    "z = 1 \\\n    != 2", "q = '''\n%time\n!ls\nobj?\n'''", 'r = """x\n    %%bash\n"""', "assert x != 3",
+    "if x:\n    y = 2 % 3\nelse:\n    y = 4", "d['k'] = v", "f(a, b=3)", "# %time a comment",
+    "lr = _('lr', 0.1)", "w = [a for a in b if a != 1]", "u = {\n    'k': 1,\n}", "",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(VALID), max_size=8))
+def test_valid_python_is_never_changed(statements):
+    src = "\n".join(statements)
+    compile(src, "<cell>", "exec", dont_inherit=True)
+    assert python_lines(src) == src.split("\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="%!?/;,=()[]'\"\\ #abx_.\t", max_size=12) | st.sampled_from(VALID), max_size=10))
+def test_any_cell_keeps_its_line_count_and_only_blanks_lines(lines):
+    src = "\n".join(lines)
+    out = python_lines(src)
+    original = src.split("\n")
+    assert len(out) == len(original)
+    for before, after in zip(original, out):
+        assert after == before or after == "" or (after.strip() == "pass" and before[:1] in (" ", "\t"))
 
 
 # -- the virtual module and the cell map ---------------------------------------------------

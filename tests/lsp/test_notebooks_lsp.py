@@ -4,7 +4,6 @@ import json
 
 from lsprotocol import types as T
 
-from conftest import uri
 
 CELLS = [
     ("markdown", "# Experiment\n`_('x', 1)` in markdown is not code"),

@@ -180,7 +180,7 @@ def module_text(path: str, data: bytes) -> str:
 # -- one cell's Python --------------------------------------------------------------------
 
 _CELL_MAGIC = re.compile(r"[ \t]*%%(\w+)")
-_ASSIGNED_ESCAPE = re.compile(r"[ \t]*[\w.\[\]\"', ()*]+?[ \t]*=[ \t]*[%!]")
+_ASSIGNED_ESCAPE = re.compile(r"[ \t]*[\w.\[\], ()*]+?[ \t]*=[ \t]*[%!]")
 _STRING_START = re.compile(r"(?i)(?:[rbuf]|br|rb|fr|rf)?('''|\"\"\"|'|\")")
 
 
