@@ -73,7 +73,10 @@ class Occurrence:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Occurrence):
             return NotImplemented
-        return self.__getstate__()[:-1] == other.__getstate__()[:-1] and _same(self.value, other.value)
+        # every slot but the AST node; the value by kind (a NotLiteralEvaluable equals no other instance)
+        fields = ("manager", "name", "path", "call", "name_range", "default_range", "default_text", "hints")
+        return (all(getattr(self, f) == getattr(other, f) for f in fields)
+                and _same(self.value, other.value))
 
     def __repr__(self) -> str:
         return "Occurrence({!r}, {!r}, {}:{})".format(self.manager, self.name, self.path, self.call[0] + 1)
