@@ -68,6 +68,8 @@ class HpmanProtocol(LanguageServerProtocol):
     (pygls only logs it, and the client would wait forever)."""
 
     def structure_message(self, data):
+        if isinstance(data, dict) and "jsonrpc" in data and "method" in data and "params" not in data:
+            data["params"] = None     # JSON-RPC lets a request leave its params out
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:

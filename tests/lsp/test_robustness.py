@@ -22,7 +22,10 @@ async def raw_request(s, method, params):
     msg_id = "raw-{}".format(len(protocol._request_futures) + random.randrange(10 ** 9))
     future = Future()
     protocol._request_futures[msg_id] = future
-    protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+    message = {"jsonrpc": "2.0", "id": msg_id, "method": method}
+    if params is not ...:
+        message["params"] = params
+    protocol._send_data(message)
     return await asyncio.wait_for(asyncio.wrap_future(future), 10)
 
 
@@ -35,6 +38,13 @@ async def test_malformed_params_are_answered_with_an_error(start):
     with pytest.raises(JsonRpcException):
         await s.client.protocol.send_request_async("hpman/noSuchMethod", {})
     await still_serving(s)
+
+
+async def test_custom_request_without_params(start):
+    s = await start()
+    for params in (..., None, {}):
+        tree = await raw_request(s, "hpman/tree", params)
+        assert [m.name for m in tree.managers] == ["_", "hp"]
 
 
 async def test_an_exception_inside_a_handler_is_logged_and_answered_empty(start):
