@@ -35,11 +35,13 @@ class Uris:
     def __init__(self) -> None:
         self.by_path: Dict[str, str] = {}
         self.folders: List[Tuple[str, str]] = []  # (folder path, folder URI as sent)
+        self._spelled: Dict[str, str] = {}         # path -> URI spelled after its folder
 
     def add_folder(self, uri: str) -> Optional[str]:
         path = uri_to_path(uri)
         if path is not None:
             self.folders.append((path, uri.rstrip("/")))
+            self._spelled.clear()
         return path
 
     def path(self, uri: str) -> Optional[str]:
@@ -51,8 +53,13 @@ class Uris:
 
     def uri(self, path: str) -> str:
         known = self.by_path.get(path)
-        if known is not None:
-            return known
+        if known is None:
+            known = self._spelled.get(path)
+            if known is None:
+                known = self._spelled[path] = self._spell(path)
+        return known
+
+    def _spell(self, path: str) -> str:
         for folder, folder_uri in self.folders:
             if path.startswith(folder.rstrip(os.sep) + os.sep):
                 rel = os.path.relpath(path, folder).replace(os.sep, "/")

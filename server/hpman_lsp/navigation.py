@@ -7,14 +7,26 @@ from lsprotocol import types as T
 from hpman.index import queries
 from hpman.primitives import EmptyValue
 
+from .server import Plain
+
 
 def key_at(ls, uri: str, position: T.Position):
     """(path, (manager, name)) under the cursor, or (path, None)."""
+    path, key, _occ = at(ls, uri, position)
+    return path, key
+
+
+def at(ls, uri: str, position: T.Position):
+    """(path, key, occurrence) under the cursor: a call in a module (with its occurrence) or a
+    key in the values file (occurrence None); key None when there is no hyperparameter there."""
     path = ls.path_of(uri)
     if path is None:
-        return None, None
+        return None, None, None
     line, col = ls.positions.position_in(path, position)
-    return path, queries.key_at(ls.ws, path, line, col)
+    occ = queries.occurrence_at(ls.ws, path, line, col)
+    if occ is not None:
+        return path, occ.key(), occ
+    return path, queries.key_at(ls.ws, path, line, col), None
 
 
 def hover_markdown(ls, key) -> str:
@@ -63,11 +75,9 @@ def _short(ls, path: str) -> str:
 def register(ls) -> None:
     @ls.request(T.TEXT_DOCUMENT_HOVER)
     def hover(params: T.HoverParams) -> Optional[T.Hover]:
-        path, key = key_at(ls, params.text_document.uri, params.position)
+        path, key, occ = at(ls, params.text_document.uri, params.position)
         if key is None:
             return None
-        line, col = ls.positions.position_in(path, params.position)
-        occ = queries.occurrence_at(ls.ws, path, line, col)
         rng = ls.positions.range(path, occ.name_range) if occ is not None else None
         return T.Hover(T.MarkupContent(T.MarkupKind.Markdown, hover_markdown(ls, key)), rng)
 
@@ -80,13 +90,15 @@ def register(ls) -> None:
         return [ls.location(d.path, d.name_range) for d in defaults] or None
 
     @ls.request(T.TEXT_DOCUMENT_REFERENCES, empty=[])
-    def references(params: T.ReferenceParams) -> Optional[List[T.Location]]:
+    def references(params: T.ReferenceParams) -> Optional[Plain]:
         _path, key = key_at(ls, params.text_document.uri, params.position)
         if key is None:
             return None
         include = params.context is None or params.context.include_declaration
-        return [ls.location(o.path, o.name_range) for o in ls.ws.occurrences_of(key)
-                if include or not o.has_default]
+        # plain Location dicts: a name used in every module has thousands, and building and
+        # unstructuring validated lsprotocol objects for each would dominate the answer time
+        return Plain([ls.location_dict(o.path, o.name_range) for o in ls.ws.occurrences_of(key)
+                      if include or not o.has_default])
 
     @ls.request(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, empty=[])
     def highlight(params: T.DocumentHighlightParams) -> Optional[List[T.DocumentHighlight]]:

@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import attrs
 from lsprotocol import types as T
+from pygls.exceptions import JsonRpcInvalidRequest
 
 from hpman.index.notebooks import NotebookSource, cell_of_line, from_cells, is_notebook
 
@@ -32,7 +33,11 @@ SYNC_OPTIONS = T.NotebookDocumentSyncOptions(notebook_selector=[
 
 # requests whose answers hold positions, translated for cells
 REQUESTS = (T.TEXT_DOCUMENT_HOVER, T.TEXT_DOCUMENT_DEFINITION, T.TEXT_DOCUMENT_REFERENCES,
-            T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, T.TEXT_DOCUMENT_CODE_ACTION)
+            T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, T.TEXT_DOCUMENT_CODE_ACTION, T.TEXT_DOCUMENT_COMPLETION,
+            T.TEXT_DOCUMENT_PREPARE_RENAME, T.TEXT_DOCUMENT_RENAME, T.TEXT_DOCUMENT_CODE_LENS,
+            T.TEXT_DOCUMENT_INLAY_HINT, T.WORKSPACE_SYMBOL)
+EMPTY_LISTS = (T.TEXT_DOCUMENT_CODE_ACTION, T.TEXT_DOCUMENT_REFERENCES, T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT,
+               T.TEXT_DOCUMENT_CODE_LENS, T.TEXT_DOCUMENT_INLAY_HINT)
 
 
 class OpenNotebook:
@@ -162,6 +167,7 @@ class Notebooks:
 
     def location(self, loc: T.Location) -> T.Location:
         path = self.ls.path_of(loc.uri)
+        self.ls.log_info("DEBUG loc {} {} {}".format(loc.uri, path, list(self.by_path)))
         mapped = self.to_cell(path, loc.range)
         if mapped is not None:
             return T.Location(mapped[0], mapped[1])
@@ -198,8 +204,8 @@ class Notebooks:
         notebooks = self
 
         async def handler(params: Any) -> Any:
-            uri = params.text_document.uri
-            state = notebooks.by_cell.get(uri)
+            uri = getattr(getattr(params, "text_document", None), "uri", None)
+            state = notebooks.by_cell.get(uri) if uri is not None else None
             cell = None
             if state is not None:
                 if notebooks.ls.ready is not None:
@@ -207,16 +213,20 @@ class Notebooks:
                 notebooks.flush()
                 cell = state.cell_of_uri(uri)
                 if cell is None:
-                    return None if method != T.TEXT_DOCUMENT_CODE_ACTION else []
+                    return [] if method in EMPTY_LISTS else None
                 params = _shift_params(params, state.uri, cell.start)
             result = original(params)
             if inspect.isawaitable(result):
-                result = await result
+                result = await result   # a JsonRpcException (e.g. an invalid new name) goes to the client
             try:
-                return notebooks.answer(result, uri if state is not None else None, cell)
+                answer = notebooks.answer(result, uri if state is not None else None, cell)
             except Exception as exc:
                 notebooks.ls.log_error(method + " (notebook)", exc)
-                return None
+                return [] if method in EMPTY_LISTS else None
+            if answer is None and isinstance(result, T.WorkspaceEdit):
+                raise JsonRpcInvalidRequest("a notebook that holds this hyperparameter is not open: "
+                                            "open it to rename there too")
+            return answer
 
         features[method] = handler
 
@@ -238,6 +248,27 @@ class Notebooks:
                 return result
             rng = _in_cell(result.range, cell)
             return attrs.evolve(result, range=rng) if rng is not None else None
+        if isinstance(result, T.WorkspaceEdit):
+            return self.edit(result)
+        if isinstance(result, T.SymbolInformation):
+            return attrs.evolve(result, location=self.location(result.location))
+        if cell is not None:
+            if isinstance(result, T.CompletionList):
+                return attrs.evolve(result, items=[self.answer(i, cell_uri, cell) for i in result.items])
+            if isinstance(result, T.CompletionItem) and isinstance(result.text_edit, T.TextEdit):
+                rng = _in_cell(result.text_edit.range, cell)
+                return attrs.evolve(result, text_edit=T.TextEdit(rng, result.text_edit.new_text) if rng else None)
+            if isinstance(result, T.PrepareRenamePlaceholder):
+                rng = _in_cell(result.range, cell)
+                return attrs.evolve(result, range=rng) if rng is not None else None
+            if isinstance(result, T.CodeLens):
+                rng = _in_cell(result.range, cell)
+                return attrs.evolve(result, range=rng) if rng is not None else None
+            if isinstance(result, T.InlayHint):
+                pos = result.position
+                if not cell.start <= pos.line < cell.start + cell.count:
+                    return None
+                return attrs.evolve(result, position=T.Position(pos.line - cell.start, pos.character))
         if isinstance(result, T.CodeAction):
             if result.edit is None:
                 return result

@@ -63,9 +63,24 @@ class _Answered:
     jsonrpc = "answered"
 
 
+class Plain:
+    """A result that is already plain JSON data (dicts, lists, strings, numbers): sent as it is,
+    without cattrs walking it (references and the tree can hold thousands of locations)."""
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class HpmanProtocol(LanguageServerProtocol):
     """pygls' protocol, except that a request whose params cannot be read gets an error answer
-    (pygls only logs it, and the client would wait forever)."""
+    (pygls only logs it, and the client would wait forever), and `Plain` results skip cattrs."""
+
+    def _send_response(self, msg_id, result=None, error=None):
+        if error is None and isinstance(result, Plain):
+            self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": result.value})
+            return
+        super()._send_response(msg_id, result=result, error=error)
 
     def structure_message(self, data):
         if isinstance(data, dict) and "jsonrpc" in data and "method" in data and "params" not in data:
@@ -103,6 +118,9 @@ class HpmanServer(LanguageServer):
 
     # -- helpers for feature modules ----------------------------------------------------
     def _text_of(self, path: str) -> Optional[str]:
+        entry = self.ws.files.get(path)
+        if entry is not None and entry.text is not None:
+            return entry.text
         vf = self.ws.values_file
         if vf is not None and vf.path == path:
             return vf.text

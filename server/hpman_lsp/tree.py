@@ -3,6 +3,8 @@ from typing import Any, Dict
 
 from hpman.index import queries
 
+from .server import Plain
+
 TREE = "hpman/tree"
 
 
@@ -27,5 +29,5 @@ def tree(ls) -> Dict[str, Any]:
 
 def register(ls) -> None:
     @ls.request(TREE, empty={"managers": []})
-    def hpman_tree(params) -> Dict[str, Any]:
-        return tree(ls)
+    def hpman_tree(params) -> Plain:
+        return Plain(tree(ls))
