@@ -35,7 +35,7 @@ SYNC_OPTIONS = T.NotebookDocumentSyncOptions(notebook_selector=[
 REQUESTS = (T.TEXT_DOCUMENT_HOVER, T.TEXT_DOCUMENT_DEFINITION, T.TEXT_DOCUMENT_REFERENCES,
             T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, T.TEXT_DOCUMENT_CODE_ACTION, T.TEXT_DOCUMENT_COMPLETION,
             T.TEXT_DOCUMENT_PREPARE_RENAME, T.TEXT_DOCUMENT_RENAME, T.TEXT_DOCUMENT_CODE_LENS,
-            T.TEXT_DOCUMENT_INLAY_HINT, T.WORKSPACE_SYMBOL)
+            T.TEXT_DOCUMENT_INLAY_HINT, T.WORKSPACE_SYMBOL, "hpman/tree")
 EMPTY_LISTS = (T.TEXT_DOCUMENT_CODE_ACTION, T.TEXT_DOCUMENT_REFERENCES, T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT,
                T.TEXT_DOCUMENT_CODE_LENS, T.TEXT_DOCUMENT_INLAY_HINT)
 
@@ -167,13 +167,30 @@ class Notebooks:
 
     def location(self, loc: T.Location) -> T.Location:
         path = self.ls.path_of(loc.uri)
-        self.ls.log_info("DEBUG loc {} {} {}".format(loc.uri, path, list(self.by_path)))
         mapped = self.to_cell(path, loc.range)
         if mapped is not None:
             return T.Location(mapped[0], mapped[1])
         if self.closed_notebook(path):
             return T.Location(loc.uri, T.Range(T.Position(0, 0), T.Position(0, 0)))
         return loc
+
+    def _any_notebook(self) -> bool:
+        return bool(self.by_path) or any(is_notebook(p) for p in self.ls.ws.files)
+
+    def _plain(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self._plain(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        rng = value.get("range")
+        if len(value) == 2 and isinstance(value.get("uri"), str) and isinstance(rng, dict) and is_notebook(value["uri"]):
+            loc = self.location(T.Location(value["uri"], T.Range(
+                T.Position(rng["start"]["line"], rng["start"]["character"]),
+                T.Position(rng["end"]["line"], rng["end"]["character"]))))
+            r = loc.range
+            return {"uri": loc.uri, "range": {"start": {"line": r.start.line, "character": r.start.character},
+                                              "end": {"line": r.end.line, "character": r.end.character}}}
+        return {k: self._plain(v) for k, v in value.items()}
 
     def edit(self, edit: Optional[T.WorkspaceEdit]) -> Optional[T.WorkspaceEdit]:
         """A workspace edit with notebook ranges moved to their cells; None when it would
@@ -233,6 +250,9 @@ class Notebooks:
     def answer(self, result: Any, cell_uri: Optional[str], cell: Any) -> Any:
         if result is None:
             return None
+        from .server import Plain
+        if isinstance(result, Plain):   # plain JSON (references, the tree): its {uri, range} locations
+            return Plain(self._plain(result.value)) if self._any_notebook() else result
         if isinstance(result, list):
             out = [self.answer(item, cell_uri, cell) for item in result]
             return [item for item in out if item is not None]

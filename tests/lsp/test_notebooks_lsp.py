@@ -157,3 +157,56 @@ async def test_server_advertises_notebook_sync(start):
     s = await start()
     # the capability is sent to clients that support notebooks; the handlers are there for all
     assert s.init_result.capabilities is not None
+
+
+USES = [
+    ("code", "from hpman.m import _"),
+    ("markdown", "Uses only: the defaults are in model.py"),
+    ("code", "import os\nrate = _('lr')\ndepth = _('model.depth')\nbatch = _('batch', 32)"),
+]
+
+
+async def test_completion_rename_code_lens_and_inlay_hints_in_cells(start, workspace):
+    write_notebook(workspace / "uses.ipynb", USES)
+    s = await start()
+    nb_uri = open_notebook(s, "uses.ipynb", USES)
+    cell = cell_uri(nb_uri, 2)
+    text = USES[2][1]
+    await s.settle()
+
+    completion = await s.client.text_document_completion_async(T.CompletionParams(
+        text_document=T.TextDocumentIdentifier(cell), position=pos_in(text, "'lr'", 2)))
+    lr = [i for i in completion.items if i.label == "lr"][0]
+    assert lr.text_edit.range == T.Range(pos_in(text, "'lr'", 1), pos_in(text, "'lr'", 2))
+
+    lenses = await s.client.text_document_code_lens_async(T.CodeLensParams(T.TextDocumentIdentifier(cell)))
+    assert sorted((l.range.start.line, l.command.arguments[1]) for l in lenses) == [(1, "lr"), (2, "model.depth"), (3, "batch")]
+
+    hints = await s.client.text_document_inlay_hint_async(T.InlayHintParams(
+        text_document=T.TextDocumentIdentifier(cell), range=T.Range(T.Position(0, 0), T.Position(4, 0))))
+    assert sorted((h.position.line, h.position.character) for h in hints) == [
+        (1, len("rate = _('lr')")), (2, len("depth = _('model.depth')"))]
+
+    placeholder = await s.client.text_document_prepare_rename_async(T.PrepareRenameParams(
+        text_document=T.TextDocumentIdentifier(cell), position=pos_in(text, "'lr'", 1)))
+    assert placeholder.range == T.Range(pos_in(text, "'lr'"), pos_in(text, "'lr'", 4))
+    edit = await s.client.text_document_rename_async(T.RenameParams(
+        text_document=T.TextDocumentIdentifier(cell), position=pos_in(text, "'lr'", 1), new_name="learning_rate"))
+    assert cell in edit.changes and s.uri("model.py") in edit.changes
+    assert [(e.range.start.line, e.new_text) for e in edit.changes[cell]] == [(1, "'learning_rate'")]
+    assert not any(u.endswith("uses.ipynb") for u in edit.changes)
+
+    symbols = await s.client.workspace_symbol_async(T.WorkspaceSymbolParams(query="batch"))
+    assert (cell, 3) in {(sym.location.uri, sym.location.range.start.line) for sym in symbols}
+
+
+async def test_tree_locations_point_into_open_cells(start, workspace):
+    write_notebook(workspace / "uses.ipynb", USES)
+    s = await start()
+    nb_uri = open_notebook(s, "uses.ipynb", USES)
+    await s.settle()
+    tree = await s.client.protocol.send_request_async("hpman/tree", {})
+    (manager,) = [m for m in tree.managers if m.name == "_"]
+    (batch,) = [n for n in manager.nodes if n.name == "batch"]
+    assert batch.default.uri == cell_uri(nb_uri, 2)
+    assert (batch.default.range.start.line, batch.default.range.start.character) == (3, len("batch = _("))
