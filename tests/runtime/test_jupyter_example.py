@@ -11,9 +11,6 @@ import hpman
 from hpman.index import problems as P
 from hpman.index.workspace import Workspace
 
-pytest.importorskip("IPython")
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "06-jupyter")
 NOTEBOOK = os.path.join(EXAMPLE, "experiment.ipynb")
@@ -38,6 +35,8 @@ def test_notebook_is_nbformat_4_without_outputs():
 
 @pytest.fixture
 def shell(tmp_path, monkeypatch):
+    pytest.importorskip("IPython")   # the static tests below run without IPython
+    from IPython.core.interactiveshell import InteractiveShell
     work = tmp_path / "06-jupyter"
     shutil.copytree(EXAMPLE, str(work))
     monkeypatch.chdir(work)
