@@ -175,6 +175,8 @@ class Workspace:
             return set()
         changed = _changed_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences)
         affected = self._files_of(changed)
+        moved = _moved_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences) - changed
+        affected |= self._files_referring_to(moved)
         if old is not None:
             self._unindex(old)
         self.files[entry.path] = entry
@@ -206,6 +208,24 @@ class Workspace:
                     if m2 == mgr and n2.startswith(start):
                         out.update(files)
         out.update(self._no_default_files())
+        return out
+
+    def _files_referring_to(self, keys: Set[Key]) -> Set[str]:
+        """Files whose problems point at the positions of these names (other defaults of a
+        duplicate, defaults in a tree relation): they change when only those positions move."""
+        out: Set[str] = set()
+        for mgr, name in keys:
+            files = self.defaults.get((mgr, name), {})
+            if len(files) > 1 or any(len(occs) > 1 for occs in files.values()):
+                out.update(files)
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                out.update(self.defaults.get((mgr, ".".join(parts[:i])), ()))
+            if name in self.prefixes.get(mgr, ()):
+                start = name + "."
+                for (m2, n2), files in self.defaults.items():
+                    if m2 == mgr and n2.startswith(start):
+                        out.update(files)
         return out
 
     def _no_default_files(self) -> Set[str]:
@@ -312,6 +332,19 @@ class Workspace:
     def file_issues(self, path: str) -> List[Issue]:
         entry = self.files.get(os.path.abspath(path))
         return list(entry.facts.issues) if entry is not None else []
+
+
+def _positions(occurrences: Iterable[Occurrence]) -> Dict[Key, list]:
+    out: Dict[Key, list] = {}
+    for occ in occurrences:
+        out.setdefault(occ.key(), []).append((occ.name_range, occ.default_range))
+    return out
+
+
+def _moved_keys(old: List[Occurrence], new: List[Occurrence]) -> Set[Key]:
+    """Names whose occurrences in one file moved (other files' problems may point at them)."""
+    before, after = _positions(old), _positions(new)
+    return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
 
 
 def _changed_keys(old: List[Occurrence], new: List[Occurrence]) -> Set[Key]:
