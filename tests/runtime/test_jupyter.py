@@ -10,6 +10,7 @@ import pytest
 
 import hpman
 from hpman import DoubleAssignmentException
+from hpman.notebooks import location as notebook_location
 
 IPython = pytest.importorskip("IPython")
 from IPython.core.error import UsageError  # noqa: E402
@@ -295,7 +296,7 @@ def test_parse_file_reads_code_cells_and_locates_rows_by_cell(tmp_path):
     assert mgr.get_values() == {"lr": 0.1}
     rows = [r for r in mgr.db if r.name == "lr"]
     assert [os.path.basename(r.filename) for r in rows] == ["exp.ipynb"] * 2
-    assert [hpman.notebooks.location(r).rsplit(os.sep, 1)[-1] for r in rows] == [
+    assert [notebook_location(r).rsplit(os.sep, 1)[-1] for r in rows] == [
         "exp.ipynb:cell 4:2", "exp.ipynb:cell 4:3"]
 
 

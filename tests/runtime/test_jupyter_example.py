@@ -10,6 +10,7 @@ import pytest
 import hpman
 from hpman.index import problems as P
 from hpman.index.workspace import Workspace
+from hpman.notebooks import location as notebook_location
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "06-jupyter")
@@ -77,4 +78,4 @@ def test_notebook_static_view(tmp_path):
     assert [os.path.basename(o.path) for o in occs] == ["experiment.ipynb"]
     mgr = hpman.HyperParameterManager("hp").parse_file([os.path.join(EXAMPLE, "model.py"), NOTEBOOK])
     row = [r for r in mgr.db if r.name == "batch_size"][0]
-    assert hpman.notebooks.location(row).endswith("experiment.ipynb:cell 5:4")
+    assert notebook_location(row).endswith("experiment.ipynb:cell 5:4")
