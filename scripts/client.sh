@@ -66,28 +66,59 @@ oldest_python() {
 }
 
 bundled_libs() {
-  local libs="$CLIENT/bundled/libs" sum stamp py
-  sum="$(cd "$ROOT" && { cat pyproject.toml; find server -name '*.py' -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat; } | cksum | cut -d' ' -f1)"
-  stamp="$CLIENT/bundled/.stamp-$sum"
-  if [ -f "$stamp" ]; then return 0; fi
-  py="$(oldest_python)"
-  log "pip install --target client/bundled/libs '.[lsp]' with $("$py" -V 2>&1)"
-  rm -rf "$CLIENT/bundled"; mkdir -p "$libs"
-  PIP_ROOT_USER_ACTION=ignore "$py" -m pip install -q --disable-pip-version-check --no-compile \
-    --target "$libs" "$ROOT[lsp]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-  rm -rf "$libs/bin"
+  local libs="$CLIENT/bundled/libs" deps_sum src_sum py pkg
+  # 1. The dependencies (and a first copy of the project), when pyproject.toml changed.
+  deps_sum="$(cksum < "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  if [ ! -f "$CLIENT/bundled/.deps-$deps_sum" ]; then
+    py="$(oldest_python)"
+    log "pip install --target client/bundled/libs '.[lsp]' with $("$py" -V 2>&1)"
+    rm -rf "$CLIENT/bundled"; mkdir -p "$libs"
+    PIP_ROOT_USER_ACTION=ignore "$py" -m pip install -q --disable-pip-version-check --no-compile \
+      --target "$libs" "$ROOT[lsp]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    rm -rf "$libs/bin"
+    touch "$CLIENT/bundled/.deps-$deps_sum"
+  fi
+  # 2. The project's own pure-Python packages, refreshed whenever server/ changed
+  #    (a plain copy: the same files pip installs, without rebuilding the deps).
+  src_sum="$(cd "$ROOT" && find server -name '*.py' -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cksum | cksum | cut -d' ' -f1)"
+  if [ -f "$CLIENT/bundled/.src-$src_sum" ]; then return 0; fi
+  for pkg in "$ROOT"/server/*/; do
+    pkg="$(basename "$pkg")"
+    [ -f "$ROOT/server/$pkg/__init__.py" ] || continue
+    rm -rf "${libs:?}/$pkg"
+    (cd "$ROOT/server" && find "$pkg" -name '*.py' -not -path '*/__pycache__/*' -print0 \
+       | xargs -0 cp --parents -t "$libs")
+  done
   find "$libs" -name __pycache__ -type d -prune -exec rm -rf {} +
-  # The libs must load the server under every Python the machine has.
-  local check='import hpman_lsp.server, hpman, hpargparse, pygls, lsprotocol, yaml, tabulate' p
-  for p in $(pythons) python3; do
-    PYTHONPATH="$libs" PYTHONDONTWRITEBYTECODE=1 "$p" -c "$check" \
+  # The libs must load the server under the oldest and the newest Python the
+  # machine has, and under its python3.
+  local check='import hpman_lsp.server, hpman, hpargparse, pygls, lsprotocol, yaml, tabulate' p all
+  all=($(pythons))
+  for p in $(printf '%s\n' "${all[0]:-python3}" "${all[-1]:-python3}" "$(command -v python3)" | awk '!seen[$0]++'); do
+    PYTHONPATH="$libs" PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX="$CLIENT/out/pycache" "$p" -c "$check" \
       || { log "bundled/libs cannot import the server with $p"; exit 1; }
   done
-  touch "$stamp"
+  rm -f "$CLIENT"/bundled/.src-*
+  touch "$CLIENT/bundled/.src-$src_sum"
+}
+
+# Checksum of everything `check` looks at.
+client_sum() {
+  (cd "$CLIENT" && find src test package.json package-lock.json tsconfig.json esbuild.mjs eslint.config.mjs \
+     -type f | LC_ALL=C sort | xargs cksum | cksum | cut -d' ' -f1)
 }
 
 vsix() {
-  check
+  # Packaging re-runs the checks only when the client's sources changed
+  # since they last passed (`check` itself always runs them).
+  local sum
+  sum="$(client_sum)"
+  if [ -f "$CLIENT/out/.checked-$sum" ] && [ -f "$CLIENT/dist/extension.js" ]; then
+    log "client sources unchanged since the last check: skip it"
+  else
+    check
+    mkdir -p "$CLIENT/out"; rm -f "$CLIENT"/out/.checked-*; touch "$CLIENT/out/.checked-$sum"
+  fi
   bundled_libs
   local tools version out
   tools="$(bash "$ROOT/scripts/e2e-toolchain.sh" node | tail -n 1)"
