@@ -393,6 +393,15 @@ def register(ls: Any) -> None:
     ls._notebook_document_sync = SYNC_OPTIONS
     notebooks._original_publish = ls.text_document_publish_diagnostics
     ls.text_document_publish_diagnostics = notebooks.publish
+    original_reindex = ls.reindex
+
+    async def reindex() -> None:
+        """A fresh index reads notebooks from disk: give it the open notebooks' cells again."""
+        await original_reindex()
+        notebooks.dirty |= set(notebooks.by_path)
+        notebooks.flush()
+
+    ls.reindex = reindex
 
     @ls.notification(T.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open(params: T.DidOpenNotebookDocumentParams) -> None:

@@ -210,3 +210,26 @@ async def test_tree_locations_point_into_open_cells(start, workspace):
     (batch,) = [n for n in manager.nodes if n.name == "batch"]
     assert batch.default.uri == cell_uri(nb_uri, 2)
     assert (batch.default.range.start.line, batch.default.range.start.character) == (3, len("batch = _("))
+
+
+async def test_notebook_opened_before_the_first_index_and_kept_across_a_reindex(start, workspace):
+    write_notebook(workspace / "uses.ipynb", USES)
+    s = await start(wait=False)
+    edited = [USES[0], USES[1], ("code", USES[2][1] + "\nlr2 = _('lr', 0.5)")]   # unsaved: a duplicate default
+    nb_uri = open_notebook(s, "uses.ipynb", edited)
+    cell = cell_uri(nb_uri, 2)
+
+    def duplicate_in_cell():
+        return [d for d in s.client.diagnostics.get(cell, []) if d.code == "duplicate-default"]
+    found = await s.until(duplicate_in_cell, what="the duplicate from the unsaved cell")
+    assert found[0].range.start.line == 4
+    # a settings change re-indexes from disk; the open notebook's cells still count
+    s.client.set_configuration({"exclude": ["nothing/**"]}, section="hpman")
+    s.client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings={}))
+    await s.until(lambda: sum(isinstance(r, T.WorkDoneProgressEnd)
+                              for reports in s.client.progress_reports.values() for r in reports) >= 2,
+                  what="the second index")
+    await s.settle()
+    model = await s.diagnostics_where("model.py", lambda d: any(
+        r.location.uri == cell for x in d for r in x.related_information or []), what="related to the unsaved cell")
+    assert model and duplicate_in_cell()
