@@ -293,11 +293,26 @@ class HpmanMagics(Magics):
             if isinstance(exc, FileNotFoundError):
                 text = ["no such file or directory: {}".format(exc.args[-1] if exc.args else exc)]
             elif isinstance(exc, SyntaxError) and exc.filename:
-                text = ["{}:{}: {}".format(exc.filename, exc.lineno, exc.msg)]
+                text = ["{}: {}".format(_where(exc.filename, exc.lineno), exc.msg)]
+            elif isinstance(exc, (NotLiteralNameException, BadArgumentsException)):
+                text = [re.sub(r"(\S+\.ipynb):L(\d+)", lambda m: _where(m.group(1), int(m.group(2))), text[0])]
             elif isinstance(exc, DoubleAssignmentException):
                 heads = [text[i + 1] for i, l in enumerate(text[:-1]) if l.endswith(" occurrence:")]
                 text = ["duplicated default values at {}".format(" and ".join(heads[:2]))]
             _fail(text[0] if len(text) == 1 else "; ".join(t for t in text if t))
+
+
+def _where(path: str, lineno: Optional[int]) -> str:
+    """`nb.ipynb:cell 3:2` for a line of a notebook's code (as parse_file numbers it), else `path:line`."""
+    from .index import notebooks
+    source = None
+    if notebooks.is_notebook(path):
+        try:
+            with open(path, "rb") as f:
+                source = notebooks.parse_notebook(f.read()).text
+        except (OSError, notebooks.NotebookError):
+            source = None
+    return notebooks.where(path, source, lineno)
 
 
 def _hidden(key: str) -> bool:

@@ -335,3 +335,14 @@ def test_hpman_parse_magic(shell, capsys, tmp_path):
     message = fails(shell, "%hpman parse exp.ipynb", capsys)
     assert message.startswith("hpman: duplicated default values at ") and "exp.ipynb:cell 1:1" in message
     assert fails(shell, "%hpman parse nope.py", capsys) == "hpman: no such file or directory: nope.py"
+
+
+def test_hpman_parse_names_the_cell_of_a_notebook_error(shell, capsys, tmp_path):
+    (tmp_path / "broken.ipynb").write_text(notebook("import os", "x = 1\nlr = _('lr', 0.1\n"))
+    (tmp_path / "args.ipynb").write_text(notebook(("markdown", "m"), "x = 1\nlr = _('lr', 0.1, 2)"))
+    (tmp_path / "name.ipynb").write_text(notebook("n = 'lr'\nlr = _(n, 0.1)"))
+    run(shell, "from hpman.m import _")
+    assert fails(shell, "%hpman parse broken.ipynb", capsys).startswith("hpman: broken.ipynb:cell 2:")
+    assert fails(shell, "%hpman parse args.ipynb", capsys).endswith(", args.ipynb:cell 2:2")
+    assert fails(shell, "%hpman parse name.ipynb", capsys) == (
+        "hpman: hp-name should be literal-string: name.ipynb:cell 1:2")
