@@ -92,7 +92,9 @@ class ServerController implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: choice.command,
       args: [...choice.args, '-m', 'hpman_lsp'],
-      options: { env, cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath },
+      // Not the workspace folder: `python -m` puts the working directory first on
+      // sys.path, and a workspace module named like one the server imports would run.
+      options: { env, cwd: this.context.extensionPath },
     };
     // File watching: the server registers its own watchers (dynamic
     // registration).  Settings: the server pulls `hpman.*` with
