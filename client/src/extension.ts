@@ -193,6 +193,7 @@ function documentSelector(): DocumentSelector {
   const selector: DocumentSelector = [
     { scheme: 'file', language: 'python' },
     { scheme: 'untitled', language: 'python' },
+    { scheme: 'vscode-notebook-cell', language: 'python' },   // notebook cells (the server syncs notebooks)
     { scheme: 'file', language: 'yaml' },
   ];
   const valuesFile = vscode.workspace.getConfiguration('hpman').get<string>('valuesFile', '') ?? '';

@@ -29,7 +29,7 @@ from pygls.exceptions import JsonRpcInvalidRequest
 from hpman.index.notebooks import NotebookSource, cell_of_line, from_cells, is_notebook
 
 SYNC_OPTIONS = T.NotebookDocumentSyncOptions(notebook_selector=[
-    T.NotebookDocumentFilterWithCells(cells=[T.NotebookCellLanguage(language="python")], notebook="*")])
+    T.NotebookDocumentFilterWithCells(cells=[T.NotebookCellLanguage(language="python")], notebook="jupyter-notebook")])
 
 # requests whose answers hold positions, translated for cells
 REQUESTS = (T.TEXT_DOCUMENT_HOVER, T.TEXT_DOCUMENT_DEFINITION, T.TEXT_DOCUMENT_REFERENCES,
