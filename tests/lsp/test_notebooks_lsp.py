@@ -2,6 +2,7 @@
 hover, definition, references, highlights, diagnostics and quick fixes work in cell coordinates."""
 import json
 
+import pytest
 from lsprotocol import types as T
 
 
@@ -59,6 +60,11 @@ async def test_notebook_in_the_workspace_is_indexed_before_it_is_opened(start, w
         context=T.CodeActionContext(diagnostics=[])))
     assert [a.title for a in actions or []] == ["Remove this duplicate default"]
     assert list(actions[0].edit.changes) == [s.uri("model.py")]
+    # a rename would have to edit it too: refused, with the reason
+    with pytest.raises(Exception, match="not open: open it to rename there too"):
+        await s.client.text_document_rename_async(T.RenameParams(
+            text_document=T.TextDocumentIdentifier(s.uri("model.py")), position=s.pos("model.py", "'lr'", 1),
+            new_name="rate"))
 
 
 async def test_hover_definition_references_diagnostics_and_fixes_in_cells(start, workspace):
