@@ -117,7 +117,18 @@ _MISSING = object()
 class HpmanMagics(Magics):
     @line_magic
     def hpman(self, line: str) -> None:
-        """Manage hyperparameters: list, tree, show, set, load, save, parse (see `%hpman?`)."""
+        """Manage the session's hyperparameters (`%hpman help` prints this too).
+
+        %hpman list [yaml|json|detail]    the values (as `--hp-list` prints them)
+        %hpman tree                       dotted names as a tree, with values
+        %hpman show NAME                  value, type, default and every occurrence
+        %hpman set NAME=VALUE ...         set values (Python literals), all or none
+        %hpman load FILE [--format F]     load a values file (hpargparse's formats and rules)
+        %hpman save FILE [--format F]     save the values (atomic; yaml, json or pickle)
+        %hpman parse PATH ...             parse files, folders or notebooks for their defaults
+
+        `-m NAME` before the command picks the manager when the session holds several.
+        """
         try:
             words = shlex.split(line, posix=True) if line.strip() else []
         except ValueError as exc:

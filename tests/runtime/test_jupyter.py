@@ -346,3 +346,10 @@ def test_hpman_parse_names_the_cell_of_a_notebook_error(shell, capsys, tmp_path)
     assert fails(shell, "%hpman parse args.ipynb", capsys).endswith(", args.ipynb:cell 2:2")
     assert fails(shell, "%hpman parse name.ipynb", capsys) == (
         "hpman: hp-name should be literal-string: name.ipynb:cell 1:2")
+
+
+def test_help(shell, capsys):
+    run(shell, "%hpman")
+    out = capsys.readouterr().out
+    assert "%hpman set NAME=VALUE ..." in out and "%hpman load FILE [--format F]" in out
+    assert "%hpman list [yaml|json|detail]" in shell.magics_manager.magics["line"]["hpman"].__doc__
