@@ -1,4 +1,5 @@
 """Nothing in a workspace makes the index raise: each bad file is a problem on that file."""
+import ast
 import builtins
 import os
 import stat
@@ -45,8 +46,8 @@ def refuse(monkeypatch, path, exc):
 
 
 @pytest.mark.parametrize("name,data,fragment", [
-    ("syntax.py", b"from hpman.m import _\nx = _('a', 1\n", "never closed"),
-    ("indent.py", b"from hpman.m import _\n  _('a', 1)\n", "indent"),
+    ("syntax.py", b"from hpman.m import _\nx = _('a', 1\n", None),
+    ("indent.py", b"from hpman.m import _\n  _('a', 1)\n", None),
     ("undecodable.py", b"from hpman.m import _\nx = '\xff\xfe\xfa'; _('a', 1)\n", "decode"),
     ("badcookie.py", b"# -*- coding: no-such-codec -*-\nfrom hpman.m import _\n_('a', 1)\n", "decode"),
     ("cookie_mismatch.py", b"# coding: ascii\nfrom hpman.m import _\n_('\xc3\xa9', 1)\n", "decode"),
@@ -61,6 +62,10 @@ def test_bad_file_is_a_syntax_error_problem_and_the_rest_is_indexed(tmp_path, na
     bad = write(tmp_path, name, data)
     ws = scan(tmp_path)
     p = only_problem(ws, bad)
+    if fragment is None:  # Python's own message (its wording varies between versions)
+        with pytest.raises(SyntaxError) as exc:
+            ast.parse(data)
+        fragment = exc.value.msg
     assert fragment in p.message
     assert_rest_indexed(ws, tmp_path)
     # the same through set_text (an editor buffer) where the text can be decoded
