@@ -403,3 +403,11 @@ def test_calls_in_decorators_count():
     assert m.get_values() == {"f": 1, "c": 2, "k": 3, "big": 4, "meth": 5, "inner": 6}
     assert m.get_occurrence("c").lineno == 6
     assert m.get_occurrence("meth").lineno == src.split("\n").index("    @dec(_('meth', 5))") + 1
+
+
+def test_calls_inside_f_strings_count_with_their_lines():
+    src = ('x = 1\ns = f"value {_(\'a\', 1)} and {_(\'b\', 2)!r}"\nt = f"""\nmulti {_(\'c\', 3)}\n  {x}\n"""\n'
+           'u = (f"{x}"\n     f"{_(\'d\', 4)}")\n')
+    m = HyperParameterManager("_").parse_source(src, "fs.py")
+    assert m.get_values() == {"a": 1, "b": 2, "c": 3, "d": 4}
+    assert sorted((r.name, r.lineno) for r in m.db) == [("a", 2), ("b", 2), ("c", 4), ("d", 8)]
