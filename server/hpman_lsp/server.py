@@ -113,6 +113,8 @@ class HpmanServer(LanguageServer):
         self.dirty: Set[str] = set()
         self._flush_pending = False
         self.published: Set[str] = set()      # paths whose last published diagnostics were not empty
+        self._pending_publish: Set[str] = set()
+        self._publish_scheduled = False
         self._index_runs = 0
         self._tasks: Set[asyncio.Future] = set()
 
@@ -230,11 +232,42 @@ class HpmanServer(LanguageServer):
             changed |= _facts_changed(before, self.ws.files.get(path))
         self.after_change(affected, first=paths, tree=changed)
 
-    def after_change(self, affected: Set[str], first: Iterable[str] = (), tree: bool = True) -> None:
+    def after_change(self, affected: Set[str], first: Iterable[str] = (), tree: bool = True,
+                     defer: bool = True) -> None:
+        """Publish the diagnostics of the affected files and tell the client the tree changed.
+
+        The files in `first` (the documents just edited) are published at once; with `defer`,
+        the other affected files are published in small batches from the event loop, so that
+        the next keystroke or request is read in between and a burst of edits publishes each
+        of those files once, with its latest problems."""
         from .diagnostics import publish
-        publish(self, affected, first)
+        first = [p for p in first if p in affected]
+        if defer:
+            self._pending_publish |= set(affected) - set(first)
+            self._pending_publish -= set(first)
+            publish(self, first, first)
+            if self._pending_publish and not self._publish_scheduled:
+                self._publish_scheduled = True
+                asyncio.get_event_loop().call_soon(self._publish_some)
+        else:
+            self._pending_publish -= set(affected)
+            publish(self, affected, first)
         if tree:
             self.protocol.notify(TREE_CHANGED, None)
+
+    def _publish_some(self, batch: int = 25) -> None:
+        from .diagnostics import publish
+        self._publish_scheduled = False
+        try:
+            self.flush()     # edits that arrived meanwhile first: their files are published now
+            paths = sorted(self._pending_publish)[:batch]
+            self._pending_publish.difference_update(paths)
+            publish(self, paths)
+        except Exception as exc:
+            self.log_error("publishing diagnostics", exc)
+        if self._pending_publish and not self._publish_scheduled:
+            self._publish_scheduled = True
+            asyncio.get_event_loop().call_soon(self._publish_some)
 
     def _wanted(self, path: str) -> bool:
         """Python files, unless an exclude glob matches them (relative to their folder)."""
@@ -318,7 +351,8 @@ class HpmanServer(LanguageServer):
         stale = set(old.files) | ({old.values_file.path} if old.values_file is not None else set())
         self.ready.set()
         try:
-            self.after_change(stale | set(ws.files) | ({self.values_path} if self.values_path else set()))
+            self.after_change(stale | set(ws.files) | ({self.values_path} if self.values_path else set()),
+                              defer=False)
         finally:
             if progress:   # the end comes after the diagnostics: a client seeing it has them all
                 self.work_done_progress.end(token, T.WorkDoneProgressEnd(
