@@ -5,7 +5,7 @@ each file parseable, with exactly one default per name where it says so.
 """
 import bisect
 import re
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .facts import Occurrence
 from .positions import Range
@@ -100,9 +100,32 @@ def remove_default(ws: Workspace, occ: Occurrence) -> List[TextEdit]:
     return edits
 
 
-def insert_default(occ: Occurrence, default_text: str) -> List[TextEdit]:
-    end = occ.name_range[2:]
+def insert_default(occ: Occurrence, default_text: str, ws: Optional[Workspace] = None) -> List[TextEdit]:
+    """Insert `, <default>` after the name (after the parentheses around it, when `ws` gives the text)."""
+    end = _after_name(ws, occ) if ws is not None else occ.name_range[2:]
     return [(occ.path, (end[0], end[1], end[0], end[1]), ", " + default_text)]
+
+
+def _after_name(ws: Workspace, occ: Occurrence) -> Tuple[int, int]:
+    """Where the name argument ends, past the parentheses wrapping it: `_(('x'))` → after `('x')`."""
+    name_end = occ.name_range[2:]
+    lines = _lines(ws, occ.path)
+    if not lines:
+        return name_end
+    before = re.sub(r"#[^\n]*", "", _slice(lines, occ.call[:2], occ.name_range[:2]))
+    wrapping = before.count("(") - 1  # the call's own parenthesis is not the name's
+    line, col = name_end
+    while wrapping > 0 and line < len(lines):
+        rest = lines[line][col:]
+        stripped = rest.lstrip()
+        if not stripped or stripped.startswith("#"):
+            line, col = line + 1, 0
+            continue
+        if not stripped.startswith(")"):
+            return name_end
+        col += len(rest) - len(stripped) + 1
+        wrapping -= 1
+    return (line, col) if wrapping == 0 else name_end
 
 
 def move_default_here(ws: Workspace, target: Occurrence, source: Occurrence) -> List[TextEdit]:
@@ -112,7 +135,7 @@ def move_default_here(ws: Workspace, target: Occurrence, source: Occurrence) -> 
     edits: List[TextEdit] = []
     for default in ws.defaults_of(target.key()):
         edits.extend(remove_default(ws, default))
-    edits.extend(insert_default(target, source.default_text))
+    edits.extend(insert_default(target, source.default_text, ws))
     return edits
 
 
