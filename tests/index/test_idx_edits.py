@@ -153,6 +153,36 @@ def test_move_default_here():
     assert problems(ws) == []
 
 
+USE_SHAPES = [
+    "_('x')",
+    "_(('x'))",
+    "_( ( 'x' ) )",
+    "_((\n    'x'  # c (\n    ), help=2)",
+    "_(  # (\n    'x')",
+    "_(\n    'x'\n)",
+    "_('x'  # c\n)",
+    "_('x',)",
+    "_('x', help=1)",
+    "_('x'  # c, d\n  , help=1)",
+    "_('x' '')",
+]
+
+
+@pytest.mark.parametrize("shape", USE_SHAPES)
+def test_move_default_onto_any_use_shape(shape):
+    before = "from hpman.m import _\nz = [_('x', {'k': 1}), " + shape + "]  # 尾\n"
+    ws = memory_ws({"/w/a.py": before})
+    source, target = ws.occurrences_of(("_", "x"))
+    hints = target.hints
+    ((old, new),) = apply_all(ws, E.move_default_here(ws, target, source)).values()
+    ast.parse(new)
+    assert_only_inside(old, new, [offsets(old, source.call), offsets(old, target.call)])
+    (default,) = ws.defaults_of(("_", "x"))
+    assert default.value == {"k": 1} and default.hints == hints
+    assert default.call[:2] > source.call[:2]  # the second call now holds it
+    assert problems(ws) == []
+
+
 def test_move_default_here_is_nothing_for_a_target_with_a_default():
     ws = memory_ws({"/w/a.py": "from hpman.m import _\n_('a', 1)\n_('a', 2)\n"})
     d1, d2 = ws.defaults_of(("_", "a"))
