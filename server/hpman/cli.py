@@ -9,6 +9,7 @@ from . import __version__
 from .index.problems import ERROR, WARNING, Problem, all_problems
 from .index.queries import effective_value, name_tree, children_of, TreeNode, default_of
 from .index.workspace import Workspace
+from .index.notebooks import format_context, is_notebook
 from .primitives import EmptyValue, NotLiteralEvaluable
 from .source_helper import SourceHelper
 
@@ -151,8 +152,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     print("{} = {}  ({}, from the {})".format(args.name, shown, type(value).__name__, source))
     for i, occ in enumerate(occs):
         mark = "default" if occ.has_default else "use"
-        print("occurrence[{}] ({}): {}:{}".format(i, mark, _rel(occ.path), occ.line + 1))
         text = ws.text_of(occ.path) or ""
+        if is_notebook(occ.path):   # `exp.ipynb:cell 3:2` and that cell's lines
+            where, context = format_context(_rel(occ.path), text, occ.line + 1).split("\n", 1)
+            print("occurrence[{}] ({}): {}".format(i, mark, where))
+            print("\n".join("  " + row for row in context.split("\n")))
+            continue
+        print("occurrence[{}] ({}): {}:{}".format(i, mark, _rel(occ.path), occ.line + 1))
         print(SourceHelper(text).format_line_with_context(occ.line + 1, indent_spaces=2))
     return 0
 

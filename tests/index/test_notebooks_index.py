@@ -221,3 +221,18 @@ def test_reload_and_cache_handle_notebooks(tmp_path):
     assert second.parsed_files == 0
     assert second.occurrences_of(("_", "wd"))[0].call == first.occurrences_of(("_", "wd"))[0].call
     assert "wd = _('wd', 1e-4)" in second.text_of(nb)
+
+
+def test_cli_check_and_show_on_a_notebook(tmp_path, capsys, monkeypatch):
+    from hpman import cli
+    _duplicate_workspace(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "model.py:2:14: error duplicate-default `lr` has a default in 2 places (also at exp.ipynb:cell 3:3)" in out
+    # `path:line:col` stays the contract: a notebook's line counts its code as one module (markers included)
+    assert "exp.ipynb:7:14: error duplicate-default `lr` has a default in 2 places (also at model.py:2)" in out
+    assert cli.main(["show", "lr", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "occurrence[0] (default): exp.ipynb:cell 3:3\n      1: \n      2: # 学习率\n  ==> 3: lr = _('lr', 0.2)\n" in out
+    assert "occurrence[1] (default): model.py:2\n" in out
