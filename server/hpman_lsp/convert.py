@@ -44,6 +44,11 @@ class Uris:
             self._spelled.clear()
         return path
 
+    def remove_folder(self, uri: str) -> None:
+        path = uri_to_path(uri)
+        self.folders = [(p, u) for p, u in self.folders if p != path]
+        self._spelled.clear()
+
     def path(self, uri: str) -> Optional[str]:
         """The path of a URI the client sent (remembered for answers)."""
         path = uri_to_path(uri)

@@ -487,6 +487,19 @@ def _register_sync(ls: HpmanServer) -> None:
             ls.flush()
             ls.files_changed(params.changes)
 
+    @ls.notification(T.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(params: T.DidChangeWorkspaceFoldersParams) -> None:
+        for folder in params.event.removed or []:
+            ls.uris.remove_folder(folder.uri)
+        for folder in params.event.added or []:
+            ls.uris.add_folder(folder.uri)
+
+        async def refresh() -> None:
+            if ls.ready is not None:
+                await ls.ready.wait()
+            await ls.reindex()
+        ls.spawn(refresh())
+
     @ls.notification(T.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(params: T.DidChangeConfigurationParams) -> None:
         async def refresh() -> None:

@@ -85,3 +85,22 @@ async def test_initial_diagnostics_cover_the_workspace_without_opening_files(sta
     assert s.codes("dup_a.py") == ["duplicate-default"]
     assert s.codes("broken.py") == ["syntax-error"]
     assert s.diagnostics("model.py") is None          # clean files are not spammed with empty lists
+
+
+async def test_workspace_folders_added_and_removed(start, tmp_path):
+    import shutil
+    from conftest import FIXTURE, uri
+    s = await start()
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "more.py").write_text("from hpman.m import _\n\nm = _('lr', 0.9)\n", encoding="utf-8")
+    s.client.workspace_did_change_workspace_folders(T.DidChangeWorkspaceFoldersParams(
+        T.WorkspaceFoldersChangeEvent(added=[T.WorkspaceFolder(uri(second), "second")], removed=[])))
+    more = uri(second / "more.py")
+    await s.until(lambda: s.client.diagnostics.get(more), what="the added folder's diagnostics")
+    assert [d.code for d in s.client.diagnostics[more]] == ["duplicate-default"]
+    s.client.workspace_did_change_workspace_folders(T.DidChangeWorkspaceFoldersParams(
+        T.WorkspaceFoldersChangeEvent(added=[], removed=[T.WorkspaceFolder(uri(second), "second")])))
+    await s.until(lambda: s.client.diagnostics.get(more) == () or s.client.diagnostics.get(more) == [],
+                  what="the removed folder's diagnostics cleared")
+    await s.diagnostics_where("model.py", lambda d: len(d) == 0, "model.py clean again")
