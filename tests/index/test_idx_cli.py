@@ -290,3 +290,33 @@ def test_broken_pipe_is_quiet(tmp_path):
                           universal_newlines=True, timeout=120)
     assert proc.stdout.count("\n") == 1
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_on_a_terminal_only(tmp_path):
+    for i in range(60):
+        write(tmp_path, "m{}.py".format(i), "from hpman.m import _\n_('n{}', 1)\n".format(i))
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "hpman", "check", "--no-cache"], cwd=str(tmp_path),
+                              stdout=subprocess.PIPE, stderr=slave, timeout=120)
+        os.close(slave)
+        slave = None
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    err = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0 and proc.stdout == b""
+    assert "indexing 60/60 files" in err
+    assert "indexing 1/60 files" in err
+    # piped: nothing on stderr (checked by every other test through hpman())
