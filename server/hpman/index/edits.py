@@ -174,6 +174,9 @@ def rename(ws: Workspace, key: Key, new_name: str) -> List[TextEdit]:
         entry = vf.by_name.get(key[1])
         if entry is not None and entry.key_text == entry.name:
             edits.append((vf.path, entry.key_range, new_name))
+        elif entry is not None and entry.parent and new_name.startswith(entry.parent + "."):
+            # a key inside a tree (`optim:` / `  lr: 0.1`): rename the leaf when the tree stays the same
+            edits.append((vf.path, entry.key_range, new_name[len(entry.parent) + 1:]))
     return edits
 
 
