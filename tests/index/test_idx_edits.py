@@ -237,10 +237,15 @@ def test_rename_every_occurrence_and_the_values_file_key():
     assert [p.code for p in problems(ws)] == ["unknown-key"]  # `other`
 
 
-def test_rename_leaves_a_nested_values_key_alone():
+def test_rename_inside_a_nested_values_tree():
     ws = memory_ws({"/w/a.py": "from hpman.m import _\n_('optim.lr', 0.1)\n"})
-    ws.set_values_file("/w/v.yaml", "optim:\n  lr: 0.5\n")
+    ws.set_values_file("/w/v.yaml", "optim:\n  lr: 0.5  # 学习率\n  other: 1\n")
     changed = apply_all(ws, E.rename(ws, ("_", "optim.lr"), "optim.rate"))
+    assert changed["/w/v.yaml"][1] == "optim:\n  rate: 0.5  # 学习率\n  other: 1\n"
+    assert ws.values_file.by_name["optim.rate"].value == 0.5
+    assert [p.data["name"] for p in problems(ws, "unknown-key")] == ["optim.other"]
+    # moving it out of its tree cannot be written as a leaf: the values file is left alone
+    changed = apply_all(ws, E.rename(ws, ("_", "optim.rate"), "lr"))
     assert sorted(changed) == ["/w/a.py"]
 
 
