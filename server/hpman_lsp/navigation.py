@@ -7,6 +7,8 @@ from lsprotocol import types as T
 from hpman.index import queries
 from hpman.primitives import EmptyValue
 
+from .server import Plain
+
 
 def key_at(ls, uri: str, position: T.Position):
     """(path, (manager, name)) under the cursor, or (path, None)."""
@@ -88,13 +90,15 @@ def register(ls) -> None:
         return [ls.location(d.path, d.name_range) for d in defaults] or None
 
     @ls.request(T.TEXT_DOCUMENT_REFERENCES, empty=[])
-    def references(params: T.ReferenceParams) -> Optional[List[T.Location]]:
+    def references(params: T.ReferenceParams) -> Optional[Plain]:
         _path, key = key_at(ls, params.text_document.uri, params.position)
         if key is None:
             return None
         include = params.context is None or params.context.include_declaration
-        return [ls.location(o.path, o.name_range) for o in ls.ws.occurrences_of(key)
-                if include or not o.has_default]
+        # plain JSON locations (the notebook layer maps them into cells): a name used in every
+        # module has thousands, and lsprotocol objects would dominate the answer time
+        return Plain([ls.location_dict(o.path, o.name_range) for o in ls.ws.occurrences_of(key)
+                      if include or not o.has_default])
 
     @ls.request(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, empty=[])
     def highlight(params: T.DocumentHighlightParams) -> Optional[List[T.DocumentHighlight]]:
