@@ -1,5 +1,6 @@
 """The chunked parser (top-level statements cut without parsing) equals a whole-file parse."""
 import ast
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -165,3 +166,33 @@ def test_edit_reuses_unchanged_statements():
     assert len(second.occurrences) == len(first.occurrences) == 50
     # lines of statements after the edit are right (the cache stores relative lines)
     assert second.occurrences[-1].call == first.occurrences[-1].call
+
+
+TOKENS = ["_(", "'a'", "'a.b'", ", ", "1", ")", "(", "[", "]", "\n", "\n", "\n", "    ", " ", "\t", "#", "'''",
+          '"""', "\\\n", "'", '"', "x = ", "def f(_):\n    ", "class C:\n    ", "from hpman.m import _\n", "hpman",
+          "学习率", "🚀", "else:\n", "if x:\n    ", "_ = 1\n", "lambda _: ", "for _ in y:\n    ", "return ", "@d\n",
+          "f'{", "}'", "cfg(", "import gettext\n", ":", "=", "r'", "b'", "\\"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), max_size=60))
+def test_random_token_soup_never_raises_and_chunks_agree_when_valid(tokens):
+    text = "from hpman.m import _\n" + "".join(tokens)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like in the soup
+        _check_soup(text)
+
+
+def _check_soup(text):
+    chunked = F.extract_workspace(text, "/w/m.py")
+    runtime = F.extract_placeholder(text, "/w/m.py", "_", keep_nodes=False)
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return
+    # a valid module: chunked and whole-file parses agree, and nothing is a syntax error
+    whole = whole_file(pytest.MonkeyPatch.context, F.extract_workspace, text, "/w/m.py")
+    assert comparable(chunked) == comparable(whole)
+    assert "syntax-error" not in [i.code for i in chunked.issues]
+    whole_rt = whole_file(pytest.MonkeyPatch.context, F.extract_placeholder, text, "/w/m.py", "_", False)
+    assert comparable(runtime) == comparable(whole_rt)
