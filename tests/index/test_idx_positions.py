@@ -137,3 +137,14 @@ def test_generated_prefixes_before_calls(prefixes, name):
         assert segment(text, occ.name_range) == "'{}'".format(name + str(i))
         assert segment(text, occ.default_range) == "'{}'".format(prefixes[i])
         assert occ.value == prefixes[i]
+
+
+def test_values_file_key_ranges_are_characters():
+    ws = memory_ws({"/w/a.py": "from hpman.m import _\n_('学习率', 1)\n_('lr', 2)\n"})
+    text = "a: {学习率: 1, 🚀x: 2, lrr: 3}\n\"学习率2\": 4\n"
+    ws.set_values_file("/w/v.yaml", text)
+    from hpman.index.problems import problems_of
+    found = problems_of(ws, "/w/v.yaml")
+    assert [segment(text, p.range) for p in found] == ["学习率", "🚀x", "lrr", '"学习率2"']
+    assert [p.range[:2] for p in found] == [(0, 4), (0, 12), (0, 19), (1, 0)]
+    assert pos.char_to_utf16(text.split("\n")[0], 19) == 20  # the rocket counts twice in UTF-16
