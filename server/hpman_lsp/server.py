@@ -15,7 +15,7 @@ from lsprotocol import types as T
 from pygls import uris
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from hpman import __version__
 from hpman.index.files import excluded
@@ -75,6 +75,17 @@ class Plain:
 class HpmanProtocol(LanguageServerProtocol):
     """pygls' protocol, except that a request whose params cannot be read gets an error answer
     (pygls only logs it, and the client would wait forever), and `Plain` results skip cattrs."""
+
+    @lsp_method(T.INITIALIZE)
+    def lsp_initialize(self, params: T.InitializeParams):
+        """UTF-8 positions whenever the client offers them, whatever its order of preference
+        (pygls takes the client's first choice); else UTF-16."""
+        general = params.capabilities.general
+        offered = list(general.position_encodings or []) if general is not None else []
+        if T.PositionEncodingKind.Utf8 in offered:
+            general.position_encodings = [T.PositionEncodingKind.Utf8] + [
+                e for e in offered if e != T.PositionEncodingKind.Utf8]
+        return (yield from super().lsp_initialize(params))
 
     def _send_response(self, msg_id, result=None, error=None):
         if error is None and isinstance(result, Plain):
@@ -334,7 +345,7 @@ class HpmanServer(LanguageServer):
         settings = self.settings
         ws = Workspace(self.roots(), exclude=settings.exclude, cache=True)
         try:
-            await loop.run_in_executor(self.thread_pool, functools.partial(ws.scan, progress=report))
+            await loop.run_in_executor(None, functools.partial(ws.scan, progress=report))
         except Exception as exc:
             self.log_error("indexing the workspace", exc)
         old = self.ws

@@ -5,7 +5,8 @@ calls on the same line."""
 import pytest
 from lsprotocol import types as T
 
-CASES = [(None, "utf-16"), (["utf-8", "utf-16"], "utf-8"), (["utf-32"], "utf-32")]
+CASES = [(None, "utf-16"), (["utf-8", "utf-16"], "utf-8"), (["utf-16", "utf-8"], "utf-8"),
+         (["utf-32"], "utf-32"), (["utf-32", "utf-16"], "utf-32"), (["utf-99"], "utf-16")]
 
 
 @pytest.mark.parametrize("offered,expected", CASES)
@@ -35,7 +36,7 @@ async def test_negotiated_encoding_and_ranges_after_wide_characters(start, offer
     assert in_train == want
 
 
-@pytest.mark.parametrize("offered,expected", CASES[:2])
+@pytest.mark.parametrize("offered,expected", CASES[:3])
 async def test_diagnostic_ranges_and_edits_after_wide_characters(start, offered, expected):
     s = await start(encodings=offered)
     text = "from hpman.m import _\n说明 = '训练🚀'; x = _('dropout', 0.3)\n"
