@@ -104,3 +104,22 @@ async def test_workspace_folders_added_and_removed(start, tmp_path):
     await s.until(lambda: s.client.diagnostics.get(more) == () or s.client.diagnostics.get(more) == [],
                   what="the removed folder's diagnostics cleared")
     await s.diagnostics_where("model.py", lambda d: len(d) == 0, "model.py clean again")
+
+
+def test_command_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from conftest import SERVER_DIR
+    env = dict(os.environ, PYTHONPATH=str(SERVER_DIR))
+    out = subprocess.run([sys.executable, "-m", "hpman_lsp", "--version"], capture_output=True, text=True,
+                         env=env, cwd=str(tmp_path), timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("hpman-lsp ")
+    # `--stdio` is accepted (editors pass it); with stdin closed at once the server exits cleanly
+    out = subprocess.run([sys.executable, "-m", "hpman_lsp", "--stdio"], input="", capture_output=True,
+                         text=True, env=env, cwd=str(tmp_path), timeout=60)
+    assert out.returncode == 0, out.stderr
+    script = os.path.join(os.path.dirname(sys.executable), "hpman-lsp")
+    if os.path.exists(script):   # the console script declared in pyproject.toml
+        out = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and out.stdout.startswith("hpman-lsp ")
