@@ -127,6 +127,7 @@ class HpmanServer(LanguageServer):
         self._pending_publish: Set[str] = set()
         self._publish_scheduled = False
         self._index_runs = 0
+        self._values_watch: Optional[str] = None   # registration id of the values file's own watcher
         self._tasks: Set[asyncio.Future] = set()
 
     # -- helpers for feature modules ----------------------------------------------------
@@ -351,6 +352,7 @@ class HpmanServer(LanguageServer):
         old = self.ws
         self.ws = ws
         self.values_path = self._resolve_values()
+        self.spawn(self._watch_values_file(self.values_path))
         if self.values_path is not None:
             uri = self.open_docs.get(self.values_path)
             text = _normalise(self.workspace.get_text_document(uri).source) if uri else None
@@ -395,6 +397,28 @@ class HpmanServer(LanguageServer):
         await self.client_register_capability_async(T.RegistrationParams(registrations=[T.Registration(
             id="hpman-watched-files", method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=T.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+
+    async def _watch_values_file(self, path: Optional[str]) -> None:
+        """A values file outside the workspace folders is not matched by `**/*.yaml`: watch it
+        by its own pattern (clients that support relative patterns)."""
+        caps = self.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        if self._values_watch is not None:
+            registration, self._values_watch = self._values_watch, None
+            await self.client_unregister_capability_async(T.UnregistrationParams(unregisterations=[
+                T.Unregistration(id=registration, method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES)]))
+        inside = path is not None and any(path.startswith(f.rstrip(os.sep) + os.sep) for f in self.roots())
+        if path is None or inside or not watched.relative_pattern_support:
+            return
+        self._values_watch = "hpman-values-file-{}".format(self._index_runs)
+        pattern = T.RelativePattern(base_uri=uris.from_fs_path(os.path.dirname(path)),
+                                    pattern=os.path.basename(path))
+        await self.client_register_capability_async(T.RegistrationParams(registrations=[T.Registration(
+            id=self._values_watch, method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=T.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[T.FileSystemWatcher(glob_pattern=pattern)]))]))
 
     async def apply_settings(self, settings: Settings) -> None:
         old_key, self.settings = self.settings.key(), settings

@@ -149,7 +149,8 @@ def capabilities(encodings: Optional[List[str]] = None, configuration: bool = Tr
         window=T.WindowClientCapabilities(work_done_progress=True),
         workspace=T.WorkspaceClientCapabilities(
             configuration=configuration, workspace_folders=True,
-            did_change_watched_files=T.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)),
+            did_change_watched_files=T.DidChangeWatchedFilesClientCapabilities(
+                dynamic_registration=True, relative_pattern_support=True)),
         text_document=T.TextDocumentClientCapabilities(
             publish_diagnostics=T.PublishDiagnosticsClientCapabilities(related_information=True),
             hover=T.HoverClientCapabilities(content_format=[T.MarkupKind.Markdown]),
@@ -195,6 +196,12 @@ async def start(tmp_path: Path, workspace: Path):
         @client.feature(T.CLIENT_REGISTER_CAPABILITY)
         def register_capability(params: T.RegistrationParams):
             session.registrations.extend(params.registrations)
+            return None
+
+        @client.feature(T.CLIENT_UNREGISTER_CAPABILITY)
+        def unregister_capability(params: T.UnregistrationParams):
+            gone = {u.id for u in params.unregisterations}
+            session.registrations[:] = [r for r in session.registrations if r.id not in gone]
             return None
 
         @client.feature("hpman/treeChanged")

@@ -123,3 +123,21 @@ def test_command_line(tmp_path):
     if os.path.exists(script):   # the console script declared in pyproject.toml
         out = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0 and out.stdout.startswith("hpman-lsp ")
+
+
+async def test_a_values_file_outside_the_workspace_is_watched_by_its_own_pattern(start, tmp_path):
+    outside = tmp_path / "configs"
+    outside.mkdir()
+    (outside / "run.yaml").write_text("lr: 0.25\n", encoding="utf-8")
+    s = await start(settings={"valuesFile": str(outside / "run.yaml")})
+    assert "`0.25` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
+    await s.until(lambda: len(s.registrations) == 2, what="the values file's watcher")
+    own = [r for r in s.registrations if r.id != "hpman-watched-files"][0]
+    (watcher,) = own.register_options["watchers"]
+    assert watcher["globPattern"]["pattern"] == "run.yaml"
+    assert watcher["globPattern"]["baseUri"] == outside.as_uri()
+    (outside / "run.yaml").write_text("lr: 0.75\n", encoding="utf-8")
+    s.client.workspace_did_change_watched_files(T.DidChangeWatchedFilesParams(
+        [T.FileEvent(uri=(outside / "run.yaml").as_uri(), type=T.FileChangeType.Changed)]))
+    await s.settle()
+    assert "`0.75` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
