@@ -78,7 +78,12 @@ def register(ls) -> None:
         path, key, occ = at(ls, params.text_document.uri, params.position)
         if key is None:
             return None
-        rng = ls.positions.range(path, occ.name_range) if occ is not None else None
+        if occ is not None:
+            rng = ls.positions.range(path, occ.name_range)
+        else:   # a key in the values file
+            line, col = ls.positions.position_in(path, params.position)
+            entry = queries.values_entry_at(ls.ws, path, line, col)
+            rng = ls.positions.range(path, entry.key_range) if entry is not None else None
         return T.Hover(T.MarkupContent(T.MarkupKind.Markdown, hover_markdown(ls, key)), rng)
 
     @ls.request(T.TEXT_DOCUMENT_DEFINITION)

@@ -55,8 +55,9 @@ async def test_hover_of_the_other_manager_and_of_non_hyperparameters(start):
 
 async def test_hover_on_a_values_file_key(start):
     s = await start(settings={"valuesFile": "values.yaml"})
-    text = (await s.hover("values.yaml", s.pos("values.yaml", "depth"))).contents.value
-    assert "`model.depth`" in text and "`8` (int)" in text
+    hover = await s.hover("values.yaml", s.pos("values.yaml", "depth", 2))
+    assert "`model.depth`" in hover.contents.value and "`8` (int)" in hover.contents.value
+    assert hover.range == s.range_of("values.yaml", "depth")
 
 
 async def test_definition_is_the_default_name_literal(start):
