@@ -2,7 +2,9 @@
 # The real-VS-Code end-to-end test: package the extension, install it into
 # code-server, open a copy of tests/fixtures/e2e_workspace in headless Chromium
 # and drive it with playwright-core (tests/e2e/run.mjs): hover, the
-# Hyperparameters view, click-to-open, the "move the default here" quick fix.
+# Hyperparameters view, click-to-open, the "move the default here" quick fix,
+# settings and restarts - in an untrusted workspace (Restricted Mode).
+# See tests/e2e/README.md.
 # Installs its toolchain when missing (scripts/e2e-toolchain.sh, cached under
 # ~/.cache/hpman-e2e).  Exits non-zero when any check fails.
 #
@@ -54,16 +56,27 @@ trap 'exit 130' INT TERM
 # A copy of the fixture: the quick fix edits files.
 WS="$TMP/workspace"
 cp -r "$ROOT/tests/fixtures/e2e_workspace" "$WS"
+# The workspace is opened untrusted (Restricted Mode): the extension must keep
+# working there, and must not let the workspace choose the program it runs.
+mkdir -p "$WS/.vscode"
+cat > "$WS/.vscode/settings.json" <<JSON
+{
+  "hpman.interpreter": "$TMP/workspace-chosen-python"
+}
+JSON
 
 # The Python that runs the server: the system's python3 with the vsix's
-# bundled libs, which is what a user gets.
+# bundled libs, which is what a user gets.  It is set where a user of
+# code-server sets it: the remote machine's settings.
 PY="$(python3 -c 'import sys; print(sys.executable)')"
 
 UD="$TMP/ud"; EXT="$TMP/ext"
 mkdir -p "$UD/User" "$EXT"
 cat > "$UD/User/settings.json" <<JSON
 {
-  "security.workspace.trust.enabled": false,
+  "security.workspace.trust.enabled": true,
+  "security.workspace.trust.startupPrompt": "never",
+  "security.workspace.trust.banner": "never",
   "hpman.interpreter": "$PY",
   "workbench.startupEditor": "none",
   "workbench.tips.enabled": false,
@@ -102,7 +115,7 @@ grep -qi "successfully installed" "$TMP/install.log" \
   || { cat "$TMP/install.log" >&2; log "extension not installed"; exit 1; }
 
 log "start code-server on 127.0.0.1:$PORT"
-setsid "${CS[@]}" --disable-workspace-trust --disable-getting-started-override "$WS" \
+setsid "${CS[@]}" --disable-getting-started-override "$WS" \
   > "$TMP/code-server.log" 2>&1 &
 CS_PID=$!
 for _ in $(seq 1 150); do
@@ -117,7 +130,7 @@ set +e
 setsid env HPMAN_E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" HPMAN_E2E_WORKSPACE="$WS" \
   HPMAN_E2E_PLAYWRIGHT="$HPMAN_PLAYWRIGHT" HPMAN_E2E_TMP="$TMP" \
   HPMAN_E2E_SCREENSHOTS="$ROOT/docs/images" HPMAN_E2E_FIXTURE="$ROOT/tests/fixtures/e2e_workspace" \
-  HPMAN_E2E_MACHINE_SETTINGS="$UD/Machine/settings.json" \
+  HPMAN_E2E_MACHINE_SETTINGS="$UD/Machine/settings.json" HPMAN_E2E_LOGS="$UD/logs" \
   "$NODE" "$ROOT/tests/e2e/run.mjs" &
 DRIVER_PID=$!
 wait "$DRIVER_PID"

@@ -9,6 +9,7 @@
 //   HPMAN_E2E_SCREENSHOTS  where hover.png and sidebar.png go (docs/images)
 //   HPMAN_E2E_MACHINE_SETTINGS  code-server's Machine/settings.json (hpman.interpreter)
 //   HPMAN_E2E_FIXTURE      the original fixture folder (to compare edits with)
+//   HPMAN_E2E_LOGS         code-server's log folder (the "hpman" output channel is there)
 // Prints one line per check and ends with "N passed, M failed"; exits 1 when a
 // check failed.
 import fs from 'node:fs';
@@ -28,6 +29,7 @@ const WS = env('HPMAN_E2E_WORKSPACE');
 const TMP = env('HPMAN_E2E_TMP');
 const SHOTS = env('HPMAN_E2E_SCREENSHOTS');
 const MACHINE_SETTINGS = env('HPMAN_E2E_MACHINE_SETTINGS');
+const LOGS = env('HPMAN_E2E_LOGS');
 const { chromium } = createRequire(import.meta.url)(env('HPMAN_E2E_PLAYWRIGHT'));
 
 const CHROMIUM = process.env.HPMAN_E2E_CHROMIUM || '/usr/bin/chromium';
@@ -147,6 +149,31 @@ async function hoverText() {
 
 const VIEW = '[id="workbench.view.extension.hpman"]';
 
+/** The row of the Hyperparameters view whose label is `label`. */
+function rowLocator(label) {
+  return page
+    .locator(`${VIEW} .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) })
+    .first();
+}
+
+/** The "hpman" output channel, as code-server logs it. */
+function hpmanLog() {
+  const found = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (/hpman\.log$/.test(e.name)) {
+        found.push(p);
+      }
+    }
+  };
+  walk(LOGS);
+  assert(found.length > 0, `no hpman output channel log under ${LOGS}`);
+  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+
 /** The rows of the Hyperparameters view: label, description, level, warning icon. */
 async function treeRows() {
   return page.locator(`${VIEW} .monaco-list-row`).evaluateAll((rows) =>
@@ -193,6 +220,10 @@ async function run() {
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: 60_000 });
   });
+  await check('the workspace is untrusted (Restricted Mode)', async () => {
+    const item = page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first();
+    await item.waitFor({ state: 'visible', timeout: STEP_MS });
+  });
   if (!up) {
     return;
   }
@@ -208,7 +239,7 @@ async function run() {
         await page.mouse.move(5, 5);
         await page.keyboard.press('Escape');
         await token.hover();
-        const t = await waitFor('hover widget', hoverText, 3000, 150).catch(() => '');
+        const t = await waitFor('hover widget', hoverText, 2000, 150).catch(() => '');
         return /0\.1/.test(t) && !/Loading/.test(t) ? t : '';
       },
       LSP_READY_MS,
@@ -221,6 +252,17 @@ async function run() {
   });
   await page.mouse.move(5, 5);
   await page.keyboard.press('Escape');
+
+  // The workspace's own .vscode/settings.json names another interpreter: in
+  // Restricted Mode it must be ignored (the machine setting is used).
+  await check('an untrusted workspace cannot choose the interpreter', async () => {
+    const log = hpmanLog();
+    const line = log.split('\n').find((l) => l.includes('interpreter: '));
+    console.log(`       log: ${JSON.stringify(line ?? '')}`);
+    const machine = JSON.parse(fs.readFileSync(MACHINE_SETTINGS, 'utf8'))['hpman.interpreter'];
+    assert(line && line.includes(`interpreter: ${machine} (from setting)`), 'the machine setting was not used');
+    assert(!log.includes('workspace-chosen-python'), 'the workspace setting was used');
+  });
 
   // (b) The Hyperparameters view lists every name, dotted names as folders.
   let rows = [];
@@ -260,7 +302,20 @@ async function run() {
     assert(labels.indexOf('model') + 1 === labels.indexOf('depth') || labels.indexOf('model') + 1 === labels.indexOf('width'),
       `model's children do not follow it: ${labels.join(', ')}`);
     assert(rows.length === 6, `expected 6 rows, got ${rows.length}`);
+  });
+  await check('the tooltip of "lr" tells its type and occurrence count', async () => {
+    const tip = await waitFor('the tooltip', async () => {
+      await page.mouse.move(700, 500);
+      await rowLocator('lr').hover();
+      const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible', { hasText: 'occurrence' }).first();
+      return hover.waitFor({ state: 'visible', timeout: 3000 }).then(() => hover.innerText(), () => '');
+    });
+    const text = tip.replace(/\s+/g, ' ').trim();
+    console.log(`       tooltip: ${JSON.stringify(text)}`);
+    assert(/\bfloat\b/.test(text) && /\b2 occurrences\b/.test(text) && /train\.py:6/.test(text), 'tooltip lacks type, count or default');
+    await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, 'sidebar.png') });
+    await page.mouse.move(700, 500);
   });
 
   // Diagnostics reach the Problems panel: `warmup` has a default nowhere.
@@ -277,8 +332,6 @@ async function run() {
   });
 
   // (c) A click on a row opens the default's location.
-  const rowLocator = (label) =>
-    page.locator(`${VIEW} .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
   const clickRow = async (label, file, line) => {
     await rowLocator(label).click();
     await waitFor(`${file} active`, () => activeTabIs(file));
