@@ -18,7 +18,6 @@ that would edit it are not offered (its file is JSON, not the virtual text).
 """
 import inspect
 import json
-import os
 import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
