@@ -118,12 +118,16 @@ log "start code-server on 127.0.0.1:$PORT"
 setsid "${CS[@]}" --disable-getting-started-override "$WS" \
   > "$TMP/code-server.log" 2>&1 &
 CS_PID=$!
+healthy() {
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2).read()' \
+    "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1
+}
 for _ in $(seq 1 150); do
-  if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then break; fi
+  healthy && break
   kill -0 "$CS_PID" 2>/dev/null || { log "code-server exited"; exit 1; }
   sleep 0.2
 done
-curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { log "code-server did not come up"; exit 1; }
+healthy || { log "code-server did not come up"; exit 1; }
 
 log "drive it with playwright-core"
 set +e
