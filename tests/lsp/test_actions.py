@@ -124,3 +124,24 @@ async def test_no_actions_away_from_calls_or_for_clean_calls(start):
     assert not await actions_at(s, "model.py", s.pos("model.py", "# 模型"))
     assert not await actions_at(s, "model.py", s.pos("model.py", "'model.width'", 1))   # its own default
     assert not await actions_at(s, "i18n.py", s.pos("i18n.py", "'lr'", 1))
+
+
+async def test_move_within_one_file_and_across_lines(start, workspace):
+    (workspace / "multi.py").write_text(
+        "from hpman.m import _\n\n"
+        "a = _(\n    'multi.x',   # 说明\n    [1, 2,\n     3],\n    help='x',\n)\n"
+        "b = _('multi.x')\n", encoding="utf-8")
+    s = await start()
+    original = s.text("multi.py")
+    actions = await actions_at(s, "multi.py", s.pos("multi.py", "'multi.x'", 1, occurrence=1))
+    assert [a.title for a in actions] == ["Move the default of `multi.x` here"]
+    (edits,) = actions[0].edit.changes.values()
+    assert len(edits) >= 2                                   # both ends, in one file
+    changed = await apply_and_reopen(s, actions[0])
+    text = changed["multi.py"]
+    assert text == original.replace("'multi.x',   # 说明\n    [1, 2,\n     3],\n", "'multi.x'   # 说明\n    ,\n") \
+        .replace("b = _('multi.x')", "b = _('multi.x', [1, 2,\n     3])")
+    assert text.count("[1, 2,") == 1 and "b = _('multi.x', [1, 2,\n     3])" in text
+    assert "# 说明" in text and "help='x'" in text          # the comment and the hint stay
+    (default,) = await defaults_of(s, "multi.py", s.pos("multi.py", "'multi.x'", 1, text=text))
+    assert default.range.start.line == text.split("\n").index("b = _('multi.x', [1, 2,")
