@@ -58,6 +58,11 @@ WS="$TMP/workspace"
 cp -r "$ROOT/tests/fixtures/e2e_workspace" "$WS"
 # The workspace is opened untrusted (Restricted Mode): the extension must keep
 # working there, and must not let the workspace choose the program it runs.
+# Nor may a module of the workspace shadow one of the server's: if the server
+# imported this yaml.py, the marker file would appear.
+cat > "$WS/yaml.py" <<PY
+open("$TMP/workspace-code-ran", "w").write("yaml.py of the workspace was imported")
+PY
 mkdir -p "$WS/.vscode"
 cat > "$WS/.vscode/settings.json" <<JSON
 {

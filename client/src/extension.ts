@@ -69,10 +69,13 @@ class ServerController implements vscode.Disposable {
       ...process.env,
       PYTHONPATH: joinPythonPath(pythonPath, process.env.PYTHONPATH),
       PYTHONUNBUFFERED: '1',
+      // Never put the working directory on sys.path (Python >= 3.11; older
+      // ones are covered by running from the extension folder, below).
+      PYTHONSAFEPATH: '1',
     };
     const shown = [choice.command, ...choice.args].join(' ');
     this.log(`interpreter: ${shown} (from ${choice.source}); PYTHONPATH += ${pythonPath.join(path.delimiter)}`);
-    const probe = await probeInterpreter(choice, env);
+    const probe = await probeInterpreter(choice, env, this.context.extensionPath);
     if (!probe.ok) {
       const min = `${MIN_PYTHON[0]}.${MIN_PYTHON[1]}`;
       const msg = `hpman: no usable Python ≥ ${min} to run the language server: \`${shown}\` ${probe.reason}. Set "hpman.interpreter" to a Python ≥ ${min}.`;

@@ -111,12 +111,12 @@ export async function onPythonInterpreterChanged(listener: () => void): Promise<
 }
 
 /** Run the interpreter once to learn whether it exists and is recent enough. */
-export function probeInterpreter(choice: InterpreterChoice, env: NodeJS.ProcessEnv): Promise<VersionCheck> {
+export function probeInterpreter(choice: InterpreterChoice, env: NodeJS.ProcessEnv, cwd: string): Promise<VersionCheck> {
   return new Promise((resolve) => {
     execFile(
       choice.command,
       [...choice.args, '-c', "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-      { timeout: 20000, env, windowsHide: true },
+      { timeout: 20000, env, cwd, windowsHide: true },
       (err, stdout, stderr) => {
         if (err) {
           const code = (err as NodeJS.ErrnoException).code;

@@ -476,6 +476,11 @@ async function run() {
     const lr = r.find((x) => x.label === 'lr');
     assert(lr && lr.description === '0.1', `lr row ${JSON.stringify(lr)}`);
   });
+
+  await check('no code of the workspace ran (its yaml.py was not imported)', async () => {
+    const marker = path.join(TMP, 'workspace-code-ran');
+    assert(!fs.existsSync(marker), fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '');
+  });
 }
 
 const started = Date.now();
