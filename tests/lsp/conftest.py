@@ -44,6 +44,7 @@ class Session:
         self.root = root
         self.encoding = encoding
         self.tree_changed = 0
+        self.tree_changed_params: List[Any] = []
         self.registrations: List[T.Registration] = []
         self.open_versions: Dict[str, int] = {}
         self.published: List[T.PublishDiagnosticsParams] = []   # every publish, in order
@@ -207,6 +208,7 @@ async def start(tmp_path: Path, workspace: Path):
         @client.feature("hpman/treeChanged")
         def tree_changed(params):
             session.tree_changed += 1
+            session.tree_changed_params.append(params)
 
         if settings is not None:
             client.set_configuration(settings, section="hpman")

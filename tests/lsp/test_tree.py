@@ -84,6 +84,7 @@ async def test_tree_values_come_from_the_values_file(start):
 async def test_tree_changed_is_notified_after_every_index_change(start, workspace):
     s = await start()
     await s.until(lambda: s.tree_changed >= 1, what="treeChanged after the initial index")
+    assert s.tree_changed_params == [None] * s.tree_changed      # no params
     count = s.tree_changed
     s.open("model.py")
     s.replace("model.py", s.range_of("model.py", "256"), "512")
