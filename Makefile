@@ -23,7 +23,8 @@ demo: $(STAMP)
 test: test-py test-versions test-client test-e2e
 
 test-py: $(STAMP)
-	$(PY) -m pytest -q tests/runtime tests/index tests/argparse tests/lsp
+	$(PY) -m pytest -q tests/runtime tests/index tests/argparse
+	$(PY) -m pytest -q tests/lsp
 
 test-versions:
 	@bash scripts/test-versions.sh
