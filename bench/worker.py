@@ -23,6 +23,12 @@ def _rss():
     return {"maxrss_kb": self_kb, "children_maxrss_kb": child_kb}
 
 
+def _cpu():
+    """CPU seconds of this process and of the child processes it has waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _problems_fn(ws):
     """ws.problems(path) as briefed, or hpman.index.problems.problems_of(ws, path) as built."""
     if hasattr(ws, "problems"):
@@ -129,12 +135,16 @@ def task_ours_uses(root):
     """Our index, in process, on the many-uses folder (supplementary figure)."""
     from hpman.index import Workspace
 
-    t0 = time.perf_counter()
-    ws = Workspace([root], cache=False)
-    ws.scan()
-    problems = _problems_fn(ws)
-    n = sum(len(problems(f)) for f in _py_files(root))
-    return {"seconds": time.perf_counter() - t0, "problems": n}
+    walls, cpus = [], []
+    for _i in range(3):  # fastest of three, CPU time too: the machine may be shared
+        t0, c0 = time.perf_counter(), _cpu()
+        ws = Workspace([root], cache=False)
+        ws.scan()
+        problems = _problems_fn(ws)
+        n = sum(len(problems(f)) for f in _py_files(root))
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_cpu() - c0)
+    return {"seconds": min(walls), "cpu": min(cpus), "problems": n}
 
 
 def task_timeit(kind, stmt_kind, repeat="7", min_batch="0.2"):
