@@ -453,6 +453,16 @@ async function run() {
     await waitFor('epochs back in the tree', async () => (await treeRows()).some((x) => x.label === 'epochs'));
   });
 
+  // The command palette's restart: a new server process, and the tree again.
+  await check('"hpman: Restart Language Server" restarts it and the tree comes back', async () => {
+    const before = (hpmanLog().match(/language server running/g) ?? []).length;
+    await runCommand('hpman: Restart Language Server');
+    await waitFor('a new "language server running" in the hpman log', () =>
+      (hpmanLog().match(/language server running/g) ?? []).length > before, LSP_READY_MS);
+    assert(/restarting the language server \(command\)/.test(hpmanLog()), 'no restart in the log');
+    await waitFor('tree rows after the restart', async () => (await treeRows()).some((x) => x.label === 'depth'), LSP_READY_MS);
+  });
+
   // A broken interpreter setting: the extension restarts, says clearly what
   // is wrong and empties the tree; fixing the setting brings everything back.
   const goodSettings = fs.readFileSync(MACHINE_SETTINGS, 'utf8');
