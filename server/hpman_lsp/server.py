@@ -18,7 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from hpman import __version__
-from hpman.index.files import excluded
+from hpman.index.files import SKIPPED_DIRS, excluded, is_virtualenv
 from hpman.index.workspace import Workspace
 
 from .convert import Positions, Uris, encoding_name
@@ -282,13 +282,25 @@ class HpmanServer(LanguageServer):
             asyncio.get_event_loop().call_soon(self._publish_some)
 
     def _wanted(self, path: str) -> bool:
-        """Python files, unless an exclude glob matches them (relative to their folder)."""
+        """Whether an open document belongs in the index: a Python file the workspace scan would
+        index (inside a workspace folder; not excluded, not in a virtual environment or a skipped
+        folder). A library module opened from a venv or from outside the folders (say by going
+        to a definition) must not add its calls to the workspace's names. Without any workspace
+        folder (a single file opened), every Python document counts."""
         if not path.endswith((".py", ".pyi")):
             return False
+        if not self.uris.folders:
+            return True
         for folder, _uri in self.uris.folders:
             if path.startswith(folder.rstrip(os.sep) + os.sep):
-                return not excluded(os.path.relpath(path, folder).replace(os.sep, "/"), self.settings.exclude)
-        return True
+                rel = os.path.relpath(path, folder).replace(os.sep, "/")
+                if excluded(rel, self.settings.exclude):
+                    return False
+                parts = rel.split("/")[:-1]
+                if any(p in SKIPPED_DIRS for p in parts):
+                    return False
+                return not any(is_virtualenv(os.path.join(folder, *parts[:i + 1])) for i in range(len(parts)))
+        return False
 
     # -- indexing --------------------------------------------------------------------------------
     def roots(self) -> List[str]:

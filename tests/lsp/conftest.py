@@ -175,7 +175,7 @@ async def start(tmp_path: Path, workspace: Path):
     async def _start(encodings: Optional[List[str]] = None, settings: Optional[Dict[str, Any]] = None,
                      init_options: Any = None, root: Optional[Path] = None, configuration: bool = True,
                      folder_uri: Optional[str] = None, wait: bool = True,
-                     config_delay: float = 0.0) -> Session:
+                     config_delay: float = 0.0, no_folders: bool = False) -> Session:
         root = root or workspace
         client = LanguageClient(converter_factory=default_converter)
         overridden = {T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, T.WORKSPACE_CONFIGURATION}
@@ -219,7 +219,7 @@ async def start(tmp_path: Path, workspace: Path):
         folder = folder_uri or uri(root)
         result = await client.initialize_session(T.InitializeParams(
             capabilities=capabilities(encodings, configuration),
-            workspace_folders=[T.WorkspaceFolder(uri=folder, name="ws")],
+            workspace_folders=None if no_folders else [T.WorkspaceFolder(uri=folder, name="ws")],
             initialization_options=init_options))
         session.init_result = result
         if encodings and result.capabilities.position_encoding:

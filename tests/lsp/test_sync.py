@@ -132,15 +132,37 @@ async def test_values_file_edited_on_disk_and_in_the_editor(start, workspace):
     assert "`0.7` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
 
 
-async def test_open_file_outside_the_workspace_is_indexed_with_its_text(start, tmp_path):
-    s = await start()
+async def test_documents_outside_the_workspace_or_in_a_venv_stay_out_of_the_index(start, tmp_path, workspace):
+    from conftest import uri
+    venv = workspace / ".venv"
+    (venv / "lib" / "site-packages" / "lib_mod").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
     outside = tmp_path / "elsewhere" / "script.py"
     outside.parent.mkdir()
-    text = "from hpman.m import _\nv = _('lr')\n"
-    outside.write_text(text, encoding="utf-8")
+    text = "from hpman.m import _\nv = _('lr', 5)\n"     # a second default of `lr` if it counted
+    library = venv / "lib" / "site-packages" / "lib_mod" / "core.py"
+    for path in (outside, library):
+        path.write_text(text, encoding="utf-8")
+    s = await start()
+    for path in (outside, library):
+        s.client.text_document_did_open(T.DidOpenTextDocumentParams(T.TextDocumentItem(
+            uri=uri(path), language_id="python", version=1, text=text)))
+        hover = await s.client.text_document_hover_async(T.HoverParams(
+            T.TextDocumentIdentifier(uri(path)), T.Position(1, 8)))
+        assert hover is None
+    await s.settle()
+    assert not s.diagnostics("model.py")                     # no duplicate default of `lr`
+
+
+async def test_without_workspace_folders_every_open_python_document_counts(start, tmp_path):
     from conftest import uri
+    lone = tmp_path / "lone" / "script.py"
+    lone.parent.mkdir()
+    text = "from hpman.m import _\nv = _('lr', 5)\nw = _('lr')\n"
+    lone.write_text(text, encoding="utf-8")
+    s = await start(no_folders=True)
     s.client.text_document_did_open(T.DidOpenTextDocumentParams(T.TextDocumentItem(
-        uri=uri(outside), language_id="python", version=1, text=text)))
+        uri=uri(lone), language_id="python", version=1, text=text)))
     hover = await s.client.text_document_hover_async(T.HoverParams(
-        T.TextDocumentIdentifier(uri(outside)), T.Position(1, 8)))
-    assert "`0.1` (float)" in hover.contents.value
+        T.TextDocumentIdentifier(uri(lone)), T.Position(2, 8)))
+    assert "`5` (int)" in hover.contents.value
