@@ -133,6 +133,11 @@ vsix() {
   echo "$out"
 }
 
+# One build at a time in this checkout (several test runs may overlap).
+mkdir -p "$CLIENT/out"
+exec 9>"$CLIENT/out/.lock"
+flock 9
+
 case "$cmd" in
   check) check ;;
   vsix) vsix ;;

@@ -25,6 +25,9 @@ VSIX="${HPMAN_E2E_VSIX:-}"
 log "vsix ready ($(( $(date +%s) - t0 )) s)"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/hpman-e2e.XXXXXX")"
+# Test a private copy: another build may replace the file meanwhile.
+cp "$VSIX" "$TMP/$(basename "$VSIX")"
+VSIX="$TMP/$(basename "$VSIX")"
 CS_PID=""
 DRIVER_PID=""
 cleanup() {
