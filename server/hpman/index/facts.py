@@ -149,10 +149,31 @@ class _Binding:
 class _Call:
     __slots__ = ("alias", "node", "shadowed")
 
-    def __init__(self, alias: str, node: ast.Call, shadowed: bool) -> None:
+    def __init__(self, alias: str, node: ast.Call, shadowed: Any) -> None:
         self.alias = alias
         self.node = node
+        # False: the module's binding; True: hidden by a local binding;
+        # a str: the manager that an enclosing scope imports locally (`from hpman.m import _` in a def)
         self.shadowed = shadowed
+
+
+def _enter(hidden: FrozenSet[Any], local: Dict[str, Optional[str]]) -> FrozenSet[Any]:
+    """The scope state inside a nested scope: `hidden` holds hidden names and (alias, manager)
+    pairs for local manager imports; the nested scope's own bindings replace the outer ones."""
+    if not local:
+        return hidden
+    kept = [e for e in hidden if (e[0] if isinstance(e, tuple) else e) not in local]
+    kept.extend(alias if mgr is None else (alias, mgr) for alias, mgr in local.items())
+    return frozenset(kept)
+
+
+def _call_state(hidden: FrozenSet[Any], alias: str) -> Any:
+    if alias in hidden:
+        return True
+    for e in hidden:
+        if isinstance(e, tuple) and e[0] == alias:
+            return e[1]
+    return False
 
 
 class _Piece:
@@ -291,7 +312,7 @@ class _Walker:
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id in self.names:
-                self.calls.append(_Call(func.id, node, func.id in hidden))
+                self.calls.append(_Call(func.id, node, _call_state(hidden, func.id) if hidden else False))
         if self.scoped:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 self._visit_function(node, hidden)
@@ -321,20 +342,20 @@ class _Walker:
         for a in _all_args(args):
             self._bind(a.arg, None, a, False)
         body = node.body if isinstance(node.body, list) else [node.body]
-        inner = hidden | self._local_names(body, params)
+        inner = _enter(hidden, self._local_names(body, params))
         for stmt in body:
             self.visit(stmt, inner)
 
     def _visit_class(self, node: ast.ClassDef, hidden: FrozenSet[str]) -> None:
         for d in node.decorator_list + node.bases + [k.value for k in node.keywords]:
             self.visit(d, hidden)
-        local = self._local_names(node.body, set())
+        local = _enter(hidden, self._local_names(node.body, set()))
         for stmt in node.body:
             # methods see the enclosing scope, not the class body's names
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.visit(stmt, hidden)
             else:
-                self.visit(stmt, hidden | local)
+                self.visit(stmt, local)
 
     def _visit_comprehension(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
         targets = set()
@@ -342,7 +363,7 @@ class _Walker:
             for n in ast.walk(gen.target):
                 if isinstance(n, ast.Name):
                     targets.add(n.id)
-        inner = hidden | (frozenset(targets) & self.names)
+        inner = _enter(hidden, {t: None for t in targets & self.names})
         for i, gen in enumerate(node.generators):
             self.visit(gen.iter, hidden if i == 0 else inner)
             for cond in gen.ifs:
@@ -352,8 +373,9 @@ class _Walker:
             if sub is not None:
                 self.visit(sub, inner)
 
-    def _local_names(self, body: List[ast.stmt], params: Iterable[str]) -> FrozenSet[str]:
-        """Candidate names that a scope binds locally (and so hides), recording the rebindings."""
+    def _local_names(self, body: List[ast.stmt], params: Iterable[str]) -> Dict[str, Optional[str]]:
+        """Candidate names that a scope binds locally, recording the rebindings: alias -> None when
+        the scope hides the manager, or -> the manager when the scope only imports it from hpman."""
         declared_global = set()
         for stmt in body:
             for n in self._scope_nodes(stmt):
@@ -362,9 +384,12 @@ class _Walker:
         before = len(self.bindings)
         for stmt in body:
             self.statement_bindings(stmt, False)
-        found = {b.alias for b in self.bindings[before:] if b.manager is None}
-        found.update(p for p in params if p in self.names)
-        return frozenset(found - declared_global)
+        found: Dict[str, Optional[str]] = {}
+        for b in self.bindings[before:]:
+            # any other binding of the name in the scope hides the manager
+            found[b.alias] = None if b.manager is None or found.get(b.alias, "") is None else b.manager
+        found.update((p, None) for p in params if p in self.names)
+        return {alias: mgr for alias, mgr in found.items() if alias not in declared_global}
 
 
 def _all_args(args: ast.arguments) -> List[ast.arg]:
@@ -721,7 +746,9 @@ def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None) 
             final[b.alias] = b.manager
     managers = {alias: mgr for alias, mgr in final.items() if mgr is not None}
 
-    def resolve(alias: str, shadowed: bool) -> Optional[str]:
+    def resolve(alias: str, shadowed: Any) -> Optional[str]:
+        if isinstance(shadowed, str):
+            return shadowed  # imported from hpman.m in an enclosing function or class
         return None if shadowed else managers.get(alias)
 
     occurrences, issues = _build(path, groups, resolve, False)
