@@ -45,6 +45,8 @@ def _snippets(i, name, value):
         "while False:\n    _({0})\n    break\nelse:\n    pass".format(n),
         "with open('f') as fh:\n    _({0}, {1})".format(n, v),
         "def d{0}():\n    '''docstring\n_({1}, 1)\n'''\n    return _({1})".format(i, n),
+        "def li{0}():\n    from hpman.m import _, cfg as c\n    return _({1}, {2}), c({1})".format(i, n, v),
+        "class LI{0}:\n    from hpman.m import _\n    a = _({1}, {2})\n\n    def m(self):\n        return _({1})".format(i, n, v),
     ]
 
 

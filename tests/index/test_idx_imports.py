@@ -248,3 +248,41 @@ def test_underscore_names_are_managers_too():
 
 def test_a_name_that_contains_the_alias_is_not_a_call_of_it():
     assert found("from hpman.m import _\nx_('a', 1)\n_x('b', 2)\n__('c', 3)\nx._('d', 4)\n") == []
+
+
+def test_import_inside_a_function_counts_in_that_function():
+    text = """\
+        import gettext
+        _ = gettext.gettext
+        def train():
+            from hpman.m import _
+            def inner(_):
+                return _('hidden')
+            return _('lr', 0.1) + [_('in_comprehension') for x in y][0] + (lambda: _('in_lambda'))()
+        def other():
+            return _('gettext_here')
+        print(_('module level is gettext'))
+        """
+    assert found(text) == [("_", "lr"), ("_", "in_comprehension"), ("_", "in_lambda")]
+    assert F.extract_workspace(textwrap.dedent(text), "/w/m.py").managers == {}
+
+
+def test_import_inside_a_class_body_counts_in_the_body_not_in_methods():
+    assert found("""\
+        class T:
+            from hpman.m import cfg as c
+            lr = c('lr', 0.1)
+            def m(self):
+                return c('not_here')
+        c('nor_here')
+        """) == [("cfg", "lr")]
+
+
+def test_local_import_and_another_local_binding_hide_the_manager():
+    assert found("""\
+        def f():
+            from hpman.m import _
+            _ = 3
+            return _('x')
+        # hpman
+        """) == []

@@ -23,6 +23,7 @@ def line_strategy():
         st.builds("_('{}', {}, choices=[1, 2])".format, name, value),
         st.builds("def f(_):\n    return _('{}', 1)".format, name),
         st.builds("x = [\n    _('{}', {}),\n]".format, name, value),
+        st.builds("def g():\n    from hpman.m import cfg as _\n    return _('{}', {})".format, name, value),
         st.sampled_from(["_(v)", "_('a', 1, 2)", "_('h', 1, help=g())", "import gettext\n_ = gettext.gettext",
                          "def broken(:\n    _('a')", "y = 1", "# _('commented', 1)"]),
     )
