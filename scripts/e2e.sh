@@ -142,12 +142,11 @@ set +e
 setsid env HPMAN_E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" HPMAN_E2E_WORKSPACE="$WS" \
   HPMAN_E2E_PLAYWRIGHT="$HPMAN_PLAYWRIGHT" HPMAN_E2E_TMP="$TMP" \
   HPMAN_E2E_SCREENSHOTS="$ROOT/docs/images" HPMAN_E2E_FIXTURE="$ROOT/tests/fixtures/e2e_workspace" \
-  HPMAN_E2E_MACHINE_SETTINGS="$UD/Machine/settings.json" HPMAN_E2E_LOGS="$UD/logs" \
+  HPMAN_E2E_T0="$t0" HPMAN_E2E_MACHINE_SETTINGS="$UD/Machine/settings.json" HPMAN_E2E_LOGS="$UD/logs" \
   "$NODE" "$ROOT/tests/e2e/run.mjs" &
 DRIVER_PID=$!
 wait "$DRIVER_PID"
 rc=$?
 DRIVER_PID=""
 set -e
-log "done in $(( $(date +%s) - t0 )) s"
 exit "$rc"

@@ -500,6 +500,7 @@ try {
   failed += 1;
   console.log(`FAIL - driver crashed: ${err && err.stack ? err.stack : err}`);
 }
-console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+const t0 = Number(process.env.HPMAN_E2E_T0 || 0) * 1000;
+console.log(`(browser checks ${((Date.now() - started) / 1000).toFixed(1)} s${t0 ? `, whole run ${((Date.now() - t0) / 1000).toFixed(0)} s` : ''})`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
