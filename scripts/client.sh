@@ -37,6 +37,7 @@ check() {
   ./node_modules/.bin/esbuild test/*.test.ts --outdir=out/test --platform=node --format=cjs --bundle \
     --target=node18 --log-level=warning
   node --test --test-reporter=spec out/test/
+  node --check "$ROOT/tests/e2e/run.mjs"   # the e2e driver at least parses
   log "esbuild bundle -> client/dist/extension.js"
   node esbuild.mjs
 }
