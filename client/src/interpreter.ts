@@ -3,7 +3,7 @@
 // never a dependency), else `python3`.
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { checkVersionOutput, expandPath, type VersionCheck } from './util';
+import { checkVersionOutput, expandPath, isInsideAny, type VersionCheck } from './util';
 
 export interface InterpreterChoice {
   /** Executable path or command name. */
@@ -65,6 +65,32 @@ export function configuredInterpreter(): string {
   return config.inspect<string>('interpreter')?.globalValue ?? '';
 }
 
+async function pythonExtensionInterpreter(): Promise<InterpreterChoice | undefined> {
+  const api = await pythonExtensionApi();
+  if (!api) {
+    return undefined;
+  }
+  const resource = firstWorkspaceFolder();
+  try {
+    if (api.environments) {
+      const envPath = api.environments.getActiveEnvironmentPath(resource);
+      const resolved = await api.environments.resolveEnvironment(envPath);
+      const exe = resolved?.executable?.uri?.fsPath ?? envPath.path;
+      if (exe) {
+        return { command: exe, args: [], source: 'python-extension' };
+      }
+    } else if (api.settings) {
+      const exec = api.settings.getExecutionDetails(resource).execCommand;
+      if (exec && exec.length > 0) {
+        return { command: exec[0], args: exec.slice(1), source: 'python-extension' };
+      }
+    }
+  } catch {
+    // No usable answer: fall back to the default.
+  }
+  return undefined;
+}
+
 export async function chooseInterpreter(): Promise<InterpreterChoice> {
   const configured = configuredInterpreter();
   if (configured.trim() !== '') {
@@ -74,25 +100,13 @@ export async function chooseInterpreter(): Promise<InterpreterChoice> {
       source: 'setting',
     };
   }
-  const api = await pythonExtensionApi();
-  if (api) {
-    const resource = firstWorkspaceFolder();
-    try {
-      if (api.environments) {
-        const envPath = api.environments.getActiveEnvironmentPath(resource);
-        const resolved = await api.environments.resolveEnvironment(envPath);
-        const exe = resolved?.executable?.uri?.fsPath ?? envPath.path;
-        if (exe) {
-          return { command: exe, args: [], source: 'python-extension' };
-        }
-      } else if (api.settings) {
-        const exec = api.settings.getExecutionDetails(resource).execCommand;
-        if (exec && exec.length > 0) {
-          return { command: exec[0], args: exec.slice(1), source: 'python-extension' };
-        }
-      }
-    } catch {
-      // Fall through to the default.
+  const fromPython = await pythonExtensionInterpreter();
+  if (fromPython) {
+    // In an untrusted workspace, never run a program that the workspace
+    // itself ships (e.g. a `.venv/bin/python` it contains).
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    if (vscode.workspace.isTrusted || !isInsideAny(fromPython.command, folders)) {
+      return fromPython;
     }
   }
   return { command: 'python3', args: [], source: 'default' };

@@ -56,3 +56,12 @@ export function joinPythonPath(entries: string[], existing: string | undefined):
   }
   return parts.join(path.delimiter);
 }
+
+/** Whether `file` lies inside one of the folders `parents`. */
+export function isInsideAny(file: string, parents: string[]): boolean {
+  const target = path.resolve(file);
+  return parents.some((parent) => {
+    const rel = path.relative(path.resolve(parent), target);
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  });
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { checkVersionOutput, expandPath, joinPythonPath, serverPythonPath } from '../src/util';
+import { checkVersionOutput, expandPath, isInsideAny, joinPythonPath, serverPythonPath } from '../src/util';
 
 describe('checkVersionOutput', () => {
   it('accepts Python 3.9 and later', () => {
@@ -44,5 +44,21 @@ describe('serverPythonPath', () => {
     assert.equal(joinPythonPath(['/a'], '/b:/c'), ['/a', '/b:/c'].join(path.delimiter));
     assert.equal(joinPythonPath(['/a'], undefined), '/a');
     assert.equal(joinPythonPath(['/a'], ''), '/a');
+  });
+});
+
+describe('isInsideAny', () => {
+  it('finds a file inside a workspace folder', () => {
+    assert.equal(isInsideAny('/w/proj/.venv/bin/python', ['/other', '/w/proj']), true);
+    assert.equal(isInsideAny('/w/proj/sub/../.venv/bin/python', ['/w/proj']), true);
+    assert.equal(isInsideAny('/w/proj/..venv/bin/python', ['/w/proj']), true);
+  });
+  it('does not confuse siblings, parents or prefixes', () => {
+    assert.equal(isInsideAny('/usr/bin/python3', ['/w/proj']), false);
+    assert.equal(isInsideAny('/w/proj2/bin/python', ['/w/proj']), false);
+    assert.equal(isInsideAny('/w/proj', ['/w/proj']), false);
+    assert.equal(isInsideAny('/w/python', ['/w/proj']), false);
+    assert.equal(isInsideAny('/w/proj/../python', ['/w/proj']), false);
+    assert.equal(isInsideAny('/x', []), false);
   });
 });
