@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 export const MIN_PYTHON: readonly [number, number] = [3, 9];
 
-/** Expand `${workspaceFolder}` and `~` in a configured path. */
+/** Expand `${workspaceFolder}`, `~` and workspace-relative paths in a configured interpreter. */
 export function expandPath(value: string, workspaceFolder: string | undefined, home: string | undefined): string {
   let out = value.trim();
   if (workspaceFolder !== undefined) {
@@ -12,6 +12,11 @@ export function expandPath(value: string, workspaceFolder: string | undefined, h
   }
   if (home !== undefined && (out === '~' || out.startsWith('~/'))) {
     out = home + out.slice(1);
+  }
+  // A relative path (".venv/bin/python") is relative to the workspace folder,
+  // not to the server's working directory; a bare name is looked up on PATH.
+  if (workspaceFolder !== undefined && out.includes('/') && !path.isAbsolute(out)) {
+    out = path.resolve(workspaceFolder, out);
   }
   return out;
 }

@@ -28,6 +28,12 @@ describe('expandPath', () => {
     assert.equal(expandPath('python3', undefined, undefined), 'python3');
     assert.equal(expandPath('a~b', '/w', '/home/u'), 'a~b');
   });
+  it('resolves relative paths against the workspace folder, leaves bare names for PATH', () => {
+    assert.equal(expandPath('.venv/bin/python', '/w', '/home/u'), '/w/.venv/bin/python');
+    assert.equal(expandPath('./py/../env/bin/python3', '/w', undefined), '/w/env/bin/python3');
+    assert.equal(expandPath('python3.12', '/w', '/home/u'), 'python3.12');
+    assert.equal(expandPath('.venv/bin/python', undefined, undefined), '.venv/bin/python');
+  });
 });
 
 describe('serverPythonPath', () => {
