@@ -141,3 +141,14 @@ async def test_a_values_file_outside_the_workspace_is_watched_by_its_own_pattern
         [T.FileEvent(uri=(outside / "run.yaml").as_uri(), type=T.FileChangeType.Changed)]))
     await s.settle()
     assert "`0.75` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
+
+
+async def test_settings_pushed_with_did_change_configuration(start):
+    # a client without workspace/configuration sends the settings in the notification
+    s = await start(configuration=False)
+    assert "`0.1` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
+    s.client.workspace_did_change_configuration(T.DidChangeConfigurationParams(
+        settings={"hpman": {"valuesFile": "values.yaml"}}))
+    await s.until(lambda: s.diagnostics("values.yaml"), what="values file diagnostics")
+    assert "`0.05` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
+    assert s.config_requests == 0
