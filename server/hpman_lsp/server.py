@@ -232,16 +232,19 @@ class HpmanServer(LanguageServer):
             uri = self.open_docs.get(path)
             if uri is None:
                 continue
-            text = _normalise(self.workspace.get_text_document(uri).source)
-            if path == self.values_path:
-                affected |= self.ws.set_values_file(path, text)
-                changed = True
-                continue
-            if not self._wanted(path):
-                continue
-            before = self.ws.files.get(path)
-            affected |= self.ws.set_text(path, text)
-            changed |= _facts_changed(before, self.ws.files.get(path))
+            try:
+                text = _normalise(self.workspace.get_text_document(uri).source)
+                if path == self.values_path:
+                    affected |= self.ws.set_values_file(path, text)
+                    changed = True
+                    continue
+                if not self._wanted(path):
+                    continue
+                before = self.ws.files.get(path)
+                affected |= self.ws.set_text(path, text)
+                changed |= _facts_changed(before, self.ws.files.get(path))
+            except Exception as exc:   # one document the index chokes on must not stall the others
+                self.log_error("indexing {}".format(path), exc)
         self.after_change(affected, first=paths, tree=changed)
 
     def after_change(self, affected: Set[str], first: Iterable[str] = (), tree: bool = True,
