@@ -101,7 +101,8 @@ cat > "$UD/User/settings.json" <<JSON
   "files.autoSave": "off",
   "chat.disableAIFeatures": true,
   "window.commandCenter": false,
-  "workbench.secondarySideBar.defaultVisibility": "hidden"
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "files.exclude": { "**/.vscode": true, "yaml.py": true }
 }
 JSON
 # code-server is a remote: machine-scoped settings are read from Machine/.
