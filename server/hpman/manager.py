@@ -113,7 +113,9 @@ class HyperParameterManager:
             if hints:
                 self._runtime_hints[name] = hints
             self._refresh(name)
-            return self.get_value(name)
+            # the value derived under the lock: `_values` may briefly hold a store still
+            # landing from a fast-path call that began before a set_value (it repairs it)
+            return self._leaf_value(name)
 
     # -- names and the tree shape ------------------------------------------------
     def _check_name(self, name: Any) -> None:
