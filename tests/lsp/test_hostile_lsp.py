@@ -21,8 +21,6 @@ from pathlib import Path
 import pytest
 from lsprotocol import types as T
 
-from conftest import uri
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import hostile  # noqa: E402  (tests/hostile.py)
 
@@ -125,7 +123,7 @@ async def test_opening_hostile_texts_and_unknown_documents(start, hostile_ws):
     for name in texts:
         await s.diagnostics_where(name, lambda d: True, name)
     # requests for documents the server has never seen, with odd URIs
-    unknown = [uri(Path(h.root) / "never" / "seen.py"), "untitled:Untitled-1", "file:///", "vscode-notebook-cell:/x#1",
+    unknown = [raw_uri(h.root, "never/seen.py"), "untitled:Untitled-1", "file:///", "vscode-notebook-cell:/x#1",
                raw_uri(h.root, "links/fifo.py"), raw_uri(h.root, "links/self_loop.py")]
     pos = T.Position(0, 0)
     far = T.Position(10 ** 6, 10 ** 6)
