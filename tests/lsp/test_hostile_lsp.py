@@ -90,6 +90,25 @@ async def test_the_server_indexes_a_hostile_workspace_and_keeps_serving(start, h
     # hover and definition on a good file still work
     hover = await s.hover("good/train.py", s.pos("good/train.py", "'lr'", offset=1))
     assert hover is not None and "0.1" in hover.contents.value
+    # every odd name answers hover, definition and references at its own literal
+    text = s.text("good/odd_names.py")
+    for i, name in enumerate(hostile.ODD_NAMES):
+        literal = "v{} = _({!r}".format(i, name)
+        pos = s.pos("good/odd_names.py", literal, offset=len(literal) - len(repr(name)) + 1)
+        doc = T.TextDocumentIdentifier(s.uri("good/odd_names.py"))
+        hover = await s.hover("good/odd_names.py", pos)
+        assert hover is not None, name
+        defs = await s.client.text_document_definition_async(T.DefinitionParams(text_document=doc, position=pos))
+        refs = await s.client.text_document_references_async(T.ReferenceParams(
+            text_document=doc, position=pos, context=T.ReferenceContext(include_declaration=True)))
+        defs = defs if isinstance(defs, list) else [defs]
+        assert len(defs) == 1 and len(refs) == 1, (name, defs, refs)
+        r = refs[0].range
+        line = text.split("\n")[r.start.line]
+        assert r.start.line == r.end.line
+        start = len(line.encode("utf-16-le")[:2 * r.start.character].decode("utf-16-le"))
+        end = len(line.encode("utf-16-le")[:2 * r.end.character].decode("utf-16-le"))
+        assert line[start:end] == repr(name), (name, line[start:end])
 
 
 async def test_watched_file_events_on_fifos_loops_and_deleted_files(start, hostile_ws):
