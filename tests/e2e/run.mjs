@@ -453,6 +453,25 @@ async function run() {
     await waitFor('epochs back in the tree', async () => (await treeRows()).some((x) => x.label === 'epochs'));
   });
 
+  // hpman.valuesFile: the tree shows the values of that file.
+  await check('hpman.valuesFile: the tree shows the values file\'s values', async () => {
+    fs.writeFileSync(path.join(WS, 'values.yaml'), 'lr: 0.5\nmodel:\n  depth: 8\n');
+    const settings = JSON.parse(fs.readFileSync(MACHINE_SETTINGS, 'utf8'));
+    fs.writeFileSync(MACHINE_SETTINGS, JSON.stringify({ ...settings, 'hpman.valuesFile': 'values.yaml' }));
+    try {
+      const r = await waitFor('lr = 0.5 and depth = 8 in the tree', async () => {
+        const rows = await treeRows();
+        const get = (label) => rows.find((x) => x.label === label)?.description;
+        return get('lr') === '0.5' && get('depth') === '8' ? rows : null;
+      }, LSP_READY_MS);
+      console.log(`       rows: ${rowsText(r)}`);
+      assert(r.find((x) => x.label === 'width')?.description === '256', 'width lost its default');
+    } finally {
+      fs.writeFileSync(MACHINE_SETTINGS, JSON.stringify(settings));
+    }
+    await waitFor('the defaults back', async () => (await treeRows()).find((x) => x.label === 'lr')?.description === '0.1', LSP_READY_MS);
+  });
+
   // The command palette's restart: a new server process, and the tree again.
   await check('"hpman: Restart Language Server" restarts it and the tree comes back', async () => {
     const before = (hpmanLog().match(/language server running/g) ?? []).length;
