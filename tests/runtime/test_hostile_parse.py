@@ -230,3 +230,41 @@ def test_deeply_nested_sources_are_a_syntax_error_or_parse(tmp_path, label, sour
         assert m.get_values() == {}
     else:
         assert "x" in m.get_values() or m.get_occurrence("x") is not None
+
+
+# -- property: random sources raise only the documented exceptions, atomically ------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import hpman as _hpman  # noqa: E402
+from hpman.primitives import BadArgumentsException  # noqa: E402
+
+DOCUMENTED = (SyntaxError, _hpman.DoubleAssignmentException, _hpman.NotLiteralNameException,
+              _hpman.NotLiteralEvaluable, _hpman.ImpossibleTree, BadArgumentsException)
+PIECES = ["_('a', 1)", "_('a')", "_('a.b', 2)", "_(x)", "_()", "_('c', 1, 2)", "_('h', 1, help=f())",
+          "_('d', {[1]: 2})", "_('e', lambda: 1)", "_('学习率', '值')", "_('', 0)", "_('q\\'', 1)",
+          "def f(_):\n    return _('local', 1)\n", "(", ")", "[", "]", ",", "'", "\"", "#", "\n", " ",
+          "\\", "print 'x'", "\0", "\ufeff", "\r", "\t", "if 1:\n  ", "x = ", "1", "_", "-" * 300]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), max_size=25), st.lists(st.sampled_from(PIECES[:12]), max_size=4))
+def test_random_sources_raise_only_documented_exceptions_atomically(pieces, before_pieces):
+    m = HyperParameterManager("_")
+    try:
+        m.parse_source("\n".join(before_pieces), "<before>")
+    except DOCUMENTED:
+        pass
+    m("runtime.value", 1)
+    snap = snapshot(m)
+    try:
+        m.parse_source("".join(pieces), "<random>")
+    except DOCUMENTED as exc:
+        assert snapshot(m) == snap
+        if isinstance(exc, SyntaxError):
+            assert exc.lineno is not None and exc.lineno >= 1
+    m.get_values()
+    m.get_tree()
+    m.db
+    assert m.get_value("runtime.value") == 1
