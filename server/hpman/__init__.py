@@ -3,15 +3,33 @@
     from hpman.m import _
     lr = _('lr', 0.1)
 """
-from .hpm_db import (HyperParameterDB, HyperParameterDBLambdas, HyperParameterOccurrence, HyperParameterPriority,
-                     HyperParamNode, HyperParamTree, L, P)
-from .manager import HyperParameterManager
-from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, ImpossibleTree,
-                         NotLiteralEvaluable, NotLiteralNameException)
-from .source_helper import SourceHelper
+import importlib
+from typing import Any, List
 
-# `import hpman; hpman.m._` works in hpman 0.13, which made `m` an attribute of the package.
-from . import m  # noqa: E402  (after the names m's managers are built from)
+# The public names load on first use (PEP 562), so that `hpman.cli` and the
+# language server start without importing the runtime they do not need.
+_LAZY = {
+    "HyperParameterDB": "hpm_db", "HyperParameterDBLambdas": "hpm_db", "HyperParameterOccurrence": "hpm_db",
+    "HyperParameterPriority": "hpm_db", "HyperParamNode": "hpm_db", "HyperParamTree": "hpm_db", "L": "hpm_db",
+    "P": "hpm_db", "HyperParameterManager": "manager", "BadArgumentsException": "primitives",
+    "DoubleAssignmentException": "primitives", "EmptyValue": "primitives", "ImpossibleTree": "primitives",
+    "NotLiteralEvaluable": "primitives", "NotLiteralNameException": "primitives", "SourceHelper": "source_helper",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "m":  # `import hpman; hpman.m._` works in hpman 0.13
+        return importlib.import_module(".m", __name__)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"m"})
 
 
 def load_ipython_extension(ipython):

@@ -8,7 +8,7 @@ $HPMAN_CACHE_DIR, else $XDG_CACHE_HOME/hpman, else ~/.cache/hpman.
 import hashlib
 import marshal
 import os
-import tempfile
+
 from typing import Any, Dict, Optional, Sequence
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
@@ -91,6 +91,7 @@ def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple]
     target = _cache_file(directory, roots)
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
+        import tempfile  # only when writing: it pulls in random and shutil
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".index-")
         try:
             with os.fdopen(fd, "wb") as f:

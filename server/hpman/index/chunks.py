@@ -22,8 +22,9 @@ _STATEMENT_START = re.compile(r"\n" + _CONTINUATION)
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _LINE_TOKEN = re.compile(r"#|\"(?:[^\"\\\n]|\\.)*(?:\"|$)|'(?:[^'\\\n]|\\.)*(?:'|$)", re.M)
 _CLOSE = {
-    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.S),
-    "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*'''", re.S),
+    # unrolled: runs of plain characters, then an escape or a lone quote
+    '"""': re.compile(r'[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""', re.S),
+    "'''": re.compile(r"[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''", re.S),
 }
 _BACKSLASH_CONTINUATION = re.compile(r"\\\n")
 

@@ -185,7 +185,7 @@ def _tree_problems(ws: Workspace, occ: Occurrence, data: Dict[str, Any]) -> List
 
 
 class _Suggestions:
-    """Closest defined name per manager, for "did you mean" (cached per index generation)."""
+    """Closest defined name per manager, for "did you mean" (cached until the set of names changes)."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -193,9 +193,9 @@ class _Suggestions:
     def closest(self, manager: str, name: str) -> Optional[str]:
         ws = self.ws
         cache = ws.__dict__.setdefault("_suggest_cache", {})
-        if cache.get("generation") != ws.generation:
+        if cache.get("names_version") != ws.names_version:
             cache.clear()
-            cache["generation"] = ws.generation
+            cache["names_version"] = ws.names_version
         key = (manager, name)
         if key not in cache:
             defined = cache.get(("defined", manager))

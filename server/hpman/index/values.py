@@ -3,9 +3,9 @@
 Both nested trees and flat dotted keys are accepted; a mapping annotated with
 `__is_dict__: true` is one dict value. Only yaml's safe loader is used.
 """
-from typing import Any, Dict, List, Optional, Tuple
+from __future__ import annotations  # yaml is imported only when a values file is read
 
-import yaml
+from typing import Any, Dict, List, Optional, Tuple
 
 from .files import read_bytes
 from .positions import Range
@@ -45,6 +45,7 @@ class ValuesFile:
 
     @classmethod
     def parse(cls, path: str, text: str) -> "ValuesFile":
+        import yaml
         entries: List[ValueEntry] = []
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -75,10 +76,12 @@ def _range(node: yaml.Node) -> Range:
 
 
 def _constructor() -> yaml.constructor.SafeConstructor:
+    import yaml
     return yaml.constructor.SafeConstructor()
 
 
 def _is_dict_value(node: yaml.MappingNode) -> bool:
+    import yaml
     for key, value in node.value:
         if isinstance(key, yaml.ScalarNode) and key.value == DICT_ANNOTATION:
             return str(value.value).lower() in ("true", "yes", "on", "1")
@@ -86,6 +89,7 @@ def _is_dict_value(node: yaml.MappingNode) -> bool:
 
 
 def _walk(node: yaml.MappingNode, prefix: str, out: List[ValueEntry]) -> None:
+    import yaml
     for key, value in node.value:
         key_text = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
         if key_text == DICT_ANNOTATION:

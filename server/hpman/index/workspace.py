@@ -32,14 +32,17 @@ class FileEntry:
 
 
 def _signature(occurrences: Iterable[Occurrence]) -> Dict[Key, tuple]:
-    """What other files' problems can depend on: per name, how often it occurs and its defaults."""
+    """What other files' problems can depend on: which names occur, and their defaults.
+
+    Not how often a name is used: adding or removing a use without a default
+    changes no other file's problems, so typing such a call re-checks one file.
+    """
     sig: Dict[Key, list] = {}
     for occ in occurrences:
-        entry = sig.setdefault(occ.key(), [0, []])
-        entry[0] += 1
+        entry = sig.setdefault(occ.key(), [])
         if occ.has_default:
-            entry[1].append(repr(occ.value) if occ.literal else "<non-literal>")
-    return {k: (n, tuple(d)) for k, (n, d) in sig.items()}
+            entry.append(repr(occ.value) if occ.literal else "<non-literal>")
+    return {k: tuple(d) for k, d in sig.items()}
 
 
 class Workspace:
@@ -58,6 +61,7 @@ class Workspace:
         self.values_file: Optional[ValuesFile] = None
         self.pieces = PieceCache()
         self.generation = 0          # bumped whenever the set of names or defaults changes
+        self.names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
         self.parsed_files = 0        # how many files were parsed (not taken from the cache)
         self._problem_cache: Dict[str, list] = {}
 
@@ -146,8 +150,11 @@ class Workspace:
             return set()
         changed = _changed_keys(entry.facts.occurrences, [])
         affected = self._files_of(changed)
+        names_before = self.names_version
         self._unindex(entry)
         affected |= self._after_change(changed)
+        if self.names_version != names_before:
+            affected |= self._no_default_files()
         affected.add(path)
         self._forget(affected)
         return affected
@@ -177,11 +184,14 @@ class Workspace:
         affected = self._files_of(changed)
         moved = _moved_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences) - changed
         affected |= self._files_referring_to(moved)
+        names_before = self.names_version
         if old is not None:
             self._unindex(old)
         self.files[entry.path] = entry
         self._index(entry)
         affected |= self._after_change(changed)
+        if self.names_version != names_before:
+            affected |= self._no_default_files()  # their "did you mean" may change
         affected.add(entry.path)
         self._forget(affected)
         return affected
@@ -207,7 +217,6 @@ class Workspace:
                 for (m2, n2), files in self.defaults.items():
                     if m2 == mgr and n2.startswith(start):
                         out.update(files)
-        out.update(self._no_default_files())
         return out
 
     def _files_referring_to(self, keys: Set[Key]) -> Set[str]:
@@ -242,8 +251,11 @@ class Workspace:
             if files is None:
                 files = self.by_key[key] = {}
                 self._add_prefixes(key)
+                self.names_version += 1
             files.setdefault(path, []).append(occ)
             if occ.has_default:
+                if key not in self.defaults:
+                    self.names_version += 1
                 self.defaults.setdefault(key, {}).setdefault(path, []).append(occ)
 
     def _unindex(self, entry: FileEntry) -> None:
@@ -253,9 +265,11 @@ class Workspace:
             if files is not None and files.pop(path, None) is not None and not files:
                 del self.by_key[key]
                 self._drop_prefixes(key)
+                self.names_version += 1
             defaults = self.defaults.get(key)
             if defaults is not None and defaults.pop(path, None) is not None and not defaults:
                 del self.defaults[key]
+                self.names_version += 1
 
     def _add_prefixes(self, key: Key) -> None:
         mgr, name = key
