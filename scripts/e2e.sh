@@ -138,11 +138,14 @@ for _ in $(seq 1 150); do
 done
 healthy || { log "code-server did not come up"; exit 1; }
 
-log "drive it with playwright-core"
+# screenshots go to the scratch folder; HPMAN_E2E_SCREENSHOTS=docs/images refreshes the README's
+SHOTS="${HPMAN_E2E_SCREENSHOTS:-$TMP/screenshots}"
+mkdir -p "$SHOTS"
+log "drive it with playwright-core (screenshots: $SHOTS)"
 set +e
 setsid env HPMAN_E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" HPMAN_E2E_WORKSPACE="$WS" \
   HPMAN_E2E_PLAYWRIGHT="$HPMAN_PLAYWRIGHT" HPMAN_E2E_TMP="$TMP" \
-  HPMAN_E2E_SCREENSHOTS="$ROOT/docs/images" HPMAN_E2E_FIXTURE="$ROOT/tests/fixtures/e2e_workspace" \
+  HPMAN_E2E_SCREENSHOTS="$SHOTS" HPMAN_E2E_FIXTURE="$ROOT/tests/fixtures/e2e_workspace" \
   HPMAN_E2E_T0="$t0" HPMAN_E2E_MACHINE_SETTINGS="$UD/Machine/settings.json" HPMAN_E2E_LOGS="$UD/logs" \
   "$NODE" "$ROOT/tests/e2e/run.mjs" &
 DRIVER_PID=$!
