@@ -14,6 +14,7 @@ import bisect
 import functools
 import re
 import sys
+import zlib
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
@@ -522,6 +523,8 @@ def find_tokens(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[
 
 
 _MAX_MERGES = 6
+_DENSE_RUN = 16     # consecutive statements using a manager before they are parsed in blocks
+_BLOCK_CAP = 256    # statements in one block at most
 
 
 class _Scan:
@@ -603,13 +606,63 @@ class _Scan:
         self.starts = [0]
         return 0, 0, extract_piece(tree, self.text.split("\n"), names, scoped, keep_nodes)
 
+    def parse_block(self, lo: int, hi: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+        """Parse pieces lo..hi together (no widening); None when they do not parse as a block."""
+        begin, end = self.bounds(lo, hi)
+        chunk = self.text[begin:end]
+        key = (chunk, names, scoped)
+        piece = self.cache.get(key) if (self.cache is not None and not keep_nodes) else None
+        if piece is None:
+            tree = _parse(chunk, self.path)
+            if isinstance(tree, _SyntaxFailure):
+                return None
+            piece = extract_piece(tree, chunk.split("\n"), names, scoped, keep_nodes)
+            if self.cache is not None and not keep_nodes:
+                self.cache.put(key, piece)
+        return piece
+
+    def dense_blocks(self, matching: List[int]) -> Dict[int, int]:
+        """{first: last} for blocks of consecutive matching pieces worth one parse each.
+
+        Many small statements that all use a manager parse much faster together.
+        Blocks end where a piece's text hashes to a boundary (or at a size cap), so
+        that an edit changes one block and the others stay cached.
+        """
+        blocks: Dict[int, int] = {}
+        run_start = 0
+        for k in range(1, len(matching) + 1):
+            if k < len(matching) and matching[k] == matching[k - 1] + 1:
+                continue
+            run = matching[run_start:k]
+            run_start = k
+            if len(run) < _DENSE_RUN:
+                continue
+            first = run[0]
+            for i in run:
+                begin, end = self.bounds(i, i)
+                if i - first + 1 >= _BLOCK_CAP or zlib.crc32(self.text[begin:end].encode("utf-8", "surrogatepass")) % 32 == 0:
+                    blocks[first] = i
+                    first = i + 1
+            if first <= run[-1]:
+                blocks[first] = run[-1]
+        return blocks
+
     def collect(self, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
         """(first line, piece) for each parsed group in which one of `names` occurs, in order."""
         out = []
         covered = -1
-        for i in self.pieces_matching(names):
+        matching = self.pieces_matching(names)
+        blocks = self.dense_blocks(matching) if len(matching) >= _DENSE_RUN else {}
+        for i in matching:
             if i <= covered:
                 continue
+            last = blocks.get(i)
+            if last is not None and last > i:
+                piece = self.parse_block(i, last, names, scoped, keep_nodes)
+                if piece is not None:
+                    covered = last
+                    out.append((self.first_line(self.bounds(i, last)[0]), piece))
+                    continue
             got = self.parse_group(i, names, scoped, keep_nodes, covered + 1)
             if got is None:
                 if self.failure is not None and self.starts != [0]:
