@@ -255,3 +255,41 @@ def test_check_in_process_with_a_file_deleted_mid_scan(hws, monkeypatch, capsys)
     out = capsys.readouterr().out
     assert code == 1
     assert "bad/syntax_error.py" not in out and "bad/python2.py" in out
+
+
+def alias_bombs():
+    seq = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        seq.append("a{}: &a{} [{}]".format(i, i, ", ".join(["*a{}".format(i - 1)] * 10)))
+    seq.append("lr: *a8")
+    nested = ["a0: &a0 {x: 1, y: 2}"]
+    for i in range(1, 25):
+        nested.append("a{}: &a{} {{p: *a{}, q: *a{}}}".format(i, i, i - 1, i - 1))
+    inside = "lr: [" + ", ".join("&b{} [{}]".format(i, ", ".join(["*b{}".format(i - 1)] * 10) if i else "1, 2")
+                                 for i in range(9)) + "]"
+    return {
+        "recursive_mapping.yaml": "model: &m {depth: 1, inner: *m}\n",
+        "recursive_list.yaml": "lr: &l [1, *l]\n",
+        "sequence_bomb.yaml": "\n".join(seq) + "\n",
+        "mapping_bomb.yaml": "\n".join(nested) + "\n",
+        "bomb_inside_one_value.yaml": inside + "\n",
+        "deep.yaml": "lr: " + "[" * 5000 + "]" * 5000 + "\n",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(alias_bombs()))
+def test_hostile_values_files_are_a_problem_not_a_hang(hws, tmp_path, name):
+    """Recursive aliases and alias bombs ("billion laughs") in a values file: one problem on
+    the values file, in bounded time, from `hpman check` and `hpman list`."""
+    env = cli_env(hws, tmp_path)
+    path = os.path.join(hws.root, name)
+    with open(path, "w") as f:
+        f.write(alias_bombs()[name])
+    start = time.monotonic()
+    code, out, err = run_cli(["check", "--values", name, "good"], hws.root, env)
+    assert "Traceback" not in err and err == "", err
+    assert any(l.startswith(name + ":") and " error syntax-error " in l for l in out.splitlines()), out
+    code, out, err = run_cli(["list", "--format", "json", "--values", name, "good"], hws.root, env)
+    assert code == 0 and "Traceback" not in err
+    assert json.loads(out)["lr"] == 0.1           # the values file is not applied
+    assert time.monotonic() - start < 30

@@ -52,9 +52,14 @@ class ValuesFile:
             if node is not None and not isinstance(node, yaml.MappingNode):
                 return cls(path, text, [], ("a values file is a mapping of names to values", _range(node)))
             if node is not None:
+                problem = _alias_problem(node)
+                if problem is not None:
+                    return cls(path, text, [], problem)
                 _walk(node, "", entries)
         except yaml.YAMLError as exc:
             return cls(path, text, [], _yaml_error(exc))
+        except RecursionError:
+            return cls(path, text, [], ("the YAML is nested too deeply to read", (0, 0, 0, 1)))
         return cls(path, text, entries, None)
 
 
@@ -86,6 +91,47 @@ def _is_dict_value(node: yaml.MappingNode) -> bool:
         if isinstance(key, yaml.ScalarNode) and key.value == DICT_ANNOTATION:
             return str(value.value).lower() in ("true", "yes", "on", "1")
     return False
+
+
+MAX_EXPANDED_NODES = 200000
+
+
+def _alias_problem(root: yaml.Node) -> Optional[Tuple[str, Range]]:
+    """YAML aliases share nodes: a recursive alias, or aliases of aliases that expand to an
+    enormous document ("billion laughs"), would hang or crash everything that walks or prints
+    the values. Count the nodes as expanded (shared ones once per use, memoised)."""
+    import yaml
+    sizes: Dict[int, int] = {}
+    active = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = 1
+            continue
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+        if done:
+            active.discard(key)
+            total = 1 + sum(sizes[id(c)] for c in children)
+            if total > MAX_EXPANDED_NODES:
+                return ("the values file expands to more than {:,} YAML nodes through aliases; not read"
+                        .format(MAX_EXPANDED_NODES), _range(node))
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            return ("a YAML alias refers to a node that contains it (a recursive value); not read", _range(node))
+        active.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in active:
+                return ("a YAML alias refers to a node that contains it (a recursive value); not read",
+                        _range(child))
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return None
 
 
 def _walk(node: yaml.MappingNode, prefix: str, out: List[ValueEntry]) -> None:
