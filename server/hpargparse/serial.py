@@ -295,7 +295,48 @@ def dumps(values: Dict[str, Any], serial_format: str) -> bytes:
     raise SerialError("unknown serial format `{}`".format(serial_format))
 
 
+MAX_LOADED_ITEMS = 200000
+
+
+def check_shape(value: Any, path: str) -> Any:
+    """Refuse loaded data that contains itself, or that shared references (YAML aliases, pickle
+    memo) blow up to an enormous value: listing or saving it would recurse or never end."""
+    sizes: Dict[int, int] = {}
+    active = set()
+    stack = [(value, False)]
+    while stack:
+        item, done = stack.pop()
+        if isinstance(item, dict):
+            children = [c for pair in item.items() for c in pair]
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            children = list(item)
+        else:
+            continue
+        key = id(item)
+        if done:
+            active.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if sizes[key] > MAX_LOADED_ITEMS:
+                raise SerialError("refusing to load `{}`: its values expand to more than {:,} items through "
+                                  "shared references".format(path, MAX_LOADED_ITEMS))
+            continue
+        if key in sizes:
+            continue
+        active.add(key)
+        stack.append((item, True))
+        for child in children:
+            if id(child) in active:
+                raise SerialError("refusing to load `{}`: a value contains itself (a recursive alias or "
+                                  "reference)".format(path))
+            stack.append((child, False))
+    return value
+
+
 def loads(data: bytes, serial_format: str, path: str = "<data>") -> Any:
+    return check_shape(_loads(data, serial_format, path), path)
+
+
+def _loads(data: bytes, serial_format: str, path: str = "<data>") -> Any:
     if serial_format == "pickle":
         return read_pickle(data, path)
     try:

@@ -223,3 +223,38 @@ def test_a_yaml_alias_bomb_is_loaded_or_refused_in_bounded_time(tmp_path, marker
     values.write_text("\n".join(lines) + "\n")
     code, out, err = run_main(tmp_path, "--hp-load", str(values))   # TIMEOUT bounds it
     assert code == 2 and "Traceback" not in err
+
+
+def _bomb_inside_one_value():
+    parts = ["&b0 [1, 2]"] + ["&b{} [{}]".format(i, ", ".join(["*b{}".format(i - 1)] * 10)) for i in range(1, 8)]
+    return "layers: [" + ", ".join(parts) + "]\n"
+
+
+RECURSIVE = {
+    "recursive_list.yaml": "layers: &l [1, *l]\n",
+    "recursive_mapping.yaml": "layers: [&m {a: *m}]\n",
+    "bomb_in_one_value.yaml": _bomb_inside_one_value(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECURSIVE))
+def test_hp_load_refuses_recursive_or_exploding_yaml(tmp_path, marker, name):
+    """A value that contains itself, or that aliases blow up, would make --hp-list / --hp-save
+    recurse or never end: refused at load, one line, exit 2, in bounded time."""
+    values = tmp_path / name
+    values.write_text(RECURSIVE[name])
+    for extra in ([], ["--hp-list", "json"], ["--hp-save", str(tmp_path / "out.yaml")]):
+        code, out, err = run_main(tmp_path, "--hp-load", str(values), *extra)
+        assert_refused(code, out, err)
+        assert "refusing" in err
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_hp_load_refuses_a_recursive_pickle(tmp_path, marker):
+    data = [1]
+    data.append(data)
+    values = tmp_path / "rec.pkl"
+    values.write_bytes(pickle.dumps({"layers": data}))
+    code, out, err = run_main(tmp_path, "--hp-load", str(values), "--hp-list", "json")
+    assert_refused(code, out, err)
+    assert "contains itself" in err
