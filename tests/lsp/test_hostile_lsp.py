@@ -197,3 +197,23 @@ async def test_the_server_never_imports_or_runs_workspace_code(start, tmp_path, 
     await s.diagnostics_where("values.yaml", lambda d: True, "values")
     await asyncio.wait_for(s.settle(), 20)
     assert not marker.exists(), "workspace code ran in the server: " + marker.read_text()
+
+
+async def test_a_hostile_values_file_is_a_diagnostic_not_a_hang(start, tmp_path):
+    root = tmp_path / "vws"
+    root.mkdir()
+    (root / "m.py").write_text("from hpman.m import _\nlr = _('lr', 0.1)\n")
+    (root / "values.yaml").write_text("lr: &l [1, *l]\n")
+    s = await start(root=root, settings={"valuesFile": "values.yaml"})
+    await s.diagnostics_where("values.yaml", lambda d: any(str(x.code) == "syntax-error" for x in d), "recursive")
+    s.open("values.yaml")
+    bomb = ["a0: &a0 {x: 1, y: 2}"] + ["a{}: &a{} {{p: *a{}, q: *a{}}}".format(i, i, i - 1, i - 1)
+                                       for i in range(1, 25)]
+    s.replace_all("values.yaml", "\n".join(bomb) + "\n")
+    await s.diagnostics_where("values.yaml", lambda d: any("aliases" in x.message for x in d), "bomb")
+    hover = await asyncio.wait_for(s.hover("m.py", s.pos("m.py", "'lr'", offset=1)), 20)
+    assert hover is not None and "0.1" in hover.contents.value
+    s.replace_all("values.yaml", "lr: 0.5\n")
+    await s.diagnostics_where("values.yaml", lambda d: not d, "fixed")
+    hover = await asyncio.wait_for(s.hover("m.py", s.pos("m.py", "'lr'", offset=1)), 20)
+    assert "0.5" in hover.contents.value
