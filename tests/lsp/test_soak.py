@@ -202,7 +202,7 @@ async def test_a_long_random_session(start, tmp_path, record_property):
         r = rnd.random()
         if r < 0.45 and texts:
             edit(rnd.choice(sorted(texts)))
-        elif r < 0.55:
+        elif r < 0.55 and files:
             rel = rnd.choice(files)
             if rel in texts:
                 s.close(rel)
@@ -214,6 +214,8 @@ async def test_a_long_random_session(start, tmp_path, record_property):
                 stats["opens"] += 1
         elif r < 0.62:
             file_event()
+        elif not (texts or files):
+            file_event()   # every file was deleted: make one before asking about it
         elif r < 0.80:
             await request(requests_for(rnd.choice(sorted(texts) or files)))
         else:
