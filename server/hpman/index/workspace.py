@@ -203,20 +203,11 @@ class Workspace:
         return self._files_of(changed) | self._values_paths()
 
     def _files_of(self, keys: Set[Key]) -> Set[str]:
-        """Files holding these names, or names in a prefix relation with them, or no-default uses."""
+        """Files holding these names, or defaults of names in a prefix relation with them."""
         out: Set[str] = set()
-        if not keys:
-            return out
         for mgr, name in keys:
             out.update(self.by_key.get((mgr, name), ()))
-            parts = name.split(".")
-            for i in range(1, len(parts)):
-                out.update(self.defaults.get((mgr, ".".join(parts[:i])), ()))
-            if name in self.prefixes.get(mgr, ()):
-                start = name + "."
-                for (m2, n2), files in self.defaults.items():
-                    if m2 == mgr and n2.startswith(start):
-                        out.update(files)
+            out.update(self._tree_relatives(mgr, name))
         return out
 
     def _files_referring_to(self, keys: Set[Key]) -> Set[str]:
@@ -227,14 +218,20 @@ class Workspace:
             files = self.defaults.get((mgr, name), {})
             if len(files) > 1 or any(len(occs) > 1 for occs in files.values()):
                 out.update(files)
-            parts = name.split(".")
-            for i in range(1, len(parts)):
-                out.update(self.defaults.get((mgr, ".".join(parts[:i])), ()))
-            if name in self.prefixes.get(mgr, ()):
-                start = name + "."
-                for (m2, n2), files in self.defaults.items():
-                    if m2 == mgr and n2.startswith(start):
-                        out.update(files)
+            out.update(self._tree_relatives(mgr, name))
+        return out
+
+    def _tree_relatives(self, mgr: str, name: str) -> Set[str]:
+        """Files with a default of a prefix of `name`, or of a name under it."""
+        out: Set[str] = set()
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            out.update(self.defaults.get((mgr, ".".join(parts[:i])), ()))
+        if name in self.prefixes.get(mgr, ()):
+            start = name + "."
+            for (m2, n2), files in self.defaults.items():
+                if m2 == mgr and n2.startswith(start):
+                    out.update(files)
         return out
 
     def _no_default_files(self) -> Set[str]:
