@@ -91,11 +91,12 @@ def iter_python_files(paths: Iterable[str], exclude: Sequence[str] = (),
 
 
 def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Set[str]) -> Iterator[str]:
+    # Real paths are derived from the folder's real path; only symlinks need os.path.realpath
+    # (resolving every file costs an lstat per path component: most of a cached start).
     visited_dirs: Set[str] = set()
-    stack: List[str] = [root]
+    stack: List[Tuple[str, str, str]] = [(root, "", os.path.realpath(root))]
     while stack:
-        folder = stack.pop()
-        real = os.path.realpath(folder)
+        folder, rel_folder, real = stack.pop()
         if real in visited_dirs:
             continue
         visited_dirs.add(real)
@@ -105,18 +106,28 @@ def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Se
             continue
         subdirs = []
         for entry in entries:
-            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
+            rel = rel_folder + entry.name
             try:
                 is_dir = entry.is_dir()
+                is_link = entry.is_symlink()
             except OSError:
                 continue
             if is_dir:
                 if entry.name in SKIPPED_DIRS or is_virtualenv(entry.path) or excluded(rel, exclude):
                     continue
-                subdirs.append(entry.path)
+                sub_real = os.path.realpath(entry.path) if is_link else os.path.join(real, entry.name)
+                subdirs.append((entry.path, rel + "/", sub_real))
             elif entry.name.endswith(suffixes) and not excluded(rel, exclude):
-                file_real = os.path.realpath(entry.path)
-                if file_real not in seen and os.path.isfile(file_real):
+                if is_link:
+                    file_real = os.path.realpath(entry.path)
+                    regular = os.path.isfile(file_real)
+                else:
+                    file_real = os.path.join(real, entry.name)
+                    try:
+                        regular = entry.is_file()
+                    except OSError:
+                        regular = False
+                if regular and file_real not in seen:
                     seen.add(file_real)
                     yield entry.path
         stack.extend(reversed(subdirs))
