@@ -60,7 +60,6 @@ class Workspace:
         self.prefixes: Dict[str, Dict[str, int]] = {}   # manager -> proper prefix -> count of names
         self.values_file: Optional[ValuesFile] = None
         self.pieces = PieceCache()
-        self.generation = 0          # bumped whenever the set of names or defaults changes
         self.names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
         self.parsed_files = 0        # how many files were parsed (not taken from the cache)
         self._problem_cache: Dict[str, list] = {}
@@ -177,7 +176,6 @@ class Workspace:
                 self._unindex(old)
             self.files[entry.path] = entry
             self._index(entry)
-            self.generation += 1
             self._problem_cache.clear()
             return set()
         changed = _changed_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences)
@@ -199,7 +197,6 @@ class Workspace:
     def _after_change(self, changed: Set[Key]) -> Set[str]:
         if not changed:
             return set()
-        self.generation += 1
         return self._files_of(changed) | self._values_paths()
 
     def _files_of(self, keys: Set[Key]) -> Set[str]:
@@ -298,7 +295,6 @@ class Workspace:
             self.values_file = None
         else:
             self.values_file = ValuesFile.load(os.path.abspath(path), text)
-        self.generation += 1
         affected = before | self._values_paths() | set(self.files)
         self._forget(affected)
         return affected
