@@ -78,7 +78,7 @@ class ServerController implements vscode.Disposable {
     const probe = await probeInterpreter(choice, env, this.context.extensionPath);
     if (!probe.ok) {
       const min = `${MIN_PYTHON[0]}.${MIN_PYTHON[1]}`;
-      const msg = `hpman: no usable Python ≥ ${min} to run the language server: \`${shown}\` ${probe.reason}. Set "hpman.interpreter" to a Python ≥ ${min}.`;
+      const msg = `hpman: no usable Python ≥ ${min} to run the language server: \`${shown}\`: ${probe.reason}. Set "hpman.interpreter" to a Python ≥ ${min}.`;
       this.log(msg);
       this.view.message = `No usable Python ≥ ${min} (tried ${shown}). Set "hpman.interpreter".`;
       void vscode.window.showErrorMessage(msg, 'Open Settings', 'Show Log').then((pick) => {

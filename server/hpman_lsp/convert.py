@@ -9,6 +9,7 @@ URIs are answered as the client spelled them: every URI the client sends is
 remembered by its path, and paths under a workspace folder are spelled after
 the folder's URI.
 """
+import json
 import os
 from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from pygls import uris
 from hpman.index.positions import Range, from_encoding, to_encoding
 
 TextSource = Callable[[str], Optional[str]]
+RANGE_JSON = '{"start":{"line":%d,"character":%d},"end":{"line":%d,"character":%d}}'
 
 
 def uri_to_path(uri: str) -> Optional[str]:
@@ -36,25 +38,36 @@ class Uris:
         self.by_path: Dict[str, str] = {}
         self.folders: List[Tuple[str, str]] = []  # (folder path, folder URI as sent)
         self._spelled: Dict[str, str] = {}         # path -> URI spelled after its folder
+        self._json: Dict[str, str] = {}            # path -> its URI as a JSON string
 
     def add_folder(self, uri: str) -> Optional[str]:
         path = uri_to_path(uri)
         if path is not None:
             self.folders.append((path, uri.rstrip("/")))
             self._spelled.clear()
+            self._json.clear()
         return path
 
     def remove_folder(self, uri: str) -> None:
         path = uri_to_path(uri)
         self.folders = [(p, u) for p, u in self.folders if p != path]
         self._spelled.clear()
+        self._json.clear()
 
     def path(self, uri: str) -> Optional[str]:
         """The path of a URI the client sent (remembered for answers)."""
         path = uri_to_path(uri)
-        if path is not None:
-            self.by_path.setdefault(path, uri)
+        if path is not None and path not in self.by_path:
+            self.by_path[path] = uri
+            self._json.pop(path, None)
         return path
+
+    def uri_json(self, path: str) -> str:
+        """The URI of `path` as a JSON string."""
+        known = self._json.get(path)
+        if known is None:
+            known = self._json[path] = json.dumps(self.uri(path))
+        return known
 
     def uri(self, path: str) -> str:
         known = self.by_path.get(path)
@@ -110,6 +123,18 @@ class Positions:
     def range(self, path: str, rng: Range) -> T.Range:
         sl, sc, el, ec = rng
         return T.Range(T.Position(sl, self.column_out(path, sl, sc)), T.Position(el, self.column_out(path, el, ec)))
+
+    def character_columns(self, path: str) -> bool:
+        """True when every column of `path` is already in the client's encoding (ASCII text)."""
+        if self.encoding == "utf-32":
+            return True
+        self._line(path, 0)
+        cached = self._lines.get(path)
+        return cached is None or cached[1] is None
+
+    def range_json(self, path: str, rng: Range) -> str:
+        sl, sc, el, ec = rng
+        return RANGE_JSON % (sl, self.column_out(path, sl, sc), el, self.column_out(path, el, ec))
 
     def range_dict(self, path: str, rng: Range) -> dict:
         sl, sc, el, ec = rng

@@ -100,10 +100,10 @@ def register(ls) -> None:
         if key is None:
             return None
         include = params.context is None or params.context.include_declaration
-        # plain JSON locations (the notebook layer maps them into cells): a name used in every
-        # module has thousands, and lsprotocol objects would dominate the answer time
-        return Plain([ls.location_dict(o.path, o.name_range) for o in ls.ws.occurrences_of(key)
-                      if include or not o.has_default])
+        # JSON text (the notebook layer maps it into cells): a name used in every module has
+        # thousands of locations, and encoding them as objects would dominate the answer time
+        return Plain(text=ls.locations_json((o.path, o.name_range) for o in ls.ws.occurrences_of(key)
+                                            if include or not o.has_default))
 
     @ls.request(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, empty=[])
     def highlight(params: T.DocumentHighlightParams) -> Optional[List[T.DocumentHighlight]]:

@@ -174,7 +174,7 @@ class Notebooks:
         return loc
 
     def _any_notebook(self) -> bool:
-        return bool(self.by_path) or any(is_notebook(p) for p in self.ls.ws.files)
+        return bool(self.by_path or self.ls.ws.notebooks)
 
     def _plain(self, value: Any) -> Any:
         if isinstance(value, list):

@@ -6,6 +6,8 @@ server never imports or runs workspace code: the index reads files as text.
 """
 import asyncio
 import functools
+import inspect
+import json
 import logging
 import os
 import traceback
@@ -21,7 +23,7 @@ from hpman import __version__
 from hpman.index.files import SKIPPED_DIRS, excluded, is_virtualenv
 from hpman.index.workspace import Workspace
 
-from .convert import Positions, Uris, encoding_name
+from .convert import RANGE_JSON, Positions, Uris, encoding_name
 
 log = logging.getLogger("hpman_lsp")
 
@@ -64,12 +66,20 @@ class _Answered:
 
 
 class Plain:
-    """A result that is already plain JSON data (dicts, lists, strings, numbers): sent as it is,
-    without cattrs walking it (references and the tree can hold thousands of locations)."""
-    __slots__ = ("value",)
+    """A result that is already plain JSON data (dicts, lists, strings, numbers), or its JSON
+    text: sent as it is, without cattrs walking it (references and the tree can hold thousands of
+    locations, and for references even `json.dumps` of the dicts is most of the answer time)."""
+    __slots__ = ("_value", "text")
 
-    def __init__(self, value: Any) -> None:
-        self.value = value
+    def __init__(self, value: Any = None, text: Optional[str] = None) -> None:
+        self._value = value
+        self.text = text
+
+    @property
+    def value(self) -> Any:
+        if self.text is not None:
+            return json.loads(self.text)
+        return self._value
 
 
 class HpmanProtocol(LanguageServerProtocol):
@@ -89,9 +99,25 @@ class HpmanProtocol(LanguageServerProtocol):
 
     def _send_response(self, msg_id, result=None, error=None):
         if error is None and isinstance(result, Plain):
-            self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": result.value})
+            if result.text is None:
+                self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": result.value})
+            else:
+                self._send_body('{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(msg_id), result.text))
             return
         super()._send_response(msg_id, result=result, error=error)
+
+    def _send_body(self, body: str) -> None:
+        """Frame and write a JSON text as `_send_data` does for the objects it encodes."""
+        if self.writer is None:
+            log.error("no transport to send an answer on")
+            return
+        data = body.encode(self.CHARSET)
+        if self._include_headers:
+            data = ("Content-Length: {}\r\nContent-Type: {}; charset={}\r\n\r\n".format(
+                len(data), self.CONTENT_TYPE, self.CHARSET)).encode("ascii") + data
+        res = self.writer.write(data)
+        if inspect.isawaitable(res):
+            asyncio.ensure_future(res)
 
     def structure_message(self, data):
         if isinstance(data, dict) and "jsonrpc" in data and "method" in data and "params" not in data:
@@ -207,6 +233,18 @@ class HpmanServer(LanguageServer):
 
     def location_dict(self, path: str, rng) -> dict:
         return {"uri": self.uri_of(path), "range": self.positions.range_dict(path, rng)}
+
+    def locations_json(self, places: Iterable) -> str:
+        """The JSON text of a list of locations, from (path, range) pairs."""
+        heads: Dict[str, tuple] = {}
+        parts = []
+        for path, rng in places:
+            head = heads.get(path)
+            if head is None:
+                head = heads[path] = ('{"uri":%s,"range":' % self.uris.uri_json(path),
+                                      self.positions.character_columns(path))
+            parts.append(head[0] + (RANGE_JSON % rng if head[1] else self.positions.range_json(path, rng)) + "}")
+        return "[" + ",".join(parts) + "]"
 
     # -- changes -----------------------------------------------------------------------------
     def schedule_flush(self) -> None:

@@ -346,19 +346,22 @@ async function run() {
 
   // Context menu of a row: "Show all occurrences" and "Copy name".
   const contextMenu = async (label, entry) => {
-    await rowLocator(label).click({ button: 'right' });
-    const item = page.getByRole('menuitem', { name: entry }).first();
-    await item.waitFor({ state: 'visible', timeout: STEP_MS });
-    await item.hover();
-    await item.click();
-    // A click that lands while the menu is still settling can be lost: then
-    // choose the entry with the keyboard.
-    const closed = await item.waitFor({ state: 'hidden', timeout: 3000 }).then(() => true, () => false);
-    if (!closed) {
-      await item.focus();
-      await page.keyboard.press('Enter');
+    // A right-click or a menu click that lands while the workbench is still
+    // settling (a closing peek, a menu animating in) can be lost: each attempt
+    // uses short timeouts, and the whole gesture is retried from a quiet state.
+    await waitFor(`the "${entry}" entry of the context menu of "${label}"`, async () => {
+      await page.keyboard.press('Escape');
+      await rowLocator(label).click({ button: 'right', timeout: 5000 });
+      const item = page.getByRole('menuitem', { name: entry }).first();
+      await item.waitFor({ state: 'visible', timeout: 5000 });
+      await item.hover({ timeout: 3000 });
+      await item.click({ timeout: 3000 }).catch(async () => {
+        await item.focus();
+        await page.keyboard.press('Enter');
+      });
       await item.waitFor({ state: 'hidden', timeout: 3000 });
-    }
+      return true;
+    }, 45_000, 500);
   };
   await check('"Show all occurrences" on "lr" peeks its 2 occurrences', async () => {
     await contextMenu('lr', 'Show all occurrences');

@@ -59,6 +59,7 @@ class Workspace:
         self.defaults: Dict[Key, Dict[str, List[Occurrence]]] = {}
         self.prefixes: Dict[str, Dict[str, int]] = {}   # manager -> proper prefix -> count of names
         self.values_file: Optional[ValuesFile] = None
+        self.notebooks: Set[str] = set()  # paths of the indexed .ipynb files
         self.pieces = PieceCache()
         self.names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
         self.parsed_files = 0        # how many files were parsed (not taken from the cache)
@@ -239,6 +240,8 @@ class Workspace:
 
     def _index(self, entry: FileEntry) -> None:
         path = entry.path
+        if is_notebook(path):
+            self.notebooks.add(path)
         for occ in entry.facts.occurrences:
             key = occ.key()
             files = self.by_key.get(key)
@@ -254,6 +257,7 @@ class Workspace:
 
     def _unindex(self, entry: FileEntry) -> None:
         path = entry.path
+        self.notebooks.discard(path)
         for key in {occ.key() for occ in entry.facts.occurrences}:
             files = self.by_key.get(key)
             if files is not None and files.pop(path, None) is not None and not files:
