@@ -14,7 +14,6 @@ set/get: 200,000 runtime calls `_('lr', 0.1)` / `_('lr')`
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import sys

@@ -378,7 +378,7 @@ class Bench:
         ratio = ours / ref
         self.add_row("reindex", what, f"— (`ast.parse`: {fmt_s(ref)})", fmt_s(ours), ratio,
                      target, ratio <= 0.5,
-                     note=f"ratio vs `ast.parse`")
+                     note="ratio vs `ast.parse`")
         self.notes.append(
             f"Row 3: in process, `Workspace([dir]).scan()` then {n} × `set_text(big5000.py, …)` "
             f"changing one default value on line {lineno} of {r['lines']:,} (alternating two "

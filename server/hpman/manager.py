@@ -10,7 +10,7 @@ import ast
 import os
 import re
 import threading
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
                      duplicate_message)
@@ -62,60 +62,60 @@ class HyperParameterManager:
         self._lock = threading.RLock()
         self._anonymous = 0
         self._parsed = _Parsed({})
-        self._runtime: Dict[str, Any] = {}
+        # Values are held in cells (one-item lists) so that the hot path is one store.
+        self._runtime: Dict[str, List[Any]] = {}  # name -> cell of the value of its last call
         self._runtime_hints: Dict[str, Dict[str, Any]] = {}
         self._setter: Dict[str, Any] = {}
-        self._values: Dict[str, Any] = {}     # effective values of the leaves that have one
-        self._fast: set = set()               # leaves without a setter value: `_()` may store directly
+        self._values: Dict[str, List[Any]] = {}   # leaves that have a value -> cell of that value
+        self._fast: Dict[str, List[Any]] = {}     # leaves whose value is their runtime cell -> it
         self._prefix_count: Dict[str, int] = {}
         self._names: Dict[str, None] = {}     # every known name, in order of appearance
 
     # -- the hot path ---------------------------------------------------------
-    # Lock-free protocol: `_fast` holds the leaves whose effective value is the
-    # runtime value. The fast path stores, then checks that the name is still in
-    # `_fast` and that its own runtime value is still the stored one (else another
-    # writer raced it: it repairs under the lock). Every slow path removes a name
-    # from `_fast` before it recomputes that name's value, and after putting it
-    # back re-reads until the stored value is the derived one (see _refresh), so
-    # a racing store is either seen by the recomputation or repaired under the
-    # lock by the fast path itself. (The GIL rarely switches threads inside these
-    # few bytecodes, but a name whose hashing runs Python code, or a free-threaded
-    # interpreter, does: tests/runtime/test_thread_stress.py.)
+    # Lock-free protocol: `_fast` maps the leaves whose effective value is their
+    # runtime value (no setter value, no branch) to their runtime cell, which is then
+    # also their `_values` cell. A call stores into that cell and is done. A runtime
+    # cell is never replaced, so a store racing a change made under the lock (a
+    # set_value, the name becoming a branch) still lands in the runtime value, where
+    # it belongs; the change gives the name another `_values` cell and takes it out of
+    # `_fast` first. (The GIL rarely switches threads inside these few bytecodes, but
+    # a name whose hashing runs Python code, or a free-threaded interpreter, does:
+    # tests/runtime/test_thread_stress.py.)
     def __call__(self, hp_name: str, hp_value: Any = _EMPTY, **hints: Any) -> Any:
         if hp_value is _EMPTY:
             try:
-                return self._values[hp_name]
+                return self._values[hp_name][0]
             except (KeyError, TypeError):
                 return self.get_value(hp_name)
+        try:
+            cell = self._fast[hp_name]
+        except (KeyError, TypeError):
+            return self._call_slow(hp_name, hp_value, hints)
         # Another EmptyValue instance also means "no value" (0.13 tested isinstance); the
-        # class test is as cheap as `in`, isinstance would double the cost of this line.
-        if hp_name in self._fast and hp_value.__class__ is not EmptyValue:
-            self._runtime[hp_name] = hp_value
-            self._values[hp_name] = hp_value
-            if hints:
-                self._runtime_hints[hp_name] = hints
-            if hp_name in self._fast and self._runtime[hp_name] is hp_value:
-                return hp_value
-        return self._call_slow(hp_name, hp_value, hints)
+        # class test costs a third of isinstance.
+        if hp_value.__class__ is EmptyValue:
+            return self._call_slow(hp_name, hp_value, hints)
+        cell[0] = hp_value
+        if hints:
+            self._runtime_hints[hp_name] = hints
+        return hp_value
 
     def _call_slow(self, name: str, value: Any, hints: Dict[str, Any]) -> Any:
         with self._lock:
             if isinstance(value, EmptyValue):
                 return self.get_value(name)
             self._check_name(name)
-            try:
-                self._check_can_hold_value(name, P.PRIORITY_SET_FROM_CALLABLE)
-            except ImpossibleTree:
-                self._refresh(name)  # drop what a racing fast-path store left on a branch
-                raise
+            self._check_can_hold_value(name, P.PRIORITY_SET_FROM_CALLABLE)
             self._add_name(name)
-            self._runtime[name] = value
+            cell = self._runtime.get(name)
+            if cell is None:
+                self._runtime[name] = [value]
+            else:
+                cell[0] = value
             if hints:
                 self._runtime_hints[name] = hints
             self._refresh(name)
-            # the value derived under the lock: `_values` may briefly hold a store still
-            # landing from a fast-path call that began before a set_value (it repairs it)
-            return self._leaf_value(name)
+            return self._setter[name] if name in self._setter else value
 
     # -- names and the tree shape ------------------------------------------------
     def _check_name(self, name: Any) -> None:
@@ -137,35 +137,26 @@ class HyperParameterManager:
     def _is_branch(self, name: str) -> bool:
         return name in self._prefix_count
 
-    def _leaf_value(self, name: str) -> Any:
-        for source in (self._setter, self._runtime):
-            if name in source:
-                return source[name]
-        defaults = self._parsed.defaults.get(name)
-        return defaults[0][1].value if defaults else _EMPTY
-
     def _refresh(self, name: str) -> None:
-        """Recompute the effective value of one name (under the lock; see __call__)."""
-        self._fast.discard(name)
+        """Recompute the effective value of one name (under the lock; see __call__):
+        setter value, else runtime value, else the first parsed default."""
+        self._fast.pop(name, None)
         if self._is_branch(name) or name not in self._names:
             self._values.pop(name, None)
-            return
-        self._store_leaf(name, self._leaf_value(name))
-        if name not in self._setter:
-            self._fast.add(name)
-            # a fast-path store may have landed between the read and the write above
-            while True:
-                value = self._leaf_value(name)
-                current = self._values.get(name, _EMPTY)
-                if current is value or (current is _EMPTY and isinstance(value, EmptyValue)):
-                    return
-                self._store_leaf(name, value)
+        elif name in self._setter:
+            self._store_leaf(name, self._setter[name])
+        elif name in self._runtime:
+            cell = self._values[name] = self._runtime[name]
+            self._fast[name] = cell
+        else:
+            defaults = self._parsed.defaults.get(name)
+            self._store_leaf(name, defaults[0][1].value if defaults else _EMPTY)
 
     def _store_leaf(self, name: str, value: Any) -> None:
         if isinstance(value, EmptyValue):
             self._values.pop(name, None)
         else:
-            self._values[name] = value
+            self._values[name] = [value]
 
     def _check_can_hold_value(self, name: str, priority: int) -> None:
         """A value may not sit on a branch, nor under a prefix holding a setter value."""
@@ -179,12 +170,12 @@ class HyperParameterManager:
     def get_value(self, name: str, raise_exception: bool = True) -> Any:
         """The effective value of a leaf, or the tree of values under a branch."""
         try:
-            return self._values[name]
+            return self._values[name][0]
         except (KeyError, TypeError):
             pass
         with self._lock:
             if name in self._values:
-                return self._values[name]
+                return self._values[name][0]
             if isinstance(name, str) and self._is_branch(name):
                 return self.get_tree(name)
         if raise_exception:
@@ -197,7 +188,7 @@ class HyperParameterManager:
     def get_values(self) -> FlatMapping:
         """Flat `{dotted name: value}` of every leaf that has a value."""
         with self._lock:
-            return {name: self._values[name] for name in self._names if name in self._values}
+            return {name: self._values[name][0] for name in self._names if name in self._values}
 
     def get_tree(self, prefix: str = "", annotate_dict: bool = False) -> TreeMapping:
         """Nested dict of the values under `prefix` ("" for everything)."""
@@ -208,7 +199,7 @@ class HyperParameterManager:
             for name in self._names:
                 if name not in self._values or not name.startswith(start) or name == prefix:
                     continue
-                value = self._values[name]
+                value = self._values[name][0]
                 if annotate_dict and isinstance(value, dict):
                     value = dict(value)
                     value[HyperParamTree.DICT_ANNOTATION] = True
@@ -275,7 +266,7 @@ class HyperParameterManager:
             row._rank = ranks[key]
             rows.append(row)
         if name in self._runtime:
-            rows.append(HyperParameterOccurrence(name=name, value=self._runtime[name],
+            rows.append(HyperParameterOccurrence(name=name, value=self._runtime[name][0],
                                                  priority=P.PRIORITY_SET_FROM_CALLABLE,
                                                  hints=self._runtime_hints.get(name)))
         if name in self._setter:
@@ -394,7 +385,7 @@ class HyperParameterManager:
                 self._add_name(name)
         for name in list(self._values):
             if name not in self._names:
-                self._fast.discard(name)
+                self._fast.pop(name, None)
                 self._values.pop(name, None)
         for name in self._names:
             self._refresh(name)

@@ -1,5 +1,5 @@
 """Shared helpers for the static index tests (a plain module, not conftest.py,
-so that the runtime suite's `from conftest import ...` is never shadowed)."""
+so that no suite imports from a `conftest` module shared by name)."""
 import os
 import sys
 import textwrap

@@ -189,3 +189,27 @@ def test_reload_and_remove_from_disk(tmp_path):
     other = write(tmp_path, "notes.txt", "from hpman.m import _\n_('t', 1)\n")
     ws.reload(other)
     assert ws.names("_") == ["n"]
+
+
+def _innermost(occs, line, col):
+    """The reference answer: the smallest call containing (line, col), by brute force."""
+    inside = [o for o in occs if (o.call[0], o.call[1]) <= (line, col) <= (o.call[2], o.call[3])]
+    return min(inside, key=lambda o: (o.call[2] - o.call[0], o.call[3] - o.call[1]), default=None)
+
+
+def test_occurrence_at_finds_an_outer_call_however_many_calls_it_holds():
+    inner = "".join("    _('in{}', {}),\n".format(i, i) for i in range(500))
+    text = "from hpman.m import _\nouter = _('outer', [\n" + inner + "    'tail'])\nafter = _('after', 1)\n"
+    ws = memory_ws({"/w/a.py": text})
+    occs = ws.files["/w/a.py"].facts.occurrences
+    tail_line, tail_col = line_col(text, "'tail'")
+    assert Q.occurrence_at(ws, "/w/a.py", tail_line, tail_col).name == "outer"
+    line, col = line_col(text, "'in437'")
+    assert Q.occurrence_at(ws, "/w/a.py", line, col).name == "in437"
+    assert Q.occurrence_at(ws, "/w/a.py", line, 1).name == "outer"   # the indentation is in outer
+    after_line, _c = line_col(text, "after =")
+    assert Q.occurrence_at(ws, "/w/a.py", after_line, 0) is None
+    for line in range(len(text.split("\n"))):
+        for col in (0, 4, 8, 12, 30):
+            want = _innermost(occs, line, col)
+            assert Q.occurrence_at(ws, "/w/a.py", line, col) is want, (line, col)

@@ -5,7 +5,7 @@ import ast
 import pytest
 from lsprotocol import types as T
 
-from conftest import apply_workspace_edit
+from lsp_helpers import apply_workspace_edit
 
 
 async def actions_at(s, name, position, diagnostics=()):

@@ -3,7 +3,7 @@ import pytest
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException
 
-from conftest import apply_workspace_edit
+from lsp_helpers import apply_workspace_edit
 
 
 def doc(s, name):

@@ -1,7 +1,7 @@
 """Hover, definition, references and document highlights."""
 from lsprotocol import types as T
 
-from conftest import uri
+from lsp_helpers import uri
 
 
 def locs(session, locations):

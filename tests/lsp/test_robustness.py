@@ -6,7 +6,7 @@ import pytest
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException
 
-from conftest import FIXTURE, uri
+from lsp_helpers import FIXTURE, uri
 
 
 async def still_serving(s):

@@ -18,12 +18,9 @@ didChangeWatchedFiles, opens and closes. Checks:
 The figures are printed (run with -s to see them) and kept in the test report.
 """
 import asyncio
-import os
 import random
 import time
-from pathlib import Path
 
-import pytest
 from lsprotocol import types as T
 
 from hpman.index import queries as Q

@@ -1,6 +1,4 @@
 """Start-up: indexing with work-done progress, file watchers, settings, no workspace code run."""
-import asyncio
-
 from lsprotocol import types as T
 
 
@@ -88,8 +86,7 @@ async def test_initial_diagnostics_cover_the_workspace_without_opening_files(sta
 
 
 async def test_workspace_folders_added_and_removed(start, tmp_path):
-    import shutil
-    from conftest import FIXTURE, uri
+    from lsp_helpers import uri
     s = await start()
     second = tmp_path / "second"
     second.mkdir()
@@ -110,7 +107,7 @@ def test_command_line(tmp_path):
     import os
     import subprocess
     import sys
-    from conftest import SERVER_DIR
+    from lsp_helpers import SERVER_DIR
     env = dict(os.environ, PYTHONPATH=str(SERVER_DIR))
     out = subprocess.run([sys.executable, "-m", "hpman_lsp", "--version"], capture_output=True, text=True,
                          env=env, cwd=str(tmp_path), timeout=60)

@@ -27,7 +27,7 @@ async def test_incremental_edits_update_diagnostics_in_every_affected_file(start
     at = s.pos("train.py", "'lr')", 4)
     s.replace("train.py", T.Range(at, at), ", 0.2")
     train = await s.diagnostics_where("train.py", lambda d: "duplicate-default" in codes_of(d), "duplicate")
-    model = await s.diagnostics_where("model.py", lambda d: "duplicate-default" in codes_of(d), "duplicate")
+    await s.diagnostics_where("model.py", lambda d: "duplicate-default" in codes_of(d), "duplicate")
     (dup,) = [d for d in train if d.code == "duplicate-default"]
     edited = text.replace("_('lr')", "_('lr', 0.2)", 1)
     assert dup.range == s.range_of("train.py", "0.2", text=edited)
@@ -133,7 +133,7 @@ async def test_values_file_edited_on_disk_and_in_the_editor(start, workspace):
 
 
 async def test_documents_outside_the_workspace_or_in_a_venv_stay_out_of_the_index(start, tmp_path, workspace):
-    from conftest import uri
+    from lsp_helpers import uri
     venv = workspace / ".venv"
     (venv / "lib" / "site-packages" / "lib_mod").mkdir(parents=True)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
@@ -155,7 +155,7 @@ async def test_documents_outside_the_workspace_or_in_a_venv_stay_out_of_the_inde
 
 
 async def test_without_workspace_folders_every_open_python_document_counts(start, tmp_path):
-    from conftest import uri
+    from lsp_helpers import uri
     lone = tmp_path / "lone" / "script.py"
     lone.parent.mkdir()
     text = "from hpman.m import _\nv = _('lr', 5)\nw = _('lr')\n"

@@ -4,12 +4,11 @@ import contextlib
 import io
 import os
 import subprocess
-import sys
 
 import pytest
 import yaml
 
-from conftest import EXAMPLES, PY, subprocess_env
+from rt_helpers import EXAMPLES, PY, subprocess_env
 
 
 def run(example_dir, *args, expect_rc=0):

@@ -3,7 +3,6 @@ import doctest
 import importlib
 import inspect
 import subprocess
-import sys
 import textwrap
 import threading
 
@@ -11,7 +10,7 @@ import pytest
 
 import hpman
 import hpman.m
-from conftest import PY, subprocess_env
+from rt_helpers import PY, subprocess_env
 
 
 @pytest.mark.parametrize("module", ["hpman", "hpman.m", "hpman.hpm_db", "hpman.primitives",

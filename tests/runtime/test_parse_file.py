@@ -1,14 +1,13 @@
 """parse_file: paths, directories, encodings, symlinks and skipped folders (SPEC §B)."""
 import os
 import subprocess
-import sys
 import textwrap
 import threading
 
 import pytest
 
 from hpman import HyperParameterManager
-from conftest import PY, state, subprocess_env, write
+from rt_helpers import PY, state, subprocess_env, write
 
 
 def names(m):

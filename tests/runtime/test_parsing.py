@@ -7,7 +7,7 @@ import pytest
 from hpman import (DoubleAssignmentException, HyperParameterManager, ImpossibleTree, NotLiteralEvaluable,
                    NotLiteralNameException, SourceHelper)
 from hpman.hpm_db import P
-from conftest import state, write
+from rt_helpers import state, write
 
 
 def parse(src, filename="<unknown>", placeholder="_"):

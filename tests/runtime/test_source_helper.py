@@ -2,7 +2,7 @@
 import os
 
 from hpman.source_helper import SourceHelper
-from conftest import write
+from rt_helpers import write
 
 TWENTY = "\n".join("line {}".format(i) for i in range(1, 21))
 

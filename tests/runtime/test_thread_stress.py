@@ -1,7 +1,8 @@
 """Reliability: try hard to break the lock-free hot path of the runtime (SPEC §B, §H).
 
-`HyperParameterManager.__call__` stores a runtime value without the lock and
-then re-checks that the name is still on the fast path. Under the GIL those
+`HyperParameterManager.__call__` stores a runtime value without the lock, into
+the cell it found for the name on the fast path, while set_value, re-parsing or a
+new name under it may be changing that name under the lock. Under the GIL those
 few bytecodes rarely switch threads, so these tests also use names of a `str`
 subclass whose `__hash__` yields the GIL (`time.sleep(0)`): every dict or set
 operation on such a name becomes a thread-switch point, which gives the
@@ -14,7 +15,6 @@ bounded time and then checks that the store is consistent:
 - `get_values()` agrees with `get_value` for every name;
 - no thread raised.
 """
-import os
 import random
 import sys
 import threading
@@ -53,7 +53,6 @@ def run_threads(targets, seconds):
     """Run each target(stop_time) in its own thread; return the exceptions they raised."""
     errors = []
     barrier = threading.Barrier(len(targets))
-    stop = [0.0]
 
     def wrap(fn):
         def body():

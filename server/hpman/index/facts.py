@@ -117,20 +117,34 @@ class Issue:
 class FileFacts:
     """Everything the index knows about one file."""
 
-    __slots__ = ("path", "occurrences", "issues", "managers")
+    __slots__ = ("path", "occurrences", "issues", "managers", "_reach")
 
     def __init__(self, path: str, occurrences: List[Occurrence], issues: List[Issue],
                  managers: Dict[str, str]) -> None:
         self.path = path
-        self.occurrences = occurrences
+        self.occurrences = occurrences  # sorted by call range, never changed once built
         self.issues = issues
         self.managers = managers  # alias -> manager name, as bound at module level
+        self._reach: Optional[Tuple[List[int], List[int]]] = None
 
     def __getstate__(self):
         return (self.path, self.occurrences, self.issues, self.managers)
 
     def __setstate__(self, state):
         self.path, self.occurrences, self.issues, self.managers = state
+        self._reach = None
+
+    def reach(self) -> Tuple[List[int], List[int]]:
+        """(first line of each call, the last line reached by it or any call before it): a
+        lookup by position bisects the first and walks back only while the second reaches."""
+        if self._reach is None:
+            starts, far, last = [], [], -1
+            for occ in self.occurrences:
+                starts.append(occ.call[0])
+                last = max(last, occ.call[2])
+                far.append(last)
+            self._reach = (starts, far)
+        return self._reach
 
 
 # -- per-statement extraction --------------------------------------------------

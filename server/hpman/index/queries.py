@@ -18,14 +18,15 @@ def occurrence_at(ws: Workspace, path: str, line: int, col: int) -> Optional[Occ
     if entry is None:
         return None
     occs = entry.facts.occurrences
-    starts = [o.call[0] for o in occs]
+    starts, far = entry.facts.reach()
     best = None
-    # calls are few per line: look at those starting on or before this line
-    hi = bisect.bisect_right(starts, line)
-    for occ in occs[max(0, hi - 200):hi]:
+    i = bisect.bisect_right(starts, line) - 1
+    while i >= 0 and far[i] >= line:   # no call before i reaches this line once far[i] < line
+        occ = occs[i]
         if contains(occ.call, line, col):
-            if best is None or _span(occ.call) <= _span(best.call):
+            if best is None or _span(occ.call) < _span(best.call):
                 best = occ
+        i -= 1
     return best
 
 
