@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 found=0
+EXTRAS="pytest pytest-asyncio hypothesis"   # what these suites need (IPython comes with [jupyter])
 for minor in 9 10 11 12 13 14; do
   py=""
   for cand in "$HOME"/.pyenv/versions/3.$minor.*/bin/python3.$minor; do
@@ -13,11 +14,11 @@ for minor in 9 10 11 12 13 14; do
   [ -z "$py" ] && continue
   found=$((found + 1))
   venv=".venv-py3.$minor"
-  stamp="$venv/.installed-$(cksum < pyproject.toml | cut -d' ' -f1)"
+  stamp="$venv/.installed-$( (cat pyproject.toml; echo "$EXTRAS") | cksum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ]; then
     rm -rf "$venv"
     "$py" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e . pytest hypothesis
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[jupyter]' $EXTRAS
     touch "$stamp"
   fi
   echo "== Python 3.$minor ($py)"

@@ -27,7 +27,9 @@ import contextlib
 import io
 import os
 import sys
-from typing import Dict, List, Optional, Sequence
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 HEADER = "from hpman.m import _\n"
 BIG_BYTES = 10 * 1024 * 1024 + 4096     # just over the index's 10 MB limit
@@ -253,3 +255,23 @@ if __name__ == "__main__":  # handy for looking at it: python tests/hostile.py /
         print("bad    ", rel, "-", why)
     for rel, why in sorted(made.special.items()):
         print("special", rel, "-", why)
+
+
+def bounded(watchdog: float, fn: Callable, *args: Any) -> Dict[str, Any]:
+    """Run fn(*args) in a thread and fail the test, instead of hanging the suite, when it takes
+    more than `watchdog` seconds; returns {"result" or "error", "seconds"}."""
+    box: Dict[str, Any] = {}
+
+    def body():
+        try:
+            box["result"] = fn(*args)
+        except BaseException as exc:  # noqa: B902
+            box["error"] = exc
+
+    t = threading.Thread(target=body, daemon=True)
+    start = time.monotonic()
+    t.start()
+    t.join(watchdog)
+    assert not t.is_alive(), "{} hung for more than {} s".format(fn, watchdog)
+    box["seconds"] = time.monotonic() - start
+    return box

@@ -1,12 +1,6 @@
-"""The IPython extension: `%load_ext hpman`, then the `%hpman` line magic.
-
-    %hpman list [yaml|json|detail]    the values (as `--hp-list` prints them)
-    %hpman tree                       dotted names as a tree, with values
-    %hpman show NAME                  value, type, default and every occurrence
-    %hpman set NAME=VALUE ...         set values (Python literals), all or none
-    %hpman load FILE [--format F]     load a values file (hpargparse's formats and rules)
-    %hpman save FILE [--format F]     save the values (atomic; yaml, json or pickle)
-    %hpman parse PATH ...             parse files, folders or notebooks for their defaults
+"""The IPython extension: `%load_ext hpman`, then the `%hpman` line magic, whose commands
+(list, tree, show, set, load, save, parse) are listed in `HpmanMagics.hpman`'s docstring,
+which `%hpman help` and `%hpman?` print.
 
 `-m NAME` (before the command) picks the manager: a variable of the session
 holding one, else `hpman.m.NAME`. Without it, the one manager the session

@@ -6,7 +6,6 @@ store keeps one flat dict of effective values, so that `_('lr')` is one dict
 lookup and `_('lr', 0.1)` two stores. Everything else (trees, occurrence rows)
 is derived on demand. Every mutation is atomic: on error nothing changes.
 """
-import ast
 import os
 import re
 import threading
@@ -14,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
                      duplicate_message)
-from .index.facts import FileFacts, Issue, extract_placeholder
+from .index.facts import FileFacts, Issue, extract_placeholder, parse_module
 from .index.files import iter_python_files, read_bytes, read_source
 from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
@@ -448,7 +447,7 @@ def _check_syntax(source: str, filename: str, placeholder: str) -> None:
     if not re.search(r"(?<!\w){}(?!\w)".format(re.escape(placeholder)), source):
         return
     try:
-        compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        parse_module(source, filename)
     except (SyntaxError, ValueError) as exc:
         if isinstance(exc, SyntaxError) and exc.lineno is not None:
             raise

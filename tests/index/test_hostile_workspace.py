@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -30,20 +29,7 @@ LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|w
 
 
 def bounded(fn, *args):
-    box = {}
-
-    def body():
-        try:
-            box["result"] = fn(*args)
-        except BaseException as exc:  # noqa: B902
-            box["error"] = exc
-
-    t = threading.Thread(target=body, daemon=True)
-    start = time.monotonic()
-    t.start()
-    t.join(WATCHDOG)
-    assert not t.is_alive(), "{} hung for more than {} s".format(fn, WATCHDOG)
-    box["seconds"] = time.monotonic() - start
+    box = hostile.bounded(WATCHDOG, fn, *args)
     assert "error" not in box, box["error"]
     return box["result"]
 

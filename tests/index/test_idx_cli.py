@@ -320,3 +320,20 @@ def test_progress_on_a_terminal_only(tmp_path):
     assert "indexing 60/60 files" in err
     assert "indexing 1/60 files" in err
     # piped: nothing on stderr (checked by every other test through hpman())
+
+
+def test_warnings_of_the_code_read_stay_out_of_the_output(tmp_path):
+    # "\(" is an invalid escape: a SyntaxWarning when compiled (3.12+), a DeprecationWarning before
+    write(tmp_path, "a.py", 'from hpman.m import _\nx = 1\npattern = _("pattern", "\\(a\\)")\n')
+    env_flag = os.environ.get("PYTHONWARNINGS")
+    try:
+        os.environ["PYTHONWARNINGS"] = "error"   # and no warning may become an error either
+        proc = hpman("check", "--strict", ".", cwd=tmp_path, check=0)
+        listed = hpman("list", "--format", "json", ".", cwd=tmp_path, check=0)
+    finally:
+        if env_flag is None:
+            os.environ.pop("PYTHONWARNINGS")
+        else:
+            os.environ["PYTHONWARNINGS"] = env_flag
+    assert proc.stderr == "" and listed.stderr == ""
+    assert json.loads(listed.stdout)["pattern"] == "\\(a\\)"

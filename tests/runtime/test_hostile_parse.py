@@ -7,8 +7,6 @@ nothing hangs (each call runs under a watchdog).
 """
 import os
 import sys
-import threading
-import time
 
 import pytest
 
@@ -35,22 +33,7 @@ BAD_LINES = {
 
 
 def bounded(fn, *args):
-    """Run fn(*args) in a thread; fail (instead of hanging the suite) after WATCHDOG seconds."""
-    box = {}
-
-    def body():
-        try:
-            box["result"] = fn(*args)
-        except BaseException as exc:  # noqa: B902
-            box["error"] = exc
-
-    t = threading.Thread(target=body, daemon=True)
-    start = time.monotonic()
-    t.start()
-    t.join(WATCHDOG)
-    assert not t.is_alive(), "{} hung for more than {} s".format(fn, WATCHDOG)
-    box["seconds"] = time.monotonic() - start
-    return box
+    return hostile.bounded(WATCHDOG, fn, *args)
 
 
 @pytest.fixture

@@ -215,3 +215,12 @@ def test_directory_order_is_stable(tmp_path):
     m = HyperParameterManager("_").parse_file(str(tmp_path))
     files = [os.path.relpath(r.filename, str(tmp_path)) for r in m.db]
     assert files == sorted(files)
+
+
+def test_warnings_of_the_code_read_are_neither_shown_nor_errors(tmp_path):
+    import warnings
+    path = write(tmp_path, "a.py", 'from hpman.m import _\nx = 1\npattern = _("pattern", "\\(a\\)")\n')
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("error")
+        m = HyperParameterManager("_").parse_file(path)
+    assert m.get_value("pattern") == "\\(a\\)" and not seen

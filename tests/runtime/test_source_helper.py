@@ -2,7 +2,7 @@
 import os
 
 from hpman.source_helper import SourceHelper
-from rt_helpers import write
+from rt_helpers import EXAMPLES, write
 
 TWENTY = "\n".join("line {}".format(i) for i in range(1, 21))
 
@@ -88,31 +88,10 @@ def test_filepath_unknown_or_none():
     assert out.startswith("None:1\n")
 
 
-SEED_MAIN = '''#!/usr/bin/env python3
-
-from hpman.m import _
-import hpargparse
-
-import argparse
-
-
-def func():
-    weight_decay = _("weight_decay", 1e-5)
-    print("weight decay is {}".format(weight_decay))
-
-
-def main():
-    parser = argparse.ArgumentParser()
-    _.parse_file(__file__)
-    hpargparse.bind(parser, _)
-    parser.parse_args()
-
-    func()
-
-
-if __name__ == "__main__":
-    main()
-'''
+# The seed's main.py, as examples/03-hpargparse/main.py holds it (tests/argparse/test_hpa_seed.py
+# checks that it is the seed's text, byte for byte).
+with open(os.path.join(EXAMPLES, "03-hpargparse", "main.py"), encoding="utf-8") as _f:
+    SEED_MAIN = _f.read()
 
 # The rows of the seed's `--hp-list detail` table (README, "main.py"), trailing padding removed.
 SEED_DETAIL = """\

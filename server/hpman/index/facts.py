@@ -14,6 +14,7 @@ import bisect
 import functools
 import re
 import sys
+import warnings
 import zlib
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
@@ -510,9 +511,18 @@ class _SyntaxFailure:
         self.message, self.line, self.col = message, line, col
 
 
+def parse_module(text: str, filename: str) -> ast.Module:
+    """`ast.parse`, without the warnings compiling emits for the code it reads (an invalid
+    escape sequence is a SyntaxWarning since 3.12): they are the user's code's business, would
+    land on our stderr with a chunk's line numbers, and under `-W error` would become errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename)
+
+
 def _parse(text: str, filename: str):
     try:
-        return ast.parse(text, filename)
+        return parse_module(text, filename)
     except SyntaxError as exc:
         return _SyntaxFailure(exc.msg or "invalid syntax", max((exc.lineno or 1) - 1, 0),
                               max((exc.offset or 1) - 1, 0))
