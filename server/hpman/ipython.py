@@ -16,6 +16,7 @@ manager back and says so once. A `_` rebound by the user's own code
 """
 import ast
 import difflib
+import inspect
 import re
 import shlex
 import sys
@@ -29,7 +30,6 @@ from .manager import HyperParameterManager
 from .primitives import EmptyValue, ImpossibleTree
 
 UNDERS = ("_", "__", "___")
-USAGE = __doc__.split("\n\n")[1]
 CLOBBERED_NOTE = ("hpman: IPython set `{name}` to the last output, replacing the hpman manager; `{name}` is the "
                   "manager again (the output stays in `Out`). In notebooks, `from hpman.m import hp` avoids this.")
 REBOUND_NOTE = ("hpman: `{name}` is no longer the hpman manager `{placeholder}` (now {what}); "
@@ -135,7 +135,7 @@ class HpmanMagics(Magics):
         elif words and words[0].startswith(("-m=", "--manager=")):
             manager_name, words = words[0].split("=", 1)[1], words[1:]
         if not words or words[0] in ("-h", "--help", "help"):
-            print(USAGE)
+            print(inspect.cleandoc(HpmanMagics.hpman.__doc__ or ""))
             return
         command, args = words[0], words[1:]
         handler = getattr(self, "cmd_" + command, None)
