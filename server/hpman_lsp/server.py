@@ -6,6 +6,7 @@ server never imports or runs workspace code: the index reads files as text.
 """
 import asyncio
 import functools
+import gc
 import inspect
 import json
 import logging
@@ -404,6 +405,10 @@ class HpmanServer(LanguageServer):
             self.log_error("indexing the workspace", exc)
         old = self.ws
         self.ws = ws
+        # The index is most of the heap and lives until the next full index: keep the cyclic
+        # collector from walking it again and again (its pauses showed in edit latency tails).
+        gc.collect()
+        gc.freeze()
         self.values_path = self._resolve_values()
         self.spawn(self._watch_values_file(self.values_path))
         if self.values_path is not None:
