@@ -10,6 +10,7 @@ from .index.problems import ERROR, WARNING, Problem, all_problems
 from .index.queries import effective_value, name_tree, children_of, TreeNode, default_of
 from .index.workspace import Workspace
 from .index.notebooks import format_context, is_notebook
+from .index.parallel import available_cores
 from .primitives import EmptyValue, NotLiteralEvaluable
 from .source_helper import SourceHelper
 
@@ -39,7 +40,7 @@ def _workspace(args: argparse.Namespace) -> Workspace:
         if not os.path.exists(path):
             raise _UserError("no such file or directory: {}".format(path))
     ws = Workspace(args.paths or ["."], exclude=args.exclude, cache=not args.no_cache)
-    ws.scan(progress=_progress_printer())
+    ws.scan(progress=_progress_printer(), workers=min(2, available_cores()))
     if args.values:
         if not os.path.isfile(args.values):
             raise _UserError("values file not found: {}".format(args.values))

@@ -54,14 +54,14 @@ def _unpack_value(value: Any) -> Any:
     return value
 
 
-def _pack(facts: FileFacts) -> tuple:
+def pack_facts(facts: FileFacts) -> tuple:
     occs = tuple((o.manager, o.name, o.call, o.name_range, o.default_range, _pack_value(o.value), o.default_text,
                   o.hints) for o in facts.occurrences)
     issues = tuple((i.code, i.severity, i.message, i.range, i.data) for i in facts.issues)
     return occs, issues, facts.managers
 
 
-def _unpack(path: str, packed: tuple) -> FileFacts:
+def unpack_facts(path: str, packed: tuple) -> FileFacts:
     occs, issues, managers = packed
     return FileFacts(
         path,
@@ -77,7 +77,7 @@ def load(directory: Optional[str], roots: Sequence[str]) -> Dict[str, tuple]:
             data = marshal.load(f)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
-        return {path: (tuple(stamp), _unpack(path, packed), dig)
+        return {path: (tuple(stamp), unpack_facts(path, packed), dig)
                 for path, (stamp, packed, dig) in data["files"].items()}
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return {}
@@ -87,7 +87,7 @@ def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple]
     """Write the cache atomically, unless nothing changed since it was loaded."""
     if fresh.keys() == stored.keys() and all(fresh[p][0] == stored[p][0] for p in fresh):
         return
-    files = {path: (stamp, _pack(facts), dig) for path, (stamp, facts, dig) in fresh.items()}
+    files = {path: (stamp, pack_facts(facts), dig) for path, (stamp, facts, dig) in fresh.items()}
     target = _cache_file(directory, roots)
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -482,6 +482,8 @@ def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: 
 def extract_piece(tree: ast.Module, lines: Sequence[str], names: FrozenSet[str], scoped: bool,
                   keep_nodes: bool = False) -> _Piece:
     """Facts of one parsed statement group, lines relative to it."""
+    if scoped and _calls_only("\n".join(lines), names):
+        scoped = False   # nothing here binds a candidate name: no scope can hide a manager
     walker = _Walker(names, scoped, lines)
     for stmt in tree.body:
         walker.visit_module_statement(stmt)
@@ -534,6 +536,26 @@ def _parse(text: str, filename: str):
 def _token_regex(names: FrozenSet[str]) -> "re.Pattern[str]":
     # no look-behind: a pattern that starts with a literal is searched much faster
     return re.compile(r"(?:{})(?!\w)".format("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))))
+
+
+_CALL_AFTER = re.compile(r"[ \t]*\(")
+_DEFINED_BEFORE = re.compile(r"(?<!\w)(?:def|class)[ \t]+$")
+
+
+def _calls_only(text: str, names: FrozenSet[str]) -> bool:
+    """Whether every candidate name in `text` is called right there (`_(` but not `def _(`).
+
+    A called name is never a binding target, so such a text binds no candidate name and
+    the scope analysis has nothing to find: the common case of a function that only uses
+    hyperparameters. Names in strings and comments make this False, which is only slower.
+    """
+    for m in _token_regex(names).finditer(text):
+        pos = m.start()
+        if pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            continue
+        if not _CALL_AFTER.match(text, m.end()) or _DEFINED_BEFORE.search(text, max(0, pos - 80), pos):
+            return False
+    return True
 
 
 def find_tokens(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None) -> List[int]:

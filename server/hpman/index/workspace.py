@@ -6,12 +6,13 @@ changed. Problems and queries are computed from this state by problems.py,
 queries.py and edits.py.
 """
 import os
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import cache as disk_cache
 from .facts import FileFacts, Issue, Occurrence, PieceCache, extract_workspace
 from .files import SKIPPED_DIRS, excluded, iter_python_files, read_bytes
 from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
+from .parallel import map_sequential, map_split
 from .values import ValuesFile
 
 Key = Tuple[str, str]  # (manager, name)
@@ -66,32 +67,54 @@ class Workspace:
         self._problem_cache: Dict[str, list] = {}
 
     # -- building ----------------------------------------------------------------
-    def scan(self, progress: Optional[Callable[[int, int], None]] = None) -> None:
-        """Index every Python file under the roots (from the cache where unchanged)."""
+    def scan(self, progress: Optional[Callable[[int, int], None]] = None, workers: int = 1) -> None:
+        """Index every Python file under the roots (from the cache where unchanged); with
+        `workers` 2, files are read and parsed in two processes (a fork: see parallel.py)."""
         paths = [os.path.abspath(p) for p in iter_python_files(self.roots, self.exclude, SUFFIXES)] if self.roots else []
         stored = disk_cache.load(self.cache_dir, self.roots) if self.use_cache else {}
-        fresh: Dict[str, tuple] = {}
         total = len(paths)
-        for i, path in enumerate(paths):
-            entry = self._load_entry(path, stored.get(path))
+        entries: Dict[str, FileEntry] = {}
+        to_read: List[Tuple[str, tuple, Any]] = []
+        for path in paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            stamp = (st.st_size, st.st_mtime_ns)
+            cached = stored.get(path)
+            if cached is not None and cached[0] == stamp:
+                entries[path] = FileEntry(path, None, cached[1], stamp, cached[2])
+            else:
+                to_read.append((path, stamp, cached))
+        if progress is not None:
+            progress(len(entries), total)
+        done = None if progress is None else (lambda n: n % 50 == 0 and progress(len(entries) + n, total))
+        if workers > 1:
+            got = map_split(self._read_item, to_read, _encode_entry, self._decode_entry, done)
+        else:
+            got = map_sequential(self._read_item, to_read, done)
+        entries.update((entry.path, entry) for entry in got)
+        fresh: Dict[str, tuple] = {}
+        for path in paths:
+            entry = entries.get(path)
             if entry is not None:
                 self._install(entry, track=False)
                 if entry.stamp is not None:
                     fresh[path] = (entry.stamp, entry.facts, entry.digest)
-            if progress is not None and (i % 50 == 0 or i + 1 == total):
-                progress(i + 1, total)
+        if progress is not None:
+            progress(total, total)
         if self.use_cache:
             disk_cache.save(self.cache_dir, self.roots, fresh, stored)
 
-    def _load_entry(self, path: str, cached) -> Optional[FileEntry]:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        stamp = (st.st_size, st.st_mtime_ns)
-        if cached is not None and cached[0] == stamp:
-            return FileEntry(path, None, cached[1], stamp, cached[2])
+    def _read_item(self, item: Tuple[str, tuple, Any]) -> "FileEntry":
+        path, stamp, cached = item
         return self._read_entry(path, stamp, cached)
+
+    def _decode_entry(self, data: tuple) -> "FileEntry":
+        """A FileEntry made in the child process of a split scan (see _encode_entry)."""
+        path, parsed, stamp, digest, packed = data
+        self.parsed_files += parsed
+        return FileEntry(path, None, disk_cache.unpack_facts(path, packed), tuple(stamp), digest)
 
     def _read_entry(self, path: str, stamp: tuple, cached=None) -> FileEntry:
         if stamp[0] > MAX_FILE_BYTES:
@@ -365,3 +388,8 @@ def _changed_keys(old: List[Occurrence], new: List[Occurrence]) -> Set[Key]:
 
 def _unreadable(path: str, message: str) -> FileFacts:
     return FileFacts(path, [], [Issue("syntax-error", "error", message, (0, 0, 0, 0))], {})
+
+
+def _encode_entry(entry: FileEntry) -> tuple:
+    """A FileEntry as marshal data (its text stays behind: read again when needed)."""
+    return (entry.path, int(entry.text is not None), entry.stamp, entry.digest, disk_cache.pack_facts(entry.facts))

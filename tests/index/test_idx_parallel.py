@@ -1,0 +1,79 @@
+"""The split scan: half of the files read and parsed in a forked child (index/parallel.py)."""
+import os
+
+import pytest
+from idx_helpers import write
+
+from hpman.index import parallel
+from hpman.index.problems import all_problems
+from hpman.index.workspace import Workspace
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+
+def square(x):
+    return x * x
+
+
+def test_map_split_keeps_order_and_reports_progress():
+    items = list(range(parallel.MIN_ITEMS * 2 + 1))
+    seen = []
+    assert parallel.map_split(square, items, lambda r: r, lambda v: v, seen.append) == [x * x for x in items]
+    assert seen and seen == sorted(seen) and max(seen) < len(items)
+
+
+def test_map_split_does_the_childs_share_when_the_child_fails():
+    items = list(range(parallel.MIN_ITEMS * 2))
+
+    def broken_encode(_result):
+        raise RuntimeError("the child dies here")
+
+    assert parallel.map_split(square, items, broken_encode, lambda v: v) == [x * x for x in items]
+
+    def broken_decode(_value):
+        raise ValueError("garbled")
+
+    assert parallel.map_split(square, items, lambda r: r, broken_decode) == [x * x for x in items]
+
+
+def test_map_split_runs_the_childs_share_in_another_process():
+    items = list(range(parallel.MIN_ITEMS * 2))
+    pids = parallel.map_split(lambda _x: os.getpid(), items, lambda r: r, lambda v: v)
+    assert set(pids[0::2]) == {os.getpid()} and os.getpid() not in set(pids[1::2])
+
+
+def test_few_items_stay_in_this_process():
+    pids = parallel.map_split(lambda _x: os.getpid(), [1, 2, 3], lambda r: r, lambda v: v)
+    assert set(pids) == {os.getpid()}
+
+
+def _facts(ws):
+    return {p: ([(o.key(), o.call, o.name_range, o.default_range, repr(o.value), o.hints)
+                 for o in e.facts.occurrences],
+                [(i.code, i.range, i.message) for i in e.facts.issues], e.facts.managers, e.stamp, e.digest)
+            for p, e in ws.files.items()}
+
+
+def test_split_scan_equals_a_scan_in_one_process(tmp_path):
+    for i in range(150):
+        body = "from hpman.m import _\n"
+        if i % 3:
+            body += "x = _('m{}.a', {})\ny = _('shared', 1)\n".format(i % 40, i)
+        if i % 7 == 0:
+            body += "def f(:\n"            # a syntax error
+        if i % 11 == 0:
+            body += "for _ in range(3):\n    pass\n"   # a rebinding
+        write(tmp_path, "pkg{}/mod{}.py".format(i % 5, i), body if i % 13 else "print('no hyperparameters')\n")
+    one = Workspace([str(tmp_path)], cache=False)
+    one.scan(workers=1)
+    two = Workspace([str(tmp_path)], cache=False)
+    progress = []
+    two.scan(workers=2, progress=lambda done, total: progress.append((done, total)))
+    assert _facts(two) == _facts(one)
+    assert [(p.path, p.range, p.code, p.message) for p in all_problems(two)] == \
+        [(p.path, p.range, p.code, p.message) for p in all_problems(one)]
+    assert two.parsed_files == one.parsed_files > 100
+    assert progress[-1] == (150, 150) and all(d <= t for d, t in progress)
+    # the files parsed by the child have no text in memory, but it is there when asked for
+    path = sorted(two.files)[1]
+    assert two.text_of(path) == one.text_of(path)
