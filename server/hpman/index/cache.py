@@ -74,7 +74,7 @@ def load(directory: Optional[str], roots: Sequence[str]) -> Dict[str, tuple]:
     """{path: ((size, mtime_ns), facts, digest)}; empty when there is no usable cache."""
     try:
         with open(_cache_file(directory, roots), "rb") as f:
-            data = marshal.load(f)
+            data = marshal.loads(f.read())   # load(f) reads the file object piece by piece: 8x slower
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
         return {path: (tuple(stamp), unpack_facts(path, packed), dig)
@@ -95,7 +95,7 @@ def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple]
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".index-")
         try:
             with os.fdopen(fd, "wb") as f:
-                marshal.dump({"format": FORMAT, "files": files}, f)
+                f.write(marshal.dumps({"format": FORMAT, "files": files}))
             os.replace(tmp, target)
         except BaseException:
             os.unlink(tmp)
