@@ -1,5 +1,6 @@
 """The chunked parser (top-level statements cut without parsing) equals a whole-file parse."""
 import ast
+import random
 import warnings
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from hpman.index import chunks
 from hpman.index import facts as F
+from hpman.index.chunks import starts_after_edit, statement_starts
 
 NAMES = ["lr", "model.depth", "optim.lr", "学习率", "a.b.c"]
 VALUES = ["1", "0.1", "'adam'", "[1, 2]", "{'k': (1, 2)}", "None", "f(x)", "-3"]
@@ -198,3 +200,42 @@ def _check_soup(text):
     assert "syntax-error" not in [i.code for i in chunked.issues]
     whole_rt = whole_file(pytest.MonkeyPatch.context, F.extract_placeholder, text, "/w/m.py", "_", False)
     assert comparable(runtime) == comparable(whole_rt)
+
+
+EDITED = '''from hpman.m import _
+"""A module docstring
+x = 'not code'
+"""
+class Model:
+    depth = _('model.depth', 4)   # a comment with a "quote"
+    def forward(self, x):
+        s = "a string with # no comment"; t = 'and \\' an escape'
+        return x * _('model.scale', 2.0)
+else_ = 1
+elsewhere = _('lr', 0.1) + \\
+    _('momentum', 0.9)
+@decorated
+def train(epochs=_('epochs', 10)):
+    text = """
+many lines
+    """
+    return text
+'''
+
+
+def test_starts_after_an_edit_are_the_starts_of_the_new_text_or_none():
+    rng = random.Random(5)
+    starts = statement_starts(EDITED)
+    kept = 0
+    for _ in range(4000):
+        i = rng.randrange(len(EDITED) + 1)
+        ch = rng.choice("abz _(),.=0\"'#\\\n")
+        op = rng.randrange(3)
+        new = (EDITED[:i] + ch + EDITED[i:] if op == 0 else EDITED[:i] + EDITED[i + 1:] if op == 1
+               else EDITED[:i] + ch + EDITED[i + 1:])
+        got = starts_after_edit(EDITED, starts, new)
+        if got is not None:
+            kept += 1
+            assert got == statement_starts(new), (i, op, ch)
+    assert kept > 1000   # typing inside lines is the common case, and it is kept
+    assert starts_after_edit(EDITED, starts, EDITED) == starts

@@ -13,7 +13,7 @@ backslash), or before an indented or comment line.
 """
 import bisect
 import re
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 # A line that may start a top-level statement: not indented, not a comment,
 # not a closing bracket, not a continuation clause of a compound statement.
@@ -105,3 +105,55 @@ def _drop_inside(starts: List[int], spans: List[Tuple[int, int]]) -> List[int]:
         if i < 0 or not (merged[i][0] < pos < merged[i][1]):
             keep.append(pos)
     return keep
+
+
+# Characters that can open or close a string, a comment or a continuation, or end a line.
+_EDIT_UNSAFE = re.compile(r"[\n'\"#\\]")
+_FIRST_WORD = 12   # an edit this close to a line's start may change whether a statement starts there
+
+
+def starts_after_edit(old: str, old_starts: List[int], new: str) -> Optional[List[int]]:
+    """The statement starts of `new` from those of `old`, for the common edit while typing:
+    within one line, away from its first word, adding or removing no quote, `#`, backslash
+    or newline. Those edits move the starts after them and change nothing else; for any
+    other edit, None (compute them again)."""
+    n = min(len(old), len(new))
+    a = _common_prefix(old, new, n)
+    if a == len(old) == len(new):
+        return list(old_starts)
+    s = _common_suffix(old, new, n - a)
+    # the characters on either side count too: a letter typed between two quotes or
+    # before the newline of a backslash changes the tokens around it
+    if (_EDIT_UNSAFE.search(old, max(a - 1, 0), len(old) - s + 1)
+            or _EDIT_UNSAFE.search(new, max(a - 1, 0), len(new) - s + 1)):
+        return None
+    if a - (old.rfind("\n", 0, a) + 1) < _FIRST_WORD:
+        return None
+    delta = len(new) - len(old)
+    i = bisect.bisect_right(old_starts, a)
+    return old_starts[:i] + [p + delta for p in old_starts[i:]]
+
+
+def _common_prefix(a: str, b: str, n: int) -> int:
+    """Length of the common prefix of a and b (at most n), comparing ever smaller slices."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, n: int) -> int:
+    """Length of the common suffix of a and b (at most n)."""
+    la, lb = len(a), len(b)
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

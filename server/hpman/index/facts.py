@@ -19,7 +19,7 @@ import zlib
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
-from .chunks import statement_starts
+from .chunks import starts_after_edit, statement_starts
 from .positions import Range, utf8_to_char
 
 EMPTY = EmptyValue()
@@ -576,11 +576,13 @@ _BLOCK_CAP = 256    # statements in one block at most
 class _Scan:
     """Parses the pieces of one file that match a pattern, merging badly cut ones."""
 
-    def __init__(self, text: str, path: str, cache: Optional[PieceCache]) -> None:
+    def __init__(self, text: str, path: str, cache: Optional[PieceCache],
+                 previous: Optional[Tuple[str, List[int]]] = None) -> None:
         self.text = text
         self.path = path
         self.cache = cache
-        self.starts = statement_starts(text)
+        starts = starts_after_edit(previous[0], previous[1], text) if previous is not None else None
+        self.starts = statement_starts(text) if starts is None else starts
         self.last_line = (0, 0)
         self.failure: Optional[_SyntaxFailure] = None
         self.whole_tried = False
@@ -827,11 +829,17 @@ def extract_placeholder(text: str, path: str, placeholder: str, keep_nodes: bool
     return FileFacts(path, occurrences, issues, {placeholder: placeholder})
 
 
-def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None) -> FileFacts:
-    """Workspace mode: calls count for the managers the module imports from hpman."""
+def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
+                      starts: Optional[Dict[str, Tuple[str, List[int]]]] = None) -> FileFacts:
+    """Workspace mode: calls count for the managers the module imports from hpman.
+
+    `starts` keeps each path's last text and statement starts, so that the next text of an
+    edited document finds its starts from them (see chunks.starts_after_edit)."""
     if "hpman" not in text:
         return FileFacts(path, [], [], {})
-    scan = _Scan(text, path, cache)
+    scan = _Scan(text, path, cache, starts.get(path) if starts is not None else None)
+    if starts is not None:
+        starts[path] = (text, scan.starts)
     aliases = _aliases_from_text(text)
     if not aliases:
         issues = [_syntax_issue(scan.failure)] if scan.failure is not None else []

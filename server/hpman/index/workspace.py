@@ -62,6 +62,7 @@ class Workspace:
         self.values_file: Optional[ValuesFile] = None
         self.notebooks: Set[str] = set()  # paths of the indexed .ipynb files
         self.pieces = PieceCache()
+        self.starts: Dict[str, Tuple[str, List[int]]] = {}   # edited documents: last text, statement starts
         self.names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
         self.parsed_files = 0        # how many files were parsed (not taken from the cache)
         self._problem_cache: Dict[str, list] = {}
@@ -152,12 +153,13 @@ class Workspace:
             facts = _unreadable(path, "binary file (contains NUL bytes)")
         else:
             self.parsed_files += 1
-            facts = extract_workspace(text, path, self.pieces)
+            facts = extract_workspace(text, path, self.pieces, self.starts)
         return self._install(FileEntry(path, text, facts, None))
 
     def reload(self, path: str) -> Set[str]:
         """Re-read a file from disk (or drop it when it is gone); returns the affected files."""
         path = os.path.abspath(path)
+        self.starts.pop(path, None)
         try:
             st = os.stat(path)
         except OSError:
@@ -168,6 +170,7 @@ class Workspace:
 
     def remove(self, path: str) -> Set[str]:
         path = os.path.abspath(path)
+        self.starts.pop(path, None)
         entry = self.files.pop(path, None)
         if entry is None:
             return set()
