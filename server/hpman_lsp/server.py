@@ -519,6 +519,8 @@ def _facts_changed(before, after) -> bool:
 
 def create_server() -> HpmanServer:
     """A server with every feature registered."""
+    from . import textsync
+    textsync.install()
     ls = HpmanServer()
     _register_sync(ls)
     from . import actions, diagnostics, editing, navigation, notebooks, tree
