@@ -239,3 +239,12 @@ def test_starts_after_an_edit_are_the_starts_of_the_new_text_or_none():
             assert got == statement_starts(new), (i, op, ch)
     assert kept > 1000   # typing inside lines is the common case, and it is kept
     assert starts_after_edit(EDITED, starts, EDITED) == starts
+
+
+def test_typing_a_name_next_to_its_quote_keeps_the_starts():
+    starts = statement_starts(EDITED)
+    for old, new in (("'epochs'", "'epoch'"), ("'epochs'", "'epochsx'"), ("'lr'", "'lr2'")):
+        edited = EDITED.replace(old, new, 1)
+        assert starts_after_edit(EDITED, starts, edited) == statement_starts(edited)
+    # but an edit that makes two quotes touch is cut again
+    assert starts_after_edit(EDITED, starts, EDITED.replace("'lr'", "''", 1)) is None

@@ -122,16 +122,25 @@ def starts_after_edit(old: str, old_starts: List[int], new: str) -> Optional[Lis
     if a == len(old) == len(new):
         return list(old_starts)
     s = _common_suffix(old, new, n - a)
-    # the characters on either side count too: a letter typed between two quotes or
-    # before the newline of a backslash changes the tokens around it
-    if (_EDIT_UNSAFE.search(old, max(a - 1, 0), len(old) - s + 1)
-            or _EDIT_UNSAFE.search(new, max(a - 1, 0), len(new) - s + 1)):
+    end_old, end_new = len(old) - s, len(new) - s
+    if (_EDIT_UNSAFE.search(old, a, end_old) or _EDIT_UNSAFE.search(new, a, end_new)
+            or _changes_a_token(old, a, end_old) or _changes_a_token(new, a, end_new)):
         return None
     if a - (old.rfind("\n", 0, a) + 1) < _FIRST_WORD:
         return None
     delta = len(new) - len(old)
     i = bisect.bisect_right(old_starts, a)
     return old_starts[:i] + [p + delta for p in old_starts[i:]]
+
+
+def _changes_a_token(text: str, a: int, b: int) -> bool:
+    """Whether text[a:b] (no quote, `#`, backslash or newline in it) is where it changes the
+    tokens around it: after a backslash (what it escapes), or, being empty, between two quotes
+    (which then touch)."""
+    before = text[a - 1] if a > 0 else ""
+    if before == "\\":
+        return True
+    return a == b and before in ("'", '"') and b < len(text) and text[b] in ("'", '"')
 
 
 def _common_prefix(a: str, b: str, n: int) -> int:

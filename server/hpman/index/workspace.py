@@ -259,7 +259,8 @@ class Workspace:
         return out
 
     def _no_default_files(self) -> Set[str]:
-        return {p for (mgr, name), files in self.by_key.items() if (mgr, name) not in self.defaults for p in files}
+        by_key = self.by_key
+        return {p for key in by_key.keys() - self.defaults.keys() for p in by_key[key]}
 
     def _values_paths(self) -> Set[str]:
         return {self.values_file.path} if self.values_file is not None else set()
