@@ -275,7 +275,24 @@ class _Walker:
     def visit_module_statement(self, stmt: ast.stmt) -> None:
         if self.scoped:
             self.statement_bindings(stmt, True)
-        self.visit(stmt, frozenset())
+            self.visit(stmt, frozenset())
+        else:
+            self._calls_in(stmt)
+
+    def _calls_in(self, root: ast.AST) -> None:
+        """Without scopes, the calls are all there is to find: a plain walk of the hot
+        subtrees, in the same (source) order as `visit`."""
+        names, is_hot, calls = self.names, self.is_hot, self.calls
+        stack = [root] if is_hot(root) else []
+        while stack:
+            node = stack.pop()
+            if node.__class__ is ast.Call:
+                func = node.func
+                if func.__class__ is ast.Name and func.id in names:
+                    calls.append(_Call(func.id, node, False))
+            children = [child for child in ast.iter_child_nodes(node) if is_hot(child)]
+            children.reverse()
+            stack.extend(children)
 
     def is_hot(self, node: ast.AST) -> bool:
         """Whether a candidate name appears within the lines of `node`."""
