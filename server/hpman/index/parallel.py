@@ -11,12 +11,15 @@ the language server.
 """
 import marshal
 import os
+import sys
 from typing import Any, Callable, List, Optional, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 64   # below this, a fork costs more than it saves
+# macOS has fork, but system libraries there are not fork-safe: its Python spawns instead
+FORK_OK = hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
 def available_cores() -> int:
@@ -33,7 +36,7 @@ def map_split(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], An
     `encode` turns a result into marshal-able data and `decode` turns it back; `done(n)`
     reports progress: about n items are complete (with a child, an estimate from the parent's
     share, which never claims the last item)."""
-    if len(items) < MIN_ITEMS or not hasattr(os, "fork"):
+    if len(items) < MIN_ITEMS or not FORK_OK:
         return map_sequential(fn, items, done)
     theirs_items = items[1::2]
     try:
