@@ -2,9 +2,10 @@
 
 Values have three sources of rising priority (the "value trilogy"): the default
 parsed from source, the value given to `_()` at runtime, and `set_value`. The
-store keeps one flat dict of effective values, so that `_('lr')` is one dict
-lookup and `_('lr', 0.1)` two stores. Everything else (trees, occurrence rows)
-is derived on demand. Every mutation is atomic: on error nothing changes.
+store keeps one flat dict of effective values in cells, so that `_('lr')` is one
+dict lookup and `_('lr', 0.1)` one store into a cell (see __call__). Everything
+else (trees, occurrence rows) is derived on demand. Every mutation is atomic: on
+error nothing changes.
 """
 import os
 import re

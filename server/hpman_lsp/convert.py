@@ -93,8 +93,8 @@ class Positions:
         self.encoding = encoding
         self._lines: Dict[str, Tuple[str, Optional[List[str]]]] = {}
 
-    def _line(self, path: str, line: int) -> Optional[str]:
-        """The text of a line, or None when every column is a character column anyway."""
+    def _line_list(self, path: str) -> Optional[List[str]]:
+        """The lines of `path`, or None when every column is a character column anyway."""
         if self.encoding == "utf-32":
             return None
         text = self.text_of(path)
@@ -104,7 +104,11 @@ class Positions:
         if cached is None or cached[0] is not text:
             cached = (text, None if text.isascii() else text.split("\n"))
             self._lines[path] = cached
-        lines = cached[1]
+        return cached[1]
+
+    def _line(self, path: str, line: int) -> Optional[str]:
+        """The text of a line, or None when every column is a character column anyway."""
+        lines = self._line_list(path)
         if lines is None:
             return None
         return lines[line] if 0 <= line < len(lines) else None
@@ -126,11 +130,7 @@ class Positions:
 
     def character_columns(self, path: str) -> bool:
         """True when every column of `path` is already in the client's encoding (ASCII text)."""
-        if self.encoding == "utf-32":
-            return True
-        self._line(path, 0)
-        cached = self._lines.get(path)
-        return cached is None or cached[1] is None
+        return self._line_list(path) is None
 
     def range_json(self, path: str, rng: Range) -> str:
         sl, sc, el, ec = rng

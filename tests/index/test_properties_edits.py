@@ -16,6 +16,7 @@ import ast
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from idx_helpers import snapshot as facts_snapshot
 
 from hpman.index import edits as E
 from hpman.index import problems as P
@@ -120,17 +121,10 @@ def edit(draw):
 
 
 def snapshot(ws):
-    out = {}
-    for path in sorted(ws.files):
-        facts = ws.files[path].facts
-        occs = [(o.manager, o.name, o.call, o.name_range, o.default_range, repr(o.value), o.default_text,
-                 repr(o.hints)) for o in facts.occurrences]
-        issues = sorted((i.code, i.range, i.message) for i in facts.issues)
-        probs = sorted((p.code, p.severity, p.range, p.message, sorted((r.path, r.range) for r in p.related))
-                       for p in P.problems_of(ws, path))
-        out[path] = (occs, issues, probs)
+    """The index helpers' snapshot (facts, problems, which include every issue, with their
+    related locations, managers), and each manager's tree."""
     trees = {m: [(n.name, n.value, n.problems) for n in Q.name_tree(ws, m)] for m in ws.managers()}
-    return out, trees
+    return facts_snapshot(ws), trees
 
 
 def fresh(texts):

@@ -566,23 +566,24 @@ def _calls_only(text: str, names: FrozenSet[str]) -> bool:
     the scope analysis has nothing to find: the common case of a function that only uses
     hyperparameters. Names in strings and comments make this False, which is only slower.
     """
-    for m in _token_regex(names).finditer(text):
+    for m in _token_matches(text, names):
         pos = m.start()
-        if pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
-            continue
         if not _CALL_AFTER.match(text, m.end()) or _DEFINED_BEFORE.search(text, max(0, pos - 80), pos):
             return False
     return True
 
 
-def find_tokens(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None) -> List[int]:
-    """Offsets where one of `names` occurs as a whole identifier."""
-    out = []
+def _token_matches(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None):
+    """The matches of one of `names` as a whole identifier (not the tail of a longer one)."""
     for m in _token_regex(names).finditer(text, begin, len(text) if end is None else end):
         pos = m.start()
         if pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_"):
-            out.append(pos)
-    return out
+            yield m
+
+
+def find_tokens(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None) -> List[int]:
+    """Offsets where one of `names` occurs as a whole identifier."""
+    return [m.start() for m in _token_matches(text, names, begin, end)]
 
 
 _MAX_MERGES = 6
