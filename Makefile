@@ -24,8 +24,8 @@ test: test-py test-versions test-client test-e2e
 
 test-py: $(STAMP)
 	$(PY) -m pytest -q tests/runtime tests/index tests/argparse
-	# each LSP test starts a real server over stdio; one retry absorbs a timing hiccup on a busy machine
-	$(PY) -m pytest -q --reruns 1 tests/lsp
+	# each LSP test starts a real server over stdio
+	$(PY) -m pytest -q tests/lsp
 
 test-versions:
 	@bash scripts/test-versions.sh
