@@ -23,7 +23,7 @@ demo: $(STAMP)
 test: test-py test-versions test-client test-e2e
 
 test-py: $(STAMP)
-	$(PY) -m pytest -q tests/runtime tests/index tests/argparse
+	$(PY) -m pytest -q tests/runtime tests/index tests/argparse tests/records
 	# each LSP test starts a real server over stdio
 	$(PY) -m pytest -q tests/lsp
 

@@ -22,7 +22,8 @@ import sys
 import types
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
-from hpman import EmptyValue, HyperParameterManager, HyperParamTree
+from hpman import EmptyValue, HyperParameterManager, HyperParamTree, records
+from hpman.values_io import ValuesFileError
 
 from . import config
 from .convert import ConversionError, StringAsDefault, from_loaded, from_text, kind_of, type_name
@@ -30,7 +31,7 @@ from .listing import detail_table, list_json, list_yaml
 from .serial import FORMAT_CHOICES, SerialError, load, save
 
 #: Action names accepted by `inject_actions`, in the order their options are added.
-ACTIONS = ("save", "load", "list", "detail", "serial-format", "exit")
+ACTIONS = ("save", "load", "list", "detail", "serial-format", "exit", "record")
 _DEFAULT_ACTIONS = ACTIONS
 
 
@@ -123,11 +124,12 @@ class _Binding:
         self.prefix = prefix
         self.serial_format = serial_format
         self.show_defaults = show_defaults
+        self.show_record = False   # list --hp-record in the help (when `inject_actions` names it)
         self.options: Dict[str, str] = {}          # hyperparameter name -> namespace attribute
         self.required: Dict[str, argparse.Action] = {}  # hyperparameters with the `required` hint
         self.action_dests: Dict[str, str] = {}     # action -> namespace attribute
         self._given: List[Set[str]] = []           # one set per parse in progress
-        self._applied: Dict[str, Tuple[Any, Any]] = {}  # name -> (value before, value we set)
+        self._applied: Dict[str, Tuple[Any, Any, Any]] = {}  # name -> (value before, its origin, value we set)
 
     # -- building the parser ---------------------------------------------------------
     def action_option(self, action: str) -> str:
@@ -199,6 +201,12 @@ class _Binding:
                     option, default=self.serial_format, choices=list(FORMAT_CHOICES),
                     help="Format of the saved config file. Defaults to {}. Can be set to override auto file "
                          "type deduction.".format(self.serial_format))
+            elif action == "record":
+                # hpargparse 0.14's help has no --hp-record: it shows only when asked for by name
+                act = self.parser.add_argument(option, metavar="DIR", help=argparse.SUPPRESS if not self.show_record else (
+                    "Write a run record into DIR: the values (as {} writes them), where each came from, "
+                    "the command line, the start time and the git commit".format(
+                        _escape(self.action_option("save")))))
             else:
                 act = self.parser.add_argument(option, action="store_true",
                                                help="process all hpargparse actions and quit")
@@ -212,12 +220,12 @@ class _Binding:
     def undo_previous(self) -> None:
         """Put back the values the previous parse replaced, unless the program changed them since."""
         applied, self._applied = self._applied, {}
-        restore = {}
-        for name, (before, ours) in applied.items():
+        restore, origins = {}, {}
+        for name, (before, origin, ours) in applied.items():
             if self.hp_mgr.get_value(name, raise_exception=False) is ours and not isinstance(before, EmptyValue):
-                restore[name] = before
+                restore[name], origins[name] = before, origin
         if restore:
-            self.hp_mgr.set_values(restore)
+            self.hp_mgr.set_values(restore, origins)
 
     def wrap(self, original: Any) -> Any:
         binding = self
@@ -268,13 +276,16 @@ class _Binding:
         hp_mgr = self.hp_mgr
         before = hp_mgr.get_values()
         serial_format = self._action_value(ns, "serial-format") or self.serial_format
+        started = records.now()
         new_values: Dict[str, Any] = {}
+        origins: Dict[str, Any] = {}
         load_path = self._action_value(ns, "load")
         if load_path is not None:
             try:
                 new_values.update(read_values(load_path, hp_mgr, serial_format))
             except (SerialError, LoadError) as exc:
                 self.parser.error(str(exc))
+            origins = {name: {"kind": "values-file", "file": load_path} for name in new_values}
         missing = [option for option in required
                    if self.parser._option_string_actions[option].dest not in new_values
                    and self.parser._option_string_actions[option].dest not in given]
@@ -282,10 +293,13 @@ class _Binding:
             self.parser.error("the following arguments are required: {}".format(", ".join(missing)))
         for name in given:
             new_values[name] = getattr(ns, self.options[name])
+            origins[name] = {"kind": "command-line", "option": _dashes(self.parser) + name.replace("_", "-")}
         if new_values:
-            hp_mgr.set_values(new_values)
             empty = EmptyValue()
-            self._applied = {name: (before.get(name, empty), value) for name, value in new_values.items()}
+            current = records.origins_of(hp_mgr)
+            previous = {name: (before.get(name, empty), current.get(name)) for name in new_values}
+            hp_mgr.set_values(new_values, origins)
+            self._applied = {name: previous[name] + (value,) for name, value in new_values.items()}
         for name, dest in self.options.items():
             setattr(ns, dest, hp_mgr.get_value(name, raise_exception=False))
 
@@ -298,6 +312,13 @@ class _Binding:
             for name in skipped:
                 print("{}: warning: not saving `{}`: its value is not a literal".format(self.parser.prog, name),
                       file=sys.stderr)
+
+        record_dir = self._action_value(ns, "record")
+        if record_dir is not None:
+            try:
+                records.write_record(hp_mgr, record_dir, started=started)
+            except (records.RecordError, ValuesFileError) as exc:
+                self.parser.error(str(exc))
 
         listing = self._action_value(ns, "list")
         if self._action_value(ns, "detail"):
@@ -401,7 +422,8 @@ def bind(parser: argparse.ArgumentParser, hp_mgr: HyperParameterManager, *,
     :param parser: an `argparse.ArgumentParser` (a subparser works too).
     :param hp_mgr: the manager, usually `_` from `from hpman.m import _`, after `_.parse_file(...)`.
     :param inject_actions: True (all actions), False (none) or a list naming some of
-        'save', 'load', 'list', 'detail', 'serial-format', 'exit'.
+        'save', 'load', 'list', 'detail', 'serial-format', 'exit', 'record' (`--hp-record DIR`; True
+        includes it but keeps it out of the help, which stays that of hpargparse 0.14).
     :param action_prefix: the actions' options are `--<prefix>-save`, `--<prefix>-load`, ...
     :param serial_format: 'auto' (from the file extension: .yaml/.yml, .json, .pickle/.pkl),
         'yaml', 'json' or 'pickle'; the default of `--hp-serial-format`.
@@ -410,6 +432,7 @@ def bind(parser: argparse.ArgumentParser, hp_mgr: HyperParameterManager, *,
     """
     actions = parse_action_list(inject_actions)
     binding = _Binding(parser, hp_mgr, actions, action_prefix, serial_format, show_defaults)
+    binding.show_record = not isinstance(inject_actions, bool) and "record" in actions
     binding.add_hyperparameters()
     binding.add_actions()
     parser.parse_known_args = types.MethodType(binding.wrap(parser.parse_known_args), parser)

@@ -32,7 +32,8 @@ def hp_save(path: str, hp_mgr: HyperParameterManager, serial_format: str = "auto
 
 def hp_load(path: str, hp_mgr: HyperParameterManager, serial_format: str = "auto") -> None:
     """Load values from `path` into the manager (all or none)."""
-    hp_mgr.set_values(read_values(path, hp_mgr, serial_format))
+    values = read_values(path, hp_mgr, serial_format)
+    hp_mgr.set_values(values, {name: {"kind": "values-file", "file": path} for name in values})
 
 
 def hp_list(hp_mgr: HyperParameterManager, file: Any = None) -> None:

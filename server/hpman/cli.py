@@ -187,6 +187,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if any(p.severity in failing for p in problems) else 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Compare two values files or run records; exit 1 when they differ (for scripts)."""
+    from . import records
+    from .values_io import ValuesFileError
+    try:
+        a, b = records.load(args.a), records.load(args.b)
+    except (records.RecordError, ValuesFileError) as exc:
+        raise _UserError(str(exc)) from None
+    rows = records.diff(a, b)
+    if args.format == "json":
+        def side(value: Any) -> Any:
+            return None if value is records.MISSING else _plain(value)
+        print(json.dumps({"a": args.a, "b": args.b, "equal": not rows, "differences": [
+            {"name": r["name"], "a": side(r["a"]), "b": side(r["b"]), "in_a": r["a"] is not records.MISSING,
+             "in_b": r["b"] is not records.MISSING, "origin_a": r["origin_a"], "origin_b": r["origin_b"]}
+            for r in rows]}, indent=2, ensure_ascii=False))
+    elif rows:
+        from tabulate import tabulate
+
+        def shown(value: Any) -> str:
+            return "(absent)" if value is records.MISSING else repr(value)
+        table = [[r["name"], shown(r["a"]), shown(r["b"]), records.describe(r["origin_a"]),
+                  records.describe(r["origin_b"])] for r in rows]
+        print(tabulate(table, headers=["name", "A", "B", "origin in A", "origin in B"], disable_numparse=True))
+        print("{} name{} differ{} (A = {}, B = {})".format(len(rows), "s" if len(rows) != 1 else "",
+                                                           "" if len(rows) != 1 else "s", args.a, args.b))
+    else:
+        print("no differences ({} names)".format(len(a.values)))
+    return 1 if rows else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hpman", description="Static view of the hyperparameters in a source tree.")
     parser.add_argument("--version", action="version", version="hpman " + __version__)
@@ -212,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("diff", help="names whose values differ between two values files or run records; "
+                                    "exit 1 when they differ")
+    p.add_argument("a", metavar="A", help="a values file, or a run record (its directory or record.json)")
+    p.add_argument("b", metavar="B", help="the same, to compare with A")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_diff)
     return parser
 
 

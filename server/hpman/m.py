@@ -13,12 +13,14 @@ __all__: list = []
 
 def _make_getattr():
     """Build the module `__getattr__` with its helpers in a closure, off the namespace."""
+    import os
     import threading
 
     from .manager import HyperParameterManager
 
     namespace = globals()
     lock = threading.Lock()
+    recording: list = []
 
     def __getattr__(name: str) -> HyperParameterManager:
         if (name.startswith("__") and name.endswith("__") and name.strip("_")) or name == "pytest_plugins":
@@ -28,6 +30,9 @@ def _make_getattr():
             if not isinstance(manager, HyperParameterManager):
                 manager = HyperParameterManager(name)
                 namespace[name] = manager  # later lookups are plain attribute hits
+                if os.environ.get("HPMAN_RECORD") and not recording:
+                    from .records import record_at_exit  # a run record for programs without hpargparse
+                    recording.append(record_at_exit(namespace, os.environ["HPMAN_RECORD"]))
             return manager
 
     return __getattr__

@@ -66,6 +66,7 @@ class HyperParameterManager:
         self._runtime: Dict[str, List[Any]] = {}  # name -> cell of the value of its last call
         self._runtime_hints: Dict[str, Dict[str, Any]] = {}
         self._setter: Dict[str, Any] = {}
+        self._setter_origins: Dict[str, Dict[str, Any]] = {}  # name -> where its setter value came from
         self._values: Dict[str, List[Any]] = {}   # leaves that have a value -> cell of that value
         self._fast: Dict[str, List[Any]] = {}     # leaves whose value is their runtime cell -> it
         self._prefix_count: Dict[str, int] = {}
@@ -275,16 +276,23 @@ class HyperParameterManager:
         return rows
 
     # -- setters ------------------------------------------------------------------------
-    def set_value(self, name: str, value: Primitive) -> "HyperParameterManager":
+    def set_value(self, name: str, value: Primitive,
+                  origin: Optional[Dict[str, Any]] = None) -> "HyperParameterManager":
         """Set a value with the highest priority."""
-        return self.set_values({name: value})
+        return self.set_values({name: value}, None if origin is None else {name: origin})
 
-    def set_values(self, values: FlatMapping) -> "HyperParameterManager":
-        """Set several values with the highest priority, all or none."""
+    def set_values(self, values: FlatMapping,
+                   origins: Optional[Dict[str, Dict[str, Any]]] = None) -> "HyperParameterManager":
+        """Set several values with the highest priority, all or none.
+
+        `origins` says where some of them came from (`{"kind": "command-line", ...}`, see
+        hpman.records); the others are marked as set by `set_value`. Run records read it back
+        with `setter_origin`."""
+        values = dict(values)
         with self._lock:
             saved = self._snapshot()
             try:
-                for name, value in dict(values).items():
+                for name, value in values.items():
                     self._check_name(name)
                     self._check_can_hold_value(name, P.PRIORITY_SET_FROM_SETTER)
                     self._add_name(name)
@@ -293,7 +301,14 @@ class HyperParameterManager:
             except BaseException:
                 self._restore(saved)
                 raise
+            for name in values:
+                self._setter_origins[name] = dict((origins or {}).get(name) or {"kind": "set_value"})
         return self
+
+    def setter_origin(self, name: str) -> Optional[Dict[str, Any]]:
+        """Where the set value of `name` came from, or None when it has none."""
+        with self._lock:
+            return dict(self._setter_origins[name]) if name in self._setter else None
 
     def set_tree(self, tree_values: TreeMapping, prefix: str = "") -> "HyperParameterManager":
         """Set a nested dict of values under `prefix`; a dict annotated with
