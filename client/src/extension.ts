@@ -12,7 +12,8 @@ import {
 } from 'vscode-languageclient/node';
 import { chooseInterpreter, configuredInterpreter, onPythonInterpreterChanged, probeInterpreter } from './interpreter';
 import { joinPythonPath, MIN_PYTHON, serverPythonPath } from './util';
-import { parseTreeResult, TREE_CHANGED_NOTIFICATION, TREE_REQUEST } from './protocol';
+import { parseShowUsesArgs, parseTreeResult, SHOW_USES_COMMAND, TREE_CHANGED_NOTIFICATION, TREE_REQUEST } from './protocol';
+import { LogChannelAdapter } from './log';
 import { collectOccurrences, HyperparameterTreeProvider, primaryLocation, toVsLocation, type TreeElement } from './tree';
 
 const VIEW_ID = 'hpman.tree';
@@ -23,22 +24,32 @@ class ServerController implements vscode.Disposable {
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshGeneration = 0;
   private disposed = false;
+  /** Our own `hpman.showUses`, when the server does not offer it as a command. */
+  private showUsesCommand: vscode.Disposable | undefined;
+  /** What the language client writes: its lines go to the log channel at their level. */
+  private readonly clientOutput: LogChannelAdapter;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
     private readonly tree: HyperparameterTreeProvider,
     private readonly view: vscode.TreeView<TreeElement>,
-  ) {}
+  ) {
+    this.clientOutput = new LogChannelAdapter(output);
+  }
 
   log(message: string): void {
-    this.output.appendLine(`[${new Date().toISOString()}] ${message}`);
+    this.output.info(message);
+  }
+
+  logError(message: string): void {
+    this.output.error(message);
   }
 
   /** Run start/stop operations one after another. */
   private enqueue(op: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(op, op).catch((err: unknown) => {
-      this.log(`error: ${describeError(err)}`);
+      this.logError(describeError(err));
     });
     return this.queue;
   }
@@ -79,7 +90,7 @@ class ServerController implements vscode.Disposable {
     if (!probe.ok) {
       const min = `${MIN_PYTHON[0]}.${MIN_PYTHON[1]}`;
       const msg = `hpman: no usable Python ≥ ${min} to run the language server: \`${shown}\`: ${probe.reason}. Set "hpman.interpreter" to a Python ≥ ${min}.`;
-      this.log(msg);
+      this.logError(msg);
       this.view.message = `No usable Python ≥ ${min} (tried ${shown}). Set "hpman.interpreter".`;
       void vscode.window.showErrorMessage(msg, 'Open Settings', 'Show Log').then((pick) => {
         if (pick === 'Open Settings') {
@@ -104,9 +115,15 @@ class ServerController implements vscode.Disposable {
     // workspace/configuration and is told of changes by the client.
     const clientOptions: LanguageClientOptions = {
       documentSelector: documentSelector(),
-      outputChannel: this.output,
+      outputChannel: this.clientOutput,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       synchronize: { configurationSection: 'hpman' },
+      middleware: {
+        // A lens's "open the uses" runs here, in VS Code, also when the server
+        // offers the command (for editors without a client-side one).
+        executeCommand: async (command, args, next): Promise<unknown> =>
+          command === SHOW_USES_COMMAND ? showUses(args) : ((await next(command, args)) as unknown),
+      },
     };
     const client = new LanguageClient('hpman', 'hpman', serverOptions, clientOptions);
     this.client = client;
@@ -125,7 +142,7 @@ class ServerController implements vscode.Disposable {
       await client.start();
     } catch (err) {
       const msg = `hpman: the language server failed to start: ${describeError(err)}`;
-      this.log(msg);
+      this.logError(msg);
       this.view.message = 'The hpman language server failed to start (see the "hpman" output).';
       void vscode.window.showErrorMessage(msg, 'Show Log').then((pick) => {
         if (pick === 'Show Log') {
@@ -135,6 +152,7 @@ class ServerController implements vscode.Disposable {
       return;
     }
     this.log('language server running');
+    this.provideShowUses(client);
     await this.refreshNow();
   }
 
@@ -152,8 +170,23 @@ class ServerController implements vscode.Disposable {
           await client.stop(5000);
         }
       } catch (err) {
-        this.log(`stopping the language server: ${describeError(err)}`);
+        this.logError(`stopping the language server: ${describeError(err)}`);
       }
+    }
+  }
+
+  /**
+   * The lenses' command: the language client registers it when the server
+   * lists it in executeCommandProvider (and the middleware above runs it);
+   * otherwise the extension registers it itself.
+   */
+  private provideShowUses(client: LanguageClient): void {
+    const offered = client.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
+    if (offered.includes(SHOW_USES_COMMAND)) {
+      this.showUsesCommand?.dispose();
+      this.showUsesCommand = undefined;
+    } else if (!this.showUsesCommand) {
+      this.showUsesCommand = vscode.commands.registerCommand(SHOW_USES_COMMAND, (...args: unknown[]) => showUses(args));
     }
   }
 
@@ -182,12 +215,13 @@ class ServerController implements vscode.Disposable {
       }
       this.tree.set(parseTreeResult(raw));
     } catch (err) {
-      this.log(`${TREE_REQUEST} failed: ${describeError(err)}`);
+      this.logError(`${TREE_REQUEST} failed: ${describeError(err)}`);
     }
   }
 
   dispose(): void {
     this.disposed = true;
+    this.showUsesCommand?.dispose();
     void this.stop();
   }
 }
@@ -206,6 +240,17 @@ function documentSelector(): DocumentSelector {
   return selector;
 }
 
+/** Peek the uses a lens lists, as "Find All References" does. */
+async function showUses(args: unknown[]): Promise<void> {
+  const parsed = parseShowUsesArgs(args);
+  if (!parsed) {
+    return;
+  }
+  const uri = vscode.Uri.parse(parsed.uri, true);
+  const position = new vscode.Position(parsed.position.line, parsed.position.character);
+  await vscode.commands.executeCommand('editor.action.showReferences', uri, position, parsed.locations.map(toVsLocation));
+}
+
 function describeError(err: unknown): string {
   if (err instanceof Error) {
     return err.message;
@@ -221,7 +266,7 @@ function nodeArgument(arg: unknown, view: vscode.TreeView<TreeElement>): Extract
 let controller: ServerController | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('hpman');
+  const output = vscode.window.createOutputChannel('hpman', { log: true });
   const tree = new HyperparameterTreeProvider();
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const ctl = new ServerController(context, output, tree, view);

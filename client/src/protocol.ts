@@ -1,4 +1,5 @@
-// The hpman language server's custom protocol (SPEC §E "Custom protocol").
+// The hpman language server's custom protocol: the `hpman/tree` request and
+// the `hpman/treeChanged` notification that says when to ask again.
 import type { Location } from 'vscode-languageclient/node';
 
 /** One hyperparameter (leaf) or one dotted prefix (branch). */
@@ -17,7 +18,20 @@ export interface HpNode {
   occurrences: Location[];
   /** Number of this name's own problems. */
   problems: number;
+  /** LSP DiagnosticSeverity (1 error … 4 hint) of the worst of them; null when unknown or none. */
+  severity: Severity | null;
+  /** The problems themselves, worst first (servers that only count them send none). */
+  messages: HpProblem[];
   children: HpNode[];
+}
+
+/** LSP DiagnosticSeverity: 1 error, 2 warning, 3 information, 4 hint. */
+export type Severity = 1 | 2 | 3 | 4;
+
+export interface HpProblem {
+  severity: Severity;
+  code: string | null;
+  message: string;
 }
 
 export interface HpManager {
@@ -41,6 +55,37 @@ function isLocation(v: unknown): v is Location {
   return isObject(v) && typeof v.uri === 'string' && isObject(v.range);
 }
 
+function asSeverity(v: unknown): Severity | null {
+  return v === 1 || v === 2 || v === 3 || v === 4 ? v : null;
+}
+
+function parseProblem(raw: unknown): HpProblem | null {
+  if (!isObject(raw) || typeof raw.message !== 'string') {
+    return null;
+  }
+  return {
+    severity: asSeverity(raw.severity) ?? 2,
+    code: typeof raw.code === 'string' || typeof raw.code === 'number' ? String(raw.code) : null,
+    message: raw.message,
+  };
+}
+
+/**
+ * How a name is marked in the tree: the severity the server gives, else the
+ * worst of its messages, else a warning when it only counts problems.  Hints
+ * get no marker (the Problems panel does not list them either).
+ */
+export function markerSeverity(node: Pick<HpNode, 'problems' | 'severity' | 'messages'>): Exclude<Severity, 4> | null {
+  let worst: Severity | null = node.severity;
+  if (worst === null && node.messages.length > 0) {
+    worst = Math.min(...node.messages.map((m) => m.severity)) as Severity;
+  }
+  if (worst === null && node.problems > 0) {
+    worst = 2;
+  }
+  return worst === 4 ? null : worst;
+}
+
 /** Validate and normalise one node from the wire; null when it is unusable. */
 export function parseNode(raw: unknown): HpNode | null {
   if (!isObject(raw) || typeof raw.name !== 'string') {
@@ -61,6 +106,10 @@ export function parseNode(raw: unknown): HpNode | null {
     default: isLocation(raw.default) ? raw.default : null,
     occurrences: Array.isArray(raw.occurrences) ? raw.occurrences.filter(isLocation) : [],
     problems: typeof raw.problems === 'number' && Number.isFinite(raw.problems) ? raw.problems : 0,
+    severity: asSeverity(raw.severity),
+    messages: Array.isArray(raw.messages)
+      ? raw.messages.map(parseProblem).filter((p): p is HpProblem => p !== null).sort((a, b) => a.severity - b.severity)
+      : [],
     children,
   };
 }
@@ -132,4 +181,39 @@ export function childElements(data: HpTreeResult, element?: TreeElement): TreeEl
     return element.manager.nodes.map((node) => ({ type: 'node', manager: element.manager.name, node }));
   }
   return element.node.children.map((node) => ({ type: 'node', manager: element.manager, node }));
+}
+
+/**
+ * The command of the server's code lenses: open the uses of a hyperparameter.
+ * Its arguments are those of VS Code's `editor.action.showReferences` in LSP
+ * form: the lens's document URI, its position, and the locations to list.
+ */
+export const SHOW_USES_COMMAND = 'hpman.showUses';
+
+export interface ShowUsesArgs {
+  uri: string;
+  position: { line: number; character: number };
+  locations: Location[];
+}
+
+function isPosition(v: unknown): v is ShowUsesArgs['position'] {
+  return isObject(v) && typeof v.line === 'number' && typeof v.character === 'number';
+}
+
+/** The arguments of a lens command, positional or as one object; null when unusable. */
+export function parseShowUsesArgs(args: unknown[]): ShowUsesArgs | null {
+  const [first, second, third] = args;
+  const fields = isObject(first) && 'locations' in first
+    ? [first.uri, first.position, first.locations]
+    : [first, second, third];
+  const [uri, position, locations] = fields;
+  if (typeof uri !== 'string' || !Array.isArray(locations)) {
+    return null;
+  }
+  const locs = locations.filter(isLocation);
+  const pos = isPosition(position) ? position : locs[0]?.range.start;
+  if (!pos) {
+    return null;
+  }
+  return { uri, position: { line: pos.line, character: pos.character }, locations: locs };
 }

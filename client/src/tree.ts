@@ -6,7 +6,9 @@ import {
   collectOccurrences,
   countLeaves,
   EXPAND_ALL_LIMIT,
+  markerSeverity,
   primaryLocation,
+  type Severity,
   type HpNode,
   type HpTreeResult,
   type TreeElement,
@@ -77,9 +79,10 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
     if (node.value !== null) {
       item.description = node.value;
     }
-    const problems = node.problems > 0;
-    if (problems) {
-      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    const severity = markerSeverity(node);
+    const problems = severity !== null;
+    if (severity !== null) {
+      item.iconPath = severityIcon(severity);
     } else if (hasChildren) {
       item.iconPath = new vscode.ThemeIcon('symbol-namespace');
     } else {
@@ -88,7 +91,7 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
     item.contextValue = `hpman.${node.kind}${problems ? '.problems' : ''}`;
     item.tooltip = this.tooltip(manager, node);
     item.accessibilityInformation = {
-      label: `${node.name}${node.value !== null ? ` = ${node.value}` : ''}${problems ? `, ${node.problems} problems` : ''}`,
+      label: `${node.name}${node.value !== null ? ` = ${node.value}` : ''}${problems ? `, ${problemSummary(node)}` : ''}`,
     };
     const target = primaryLocation(node);
     if (target && (node.kind === 'leaf' || node.default)) {
@@ -124,11 +127,19 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
     } else if (node.kind === 'leaf') {
       lines.push('No default');
     }
-    if (node.problems > 0) {
-      lines.push(`$(warning) ${node.problems} problem${node.problems === 1 ? '' : 's'}`);
-    }
     md.supportThemeIcons = true;
     md.appendMarkdown(lines.join('  \n'));
+    if (node.messages.length > 0) {
+      // What is wrong, not just that something is: one line per problem.
+      md.appendMarkdown('\n\n');
+      md.appendMarkdown(
+        node.messages
+          .map((p) => `$(${SEVERITY[p.severity].icon}) ${escapeMd(p.message)}${p.code ? ` \`${p.code}\`` : ''}`)
+          .join('  \n'),
+      );
+    } else if (node.problems > 0) {
+      md.appendMarkdown(`  \n$(warning) ${node.problems} problem${node.problems === 1 ? '' : 's'}`);
+    }
     return md;
   }
 
@@ -141,6 +152,27 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
     }
     return `${escapeMd(vscode.workspace.asRelativePath(l.uri))}:${l.range.start.line + 1}`;
   }
+}
+
+const SEVERITY: Record<Severity, { icon: string; color: string; word: string }> = {
+  1: { icon: 'error', color: 'list.errorForeground', word: 'error' },
+  2: { icon: 'warning', color: 'list.warningForeground', word: 'warning' },
+  3: { icon: 'info', color: 'problemsInfoIcon.foreground', word: 'information' },
+  4: { icon: 'lightbulb', color: 'problemsInfoIcon.foreground', word: 'hint' },
+};
+
+/** The tree marks a name with the icon the Problems panel uses for its worst problem. */
+function severityIcon(severity: Severity): vscode.ThemeIcon {
+  const s = SEVERITY[severity];
+  return new vscode.ThemeIcon(s.icon, new vscode.ThemeColor(s.color));
+}
+
+/** "1 warning", "2 problems: an error, …" for screen readers. */
+function problemSummary(node: HpNode): string {
+  if (node.messages.length > 0) {
+    return node.messages.map((p) => `${SEVERITY[p.severity].word}: ${p.message}`).join('; ');
+  }
+  return `${node.problems} problem${node.problems === 1 ? '' : 's'}`;
 }
 
 function escapeMd(s: string): string {

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { childElements, collectOccurrences, countLeaves, parseNode, parseTreeResult, primaryLocation, type TreeElement } from '../src/protocol';
+import {
+  childElements,
+  collectOccurrences,
+  countLeaves,
+  markerSeverity,
+  parseNode,
+  parseShowUsesArgs,
+  parseTreeResult,
+  primaryLocation,
+  type TreeElement,
+} from '../src/protocol';
 
 const loc = (uri: string, line: number) => ({
   uri,
@@ -68,7 +78,7 @@ describe('parseTreeResult', () => {
     assert.equal(nodes.length, 1);
     assert.deepEqual(nodes[0], {
       name: 'a.b.c', label: 'c', kind: 'leaf', value: null, type: null, default: null,
-      occurrences: [], problems: 0, children: [],
+      occurrences: [], problems: 0, severity: null, messages: [], children: [],
     });
   });
 
@@ -126,5 +136,61 @@ describe('childElements', () => {
   it('has no items for an empty result', () => {
     assert.deepEqual(childElements({ managers: [] }), []);
     assert.deepEqual(childElements({ managers: [{ name: '_', nodes: [] }] }), []);
+  });
+});
+
+describe('problem markers', () => {
+  const node = (extra: Record<string, unknown>) => {
+    const n = parseNode({ name: 'warmup', kind: 'leaf', occurrences: [], problems: 1, ...extra });
+    assert.ok(n);
+    return n;
+  };
+
+  it('uses the severity the server sends, and lists the messages worst first', () => {
+    const n = node({
+      severity: 3,
+      messages: [
+        { severity: 4, code: 'hint-code', message: 'a hint' },
+        { severity: 3, code: 'no-default', message: '`warmup` has no default' },
+        { message: 42 },
+      ],
+    });
+    assert.equal(markerSeverity(n), 3);
+    assert.deepEqual(n.messages.map((m) => [m.severity, m.code, m.message]), [
+      [3, 'no-default', '`warmup` has no default'],
+      [4, 'hint-code', 'a hint'],
+    ]);
+  });
+
+  it('falls back to the worst message, then to a warning for a bare count', () => {
+    assert.equal(markerSeverity(node({ messages: [{ severity: 3, message: 'i' }, { severity: 1, message: 'e' }] })), 1);
+    assert.equal(markerSeverity(node({})), 2);
+    assert.equal(markerSeverity(node({ problems: 0 })), null);
+    assert.equal(markerSeverity(node({ severity: 7, problems: 0 })), null);
+  });
+
+  it('gives hints no marker', () => {
+    assert.equal(markerSeverity(node({ severity: 4 })), null);
+    assert.equal(markerSeverity(node({ messages: [{ severity: 4, message: 'h' }] })), null);
+  });
+});
+
+describe('parseShowUsesArgs', () => {
+  const uses = [loc('file:///w/train.py', 3), loc('file:///w/model.py', 5)];
+
+  it('reads the positional form of editor.action.showReferences', () => {
+    assert.deepEqual(parseShowUsesArgs(['file:///w/model.py', { line: 5, character: 6 }, uses]),
+      { uri: 'file:///w/model.py', position: { line: 5, character: 6 }, locations: uses });
+  });
+
+  it('reads one object, and takes the first use when the position is missing', () => {
+    assert.deepEqual(parseShowUsesArgs([{ uri: 'file:///w/model.py', locations: [uses[1], 'junk'] }]),
+      { uri: 'file:///w/model.py', position: { line: 5, character: 2 }, locations: [uses[1]] });
+  });
+
+  it('refuses what it cannot use', () => {
+    for (const args of [[], ['_', 'lr'], [null, null, uses], ['file:///w/a.py', null, []], [{ uri: 1, locations: uses }]]) {
+      assert.equal(parseShowUsesArgs(args), null, JSON.stringify(args));
+    }
   });
 });
