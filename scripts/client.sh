@@ -4,8 +4,11 @@
 #   bash scripts/client.sh check   npm deps (when package-lock changed), tsc type
 #                                  check, eslint, unit tests, esbuild bundle
 #   bash scripts/client.sh vsix    check + bundled/libs (the Python server and
-#                                  its pure-Python deps) + hpman-<version>.vsix
-#                                  at the repository root (prints its path last)
+#                                  its deps, pinned and hashed in
+#                                  client/requirements-bundled.txt) +
+#                                  hpman-<version>.vsix at the repository root
+#                                  (prints its path last); fails on any vsce warning
+#   bash scripts/client.sh lock    rewrite client/requirements-bundled.txt
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CLIENT="$ROOT/client"
@@ -43,11 +46,17 @@ check() {
 }
 
 # --- bundled/libs: the server and its deps, for every Python >= 3.9 ---------------
-# Installed by the oldest Python >= 3.9 on the machine, so that dependency
-# markers and Requires-Python are resolved for the oldest supported version
-# (backports such as exceptiongroup are included; newer Pythons ignore them).
-# PyYAML's C speedup only loads on a matching Python; elsewhere it falls back
-# to pure Python, so the libs work on every Python >= 3.9.
+# The deps are the exact files named, with their hashes, in
+# client/requirements-bundled.txt (`bash scripts/client.sh lock` writes it from
+# pyproject.toml), so the same commit bundles the same libraries on any
+# machine.  They are chosen for CPython 3.9 on manylinux x86_64, the oldest
+# supported Python, so backports such as exceptiongroup are included (newer
+# Pythons ignore them); PyYAML's C speedup only loads on a matching Python,
+# elsewhere it falls back to pure Python, so the libs work on every Python >= 3.9.
+LOCK="$CLIENT/requirements-bundled.txt"
+TARGET=(--only-binary=:all: --implementation cp --python-version 3.9 --abi cp39
+        --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64)
+
 # Every CPython >= 3.9 on the machine (pyenv's, else python3.X on PATH), oldest first.
 pythons() {
   local minor cand
@@ -58,24 +67,62 @@ pythons() {
   done
 }
 
-oldest_python() {
-  local cand
-  for cand in $(pythons); do
-    if "$cand" -m pip --version >/dev/null 2>&1; then echo "$cand"; return 0; fi
-  done
-  echo "${PYTHON:-python3}"
+# The server's requirements as pyproject.toml states them (dependencies + the lsp extra).
+declared_requirements() {
+  python3 - "$ROOT/pyproject.toml" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+def array(name):
+    m = re.search(r"^%s\s*=\s*\[(.*?)\]" % re.escape(name), text, re.M | re.S)
+    return re.findall(r'"([^"]+)"', m.group(1)) if m else []
+print(" ".join(array("dependencies") + array("lsp")))
+PY
+}
+
+# Write client/requirements-bundled.txt: resolve the declared requirements for
+# the target above and pin every file with its sha256 (from pip's report).
+# pip evaluates environment markers (`python_version < "3.11"`) with the Python
+# that runs it, whatever --python-version says: resolve with a real 3.9.
+lock() {
+  local tmp declared py
+  py="$(pythons | sed -n 1p)"   # sed reads it all: no SIGPIPE under pipefail
+  case "$("${py:-python3}" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" in
+    3.9) ;; *) log "lock needs a Python 3.9 (pyenv's or python3.9 on PATH)"; exit 1 ;;
+  esac
+  tmp="$(mktemp -d)"; declared="$(declared_requirements)"
+  # shellcheck disable=SC2086
+  PIP_ROOT_USER_ACTION=ignore "$py" -m pip install -q --disable-pip-version-check --dry-run --ignore-installed \
+    --only-binary=:all: --target "$tmp/t" --report "$tmp/report.json" $declared \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  python3 - "$tmp/report.json" "$declared" > "$tmp/lock" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+print("# The Python libraries bundled in the .vsix, pinned with their hashes (CPython 3.9,")
+print("# manylinux x86_64). Written by `bash scripts/client.sh lock` from pyproject.toml:")
+print("# declared: " + sys.argv[2])
+for item in sorted(report["install"], key=lambda i: i["metadata"]["name"].lower()):
+    name, version = item["metadata"]["name"], item["metadata"]["version"]
+    digest = item["download_info"]["archive_info"]["hashes"]["sha256"]
+    print("%s==%s \\\n    --hash=sha256:%s" % (name, version, digest))
+PY
+  mv "$tmp/lock" "$LOCK"; rm -rf "$tmp"
+  log "wrote $LOCK"
 }
 
 bundled_libs() {
-  local libs="$CLIENT/bundled/libs" deps_sum src_sum py pkg
-  # 1. The dependencies (and a first copy of the project), when pyproject.toml changed.
-  deps_sum="$(cksum < "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  local libs="$CLIENT/bundled/libs" deps_sum src_sum pkg
+  # The lock must be of today's pyproject.toml.
+  if [ "$(sed -n 's/^# declared: //p' "$LOCK")" != "$(declared_requirements)" ]; then
+    log "$LOCK does not match pyproject.toml's requirements: run bash scripts/client.sh lock"; exit 1
+  fi
+  # 1. The dependencies, when the lock changed.
+  deps_sum="$(cksum < "$LOCK" | cut -d' ' -f1)"
   if [ ! -f "$CLIENT/bundled/.deps-$deps_sum" ]; then
-    py="$(oldest_python)"
-    log "pip install --target client/bundled/libs '.[lsp]' with $("$py" -V 2>&1)"
+    log "pip install --require-hashes --target client/bundled/libs -r client/requirements-bundled.txt"
     rm -rf "$CLIENT/bundled"; mkdir -p "$libs"
-    PIP_ROOT_USER_ACTION=ignore "$py" -m pip install -q --disable-pip-version-check --no-compile \
-      --target "$libs" "$ROOT[lsp]" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check --no-compile \
+      --no-deps --require-hashes "${TARGET[@]}" --target "$libs" -r "$LOCK" \
+      2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     rm -rf "$libs/bin"
     touch "$CLIENT/bundled/.deps-$deps_sum"
   fi
@@ -121,15 +168,24 @@ vsix() {
     mkdir -p "$CLIENT/out"; rm -f "$CLIENT"/out/.checked-*; touch "$CLIENT/out/.checked-$sum"
   fi
   bundled_libs
-  local tools version out
+  local tools version out base
   tools="$(bash "$ROOT/scripts/e2e-toolchain.sh" node | tail -n 1)"
   eval "$tools"
   version="$(node -p "require('$CLIENT/package.json').version")"
   out="$ROOT/hpman-$version.vsix"
+  # The README's relative links (../docs/images/*.png) point into the
+  # repository, from the client/ folder the package is made in.
+  base="$(node -p "require('$CLIENT/package.json').repository.url.replace(/\\.git\$/, '')")"
   log "vsce package -> $(basename "$out")"
+  rm -f "$out"
   (cd "$CLIENT" && PATH="$HPMAN_NODE_DIR/bin:$PATH" "$HPMAN_NODE_DIR/bin/node" "$HPMAN_VSCE" package \
-     --no-dependencies --allow-missing-repository --skip-license \
-     --out "$out" >&2)
+     --no-dependencies --baseContentUrl "$base/blob/HEAD/client" --baseImagesUrl "$base/raw/HEAD/client" \
+     --out "$out" < /dev/null) > "$CLIENT/out/vsce.log" 2>&1 || { cat "$CLIENT/out/vsce.log" >&2; exit 1; }
+  grep -v '^ *[├│└]' "$CLIENT/out/vsce.log" | grep -v '^ *$' >&2 || true
+  # What a marketplace listing needs is what vsce warns about: no warning passes.
+  if grep -qiE 'warn' "$CLIENT/out/vsce.log"; then
+    rm -f "$out"; log "vsce warned (see above): fix package.json or the packaged files"; exit 1
+  fi
   log "$(du -h "$out" | cut -f1) $out"
   echo "$out"
 }
@@ -143,5 +199,6 @@ case "$cmd" in
   check) check ;;
   vsix) vsix ;;
   deps) deps ;;
-  *) echo "usage: $0 check|vsix" >&2; exit 2 ;;
+  lock) lock ;;
+  *) echo "usage: $0 check|vsix|lock" >&2; exit 2 ;;
 esac

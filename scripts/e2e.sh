@@ -67,11 +67,14 @@ cat > "$WS/yaml.py" <<PY
 open("$TMP/workspace-code-ran", "w").write("yaml.py of the workspace was imported")
 PY
 mkdir -p "$WS/.vscode"
+# Nor the values file it reads (restricted settings): that file's lr would show.
 cat > "$WS/.vscode/settings.json" <<JSON
 {
-  "hpman.interpreter": "$TMP/workspace-chosen-python"
+  "hpman.interpreter": "$TMP/workspace-chosen-python",
+  "hpman.valuesFile": "workspace-chosen-values.yaml"
 }
 JSON
+printf 'lr: 99\n' > "$WS/workspace-chosen-values.yaml"
 
 # The Python that runs the server: the system's python3 with the vsix's
 # bundled libs, which is what a user gets.  It is set where a user of
@@ -102,7 +105,7 @@ cat > "$UD/User/settings.json" <<JSON
   "chat.disableAIFeatures": true,
   "window.commandCenter": false,
   "workbench.secondarySideBar.defaultVisibility": "hidden",
-  "files.exclude": { "**/.vscode": true, "yaml.py": true }
+  "files.exclude": { "**/.vscode": true, "yaml.py": true, "workspace-chosen-values.yaml": true }
 }
 JSON
 # code-server is a remote: machine-scoped settings are read from Machine/.

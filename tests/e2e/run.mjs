@@ -262,6 +262,10 @@ async function run() {
     const machine = JSON.parse(fs.readFileSync(MACHINE_SETTINGS, 'utf8'))['hpman.interpreter'];
     assert(line && line.includes(`interpreter: ${machine} (from setting)`), 'the machine setting was not used');
     assert(!log.includes('workspace-chosen-python'), 'the workspace setting was used');
+    // A log output channel: VS Code stamps each line once, with its level.
+    assert(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \[info\] interpreter: /.test(line), `not a log channel line: ${line}`);
+    const stamped = log.split('\n').filter((l) => /\[(Info|Warn|Error|Trace|Debug) *- [^\]]*\]|\] \[20\d\d-/.test(l));
+    assert(stamped.length === 0, `lines stamped by hand: ${JSON.stringify(stamped.slice(0, 3))}`);
   });
 
   // (b) The Hyperparameters view lists every name, dotted names as folders.
@@ -290,7 +294,7 @@ async function run() {
       assert(r.description === description, `${label}: description ${JSON.stringify(r.description)}, expected ${JSON.stringify(description)}`);
       assert(r.level === level, `${label}: level ${r.level}, expected ${level}`);
     };
-    expect('lr', '0.1', 1);
+    expect('lr', '0.1', 1); // not 99: the workspace's own hpman.valuesFile is ignored in Restricted Mode
     expect('epochs', '10', 1);
     expect('model', '', 1);
     expect('depth', '4', 2);
