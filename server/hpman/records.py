@@ -217,7 +217,7 @@ def load(path: str) -> Loaded:
     data = _read_record_json(record)
     origins = {str(k): v for k, v in data.get("origins", {}).items() if isinstance(v, dict)}
     run = {k: v for k, v in data.items() if k not in ("origins",)}
-    return Loaded(path, read_values(values_path), origins, run)
+    return Loaded(path, read_values(values_path, set(origins)), origins, run)
 
 
 # -- diff --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import base64
 import json
 import os
 import tempfile
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
 
@@ -89,10 +89,14 @@ _Dumper.add_representer(str, lambda d, v: d.represent_scalar(
 
 
 def yaml_text(values: Dict[str, Any]) -> str:
-    """The YAML `--hp-save` writes for a flat mapping of literal values, in the given order."""
+    """The YAML `--hp-save` writes for a flat mapping of literal values, in the given order;
+    a dict value carries `__is_dict__: true`, so that every reader (the editor's overlay
+    too) takes it for one value, not a tree of names."""
     if not values:
         return "{}\n"
-    return yaml.dump(_plain(dict(values)), Dumper=_Dumper, default_flow_style=False, sort_keys=False,
+    data = {name: dict(_plain(v), **{DICT_ANNOTATION: True}) if isinstance(v, dict) else _plain(v)
+            for name, v in values.items()}
+    return yaml.dump(data, Dumper=_Dumper, default_flow_style=False, sort_keys=False,
                      allow_unicode=True, width=2 ** 30)
 
 
@@ -154,20 +158,24 @@ def _from_json(value: Any) -> Any:
     return {k: _from_json(v) for k, v in value.items()}
 
 
-def _flatten(data: Any, prefix: str, out: Dict[str, Any]) -> None:
+def _flatten(data: Any, prefix: str, out: Dict[str, Any], known: Optional[Set[str]]) -> None:
     for key, value in data.items():
         name = "{}.{}".format(prefix, key) if prefix else str(key)
         if isinstance(value, dict) and value.get(DICT_ANNOTATION) is True:
             out[name] = {k: v for k, v in value.items() if k != DICT_ANNOTATION}
+        elif known is not None and name in known:
+            out[name] = value
         elif isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
-            _flatten(value, name, out)
+            _flatten(value, name, out, known)
         else:
             out[name] = value
 
 
-def read_values(path: str) -> Dict[str, Any]:
+def read_values(path: str, known: Optional[Set[str]] = None) -> Dict[str, Any]:
     """`{dotted name: value}` of a values file: YAML or JSON (nested or flat) or, by its
-    first byte, pickle, which is refused (a values file must never run code)."""
+    first byte, pickle, which is refused (a values file must never run code). A mapping is
+    one dict value when annotated `__is_dict__: true` or when its name is in `known`, else
+    a tree of names."""
     try:
         data = read_bounded(path)
     except OSError as exc:
@@ -189,5 +197,5 @@ def read_values(path: str) -> Dict[str, Any]:
         raise ValuesFileError("`{}` must hold a mapping of names to values, not a {}".format(
             path, type(loaded).__name__))
     out: Dict[str, Any] = {}
-    _flatten(loaded, "", out)
+    _flatten(loaded, "", out, known)
     return out
