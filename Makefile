@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-py test-versions test-client test-e2e bench bench-quick vsix clean
+.PHONY: demo test test-py test-versions test-compat test-client test-e2e bench bench-quick vsix clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 # Everything: Python suites (default interpreter), the runtime/index/argparse
 # suites under every CPython >= 3.9 on the machine, the TypeScript client and
 # the real-VS-Code end-to-end test.
-test: test-py test-versions test-client test-e2e
+test: test-py test-versions test-compat test-client test-e2e
 
 test-py: $(STAMP)
 	$(PY) -m pytest -q tests/runtime tests/index tests/argparse tests/records
@@ -29,6 +29,11 @@ test-py: $(STAMP)
 
 test-versions:
 	@bash scripts/test-versions.sh
+
+# differential suite against hpman 0.13.0 / hpargparse 0.14.0 from PyPI (in .venv-compat)
+test-compat: $(STAMP)
+	@bash scripts/compat-venv.sh >/dev/null
+	$(PY) -m pytest -q tests/compat
 
 test-client:
 	@bash scripts/client.sh check
@@ -46,4 +51,4 @@ bench-quick: $(STAMP)
 	$(PY) bench/run.py --quick
 
 clean:
-	rm -rf $(VENV) .venv-py* .hpman_cache client/node_modules client/dist *.vsix
+	rm -rf $(VENV) .venv-py* .venv-compat .hpman_cache client/node_modules client/dist *.vsix
