@@ -17,26 +17,25 @@ Errors in values or files are argparse errors: usage, one line naming the
 option, file or key, exit status 2.
 """
 import argparse
-import difflib
 import sys
 import types
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
-from hpman import EmptyValue, HyperParameterManager, HyperParamTree, records
+from hpman import EmptyValue, HyperParameterManager, records
 from hpman.values_io import ValuesFileError
 
 from . import config
-from .convert import ConversionError, StringAsDefault, from_loaded, from_text, kind_of, type_name
-from .listing import detail_table, list_json, list_yaml
-from .serial import FORMAT_CHOICES, SerialError, load, save
+from hpman.values.assign import LoadError, flatten_loaded, prefixes_of, read_values  # noqa: F401
+from hpman.values.detail import default_sources, detail_table
+from hpman.values.safeio import ValuesError
+from hpman.values.store import FORMAT_CHOICES, UnknownExtension, save
+from hpman.values.texts import list_json, list_yaml
+
+from .convert import ConversionError, StringAsDefault, from_text, is_literal, type_name
 
 #: Action names accepted by `inject_actions`, in the order their options are added.
 ACTIONS = ("save", "load", "list", "detail", "serial-format", "exit", "record")
 _DEFAULT_ACTIONS = ACTIONS
-
-
-class LoadError(ValueError):
-    """A values file whose content does not fit the hyperparameters (one-line message)."""
 
 
 def parse_action_list(inject_actions: Union[bool, Iterable[str]]) -> List[str]:
@@ -138,10 +137,12 @@ class _Binding:
     def add_hyperparameters(self) -> None:
         existing = self.parser._option_string_actions
         hints = _hints(self.hp_mgr)
+        sources = default_sources(self.hp_mgr)
         seen: Dict[str, str] = {}
         for name, value in self.hp_mgr.get_values().items():
-            if kind_of(value) is None or not name:
-                continue  # not a literal (or no name): cannot be set from the command line
+            if not name:
+                continue
+            # a default that is not a literal (`get_date()`) takes a literal or, failing that, the text
             option = _dashes(self.parser) + name.replace("_", "-")
             if option in seen:
                 raise ValueError("hpargparse: hyperparameters `{}` and `{}` would both be the option `{}`".format(
@@ -158,7 +159,8 @@ class _Binding:
             else:
                 help_text = _checked_help(str(help_text))
             if self.show_defaults and "%(default)" not in help_text:
-                help_text += " (default: %(default)s)"
+                help_text += " (default: {})".format(_escape(sources[name])) if name in sources and not is_literal(
+                    value) else " (default: %(default)s)"
             kwargs["help"] = help_text
             if hint.get("choices") is not None:
                 try:
@@ -283,7 +285,7 @@ class _Binding:
         if load_path is not None:
             try:
                 new_values.update(read_values(load_path, hp_mgr, serial_format))
-            except (SerialError, LoadError) as exc:
+            except ValuesError as exc:
                 self.parser.error(str(exc))
             origins = {name: {"kind": "values-file", "file": load_path} for name in new_values}
         missing = [option for option in required
@@ -307,7 +309,11 @@ class _Binding:
         if save_path is not None:
             try:
                 skipped = save(save_path, hp_mgr.get_values(), serial_format)
-            except SerialError as exc:
+            except UnknownExtension as exc:
+                if getattr(self.parser, "exit_on_error", True) is False:
+                    raise exc.as_value_error() from None   # as hpargparse 0.14 did
+                self.parser.error(str(exc))
+            except ValuesError as exc:
                 self.parser.error(str(exc))
             for name in skipped:
                 print("{}: warning: not saving `{}`: its value is not a literal".format(self.parser.prog, name),
@@ -328,90 +334,14 @@ class _Binding:
             if listing == "detail":
                 text = detail_table(hp_mgr)
             elif listing == "json":
-                text = list_json(values)
+                text = list_json(values, default_sources(hp_mgr))
             else:
-                text = list_yaml(values)
+                text = list_yaml(values, default_sources(hp_mgr))
             sys.stdout.write(text)
             sys.stdout.flush()
             self.parser.exit(0)
         if self._action_value(ns, "exit"):
             self.parser.exit(0)
-
-
-def _known_prefixes(names: Iterable[str], sep: str) -> Set[str]:
-    prefixes = set()
-    for name in names:
-        parts = name.split(sep)
-        for i in range(1, len(parts)):
-            prefixes.add(sep.join(parts[:i]))
-    return prefixes
-
-
-def _closest(name: str, known: Dict[str, Any], prefixes: Set[str]) -> str:
-    candidates = sorted(set(known) | prefixes)
-    if not candidates:
-        return " (no hyperparameters are defined)"
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    if close:
-        return "; did you mean `{}`?".format(close[0])
-    best = difflib.get_close_matches(name, candidates, n=1, cutoff=0.0)
-    return " (the closest known name is `{}`)".format(best[0] if best else candidates[0])
-
-
-def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dict[str, Any]:
-    """`{dotted name: value}` from a loaded mapping that may nest by name parts, mix nested
-    and dotted keys, or be flat. Raises LoadError for an unknown key (naming the closest name)."""
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise LoadError("`{}` must hold a mapping of hyperparameter names to values, not a {}".format(
-            path, type(data).__name__))
-    prefixes = _known_prefixes(known, sep)
-    flat: Dict[str, Any] = {}
-
-    def walk(mapping: Dict[Any, Any], prefix: str) -> None:
-        for key, value in mapping.items():
-            if not isinstance(key, str):
-                raise LoadError("`{}`: key {!r}{} is not a hyperparameter name (names are strings)".format(
-                    path, key, " under `{}`".format(prefix) if prefix else ""))
-            full = prefix + sep + key if prefix else key
-            if full in known:
-                if isinstance(value, dict) and value.get(HyperParamTree.DICT_ANNOTATION) is True:
-                    value = {k: v for k, v in value.items() if k != HyperParamTree.DICT_ANNOTATION}
-                flat[full] = value
-            elif full in prefixes:
-                if not isinstance(value, dict):
-                    under = sorted(n for n in known if n.startswith(full + sep))
-                    raise LoadError("`{}` in `{}` is a tree of hyperparameters ({}{}), so it takes a mapping, "
-                                    "not {} {!r}".format(full, path, ", ".join("`{}`".format(n) for n in under[:3]),
-                                                         ", ..." if len(under) > 3 else "", type(value).__name__,
-                                                         value))
-                walk(value, full)
-            else:
-                raise LoadError("unknown hyperparameter `{}` in `{}`{}".format(full, path, _closest(full, known, prefixes)))
-
-    walk(data, "")
-    return flat
-
-
-def read_values(path: str, hp_mgr: HyperParameterManager, serial_format: str = "auto") -> Dict[str, Any]:
-    """The values a file sets, checked against the manager's hyperparameters and converted to
-    their types. Raises SerialError / LoadError (one-line messages)."""
-    known: Dict[str, Any] = dict(hp_mgr.get_values())
-    # names the code uses without a default anywhere are hyperparameters too: any value fits
-    used = {row.name for row in hp_mgr.db if isinstance(row.name, str)}
-    branches = _known_prefixes(used | set(known), hp_mgr.separator)
-    for name in used:
-        if name not in known and name not in branches:
-            known[name] = EmptyValue()
-    flat = flatten_loaded(load(path, serial_format), known, hp_mgr.separator, path)
-    out = {}
-    for name, value in flat.items():
-        try:
-            out[name] = from_loaded(known[name], value)
-        except ConversionError as exc:
-            raise LoadError("Error parsing hyperparameter `{}` from `{}`: {}".format(name, path, exc)) from None
-    return out
 
 
 def bind(parser: argparse.ArgumentParser, hp_mgr: HyperParameterManager, *,

@@ -11,7 +11,7 @@ from hpman import HyperParameterManager
 from .binding import bind, parse_action_list, parse_args, read_values
 from .convert import ConversionError, StringAsDefault, parse_bool
 from .listing import detail_table
-from .serial import save
+from hpman.values.store import save
 
 __all__ = ["StringAsDefault", "bind", "parse_args", "str2bool", "hp_save", "hp_load", "hp_list",
            "parse_action_list"]

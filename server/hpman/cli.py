@@ -1,5 +1,6 @@
 """`hpman`: list, tree, show and check the hyperparameters of a source tree, statically."""
 import argparse
+import errno
 import json
 import os
 import sys
@@ -13,9 +14,12 @@ from .index.notebooks import format_context, is_notebook
 from .index.parallel import available_cores
 from .primitives import EmptyValue, NotLiteralEvaluable
 from .source_helper import SourceHelper
+from .values import texts
+from .values.safeio import ValuesError, read_regular
 
 
 def _rel(path: str) -> str:
+    """A path as `hpman check` prints it: relative to the working directory, `../` at most once."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -42,9 +46,14 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     ws = Workspace(args.paths or ["."], exclude=args.exclude, cache=not args.no_cache)
     ws.scan(progress=_progress_printer(), workers=min(2, available_cores()))
     if args.values:
-        if not os.path.isfile(args.values):
-            raise _UserError("values file not found: {}".format(args.values))
+        try:
+            read_regular(args.values)   # a missing file, a FIFO, a device, a huge file: a usage error
+        except ValuesError as exc:
+            raise _UserError(str(exc)) from None
         ws.set_values_file(args.values)
+        if args.command != "check" and ws.values_file is not None and ws.values_file.errors:
+            message, rng = ws.values_file.errors[0]   # `check` reports these as problems
+            raise _UserError("{}:{}: {}".format(_rel(ws.values_file.path), rng[0] + 1, message))
     return ws
 
 
@@ -61,58 +70,29 @@ def _manager(ws: Workspace, wanted: Optional[str]) -> str:
     return ws.default_manager()
 
 
-def _plain(value: Any) -> Any:
-    """JSON/YAML types where they exist, the Python literal text otherwise."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-            return repr(value)
-        return value
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {k: _plain(v) for k, v in value.items()}
-    return repr(value)
-
-
-def _values(ws: Workspace, manager: str) -> Dict[str, Any]:
+def _values(ws: Workspace, manager: str, json_form: bool) -> Dict[str, Any]:
+    """Each name's effective value as a listing shows it (`hpman.values.texts`, as `--hp-list`)."""
+    render = texts.json_value if json_form else texts.yaml_value
     out = {}
     for name in ws.names(manager):
         value, _src = effective_value(ws, (manager, name))
         if isinstance(value, EmptyValue):
             continue
-        if isinstance(value, NotLiteralEvaluable):
-            default = default_of(ws, (manager, name))
-            out[name] = default.default_text if default is not None else None
-            continue
-        out[name] = _plain(value)
+        default = default_of(ws, (manager, name)) if isinstance(value, NotLiteralEvaluable) else None
+        out[name] = render(value, default.default_text if default is not None else None)
     return out
-
-
-def _nest(flat: Dict[str, Any]) -> Dict[str, Any]:
-    tree: Dict[str, Any] = {}
-    for name, value in flat.items():
-        parts = name.split(".")
-        level = tree
-        for part in parts[:-1]:
-            nxt = level.get(part)
-            if not isinstance(nxt, dict):
-                nxt = level[part] = {}
-            level = nxt
-        level[parts[-1]] = value
-    return tree
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     ws = _workspace(args)
-    values = _values(ws, _manager(ws, args.manager))
+    values = _values(ws, _manager(ws, args.manager), args.format == "json")
     if args.tree:
-        values = _nest(values)
+        values = texts.nest(values)
     if args.format == "json":
-        print(json.dumps(values, indent=2, ensure_ascii=False))
-    else:
-        import yaml
-        if values:
-            sys.stdout.write(yaml.safe_dump(values, sort_keys=False, allow_unicode=True, default_flow_style=False))
+        print(json.dumps(values, indent=2, ensure_ascii=False, allow_nan=False))
+    elif values:
+        from .values.yamlfmt import yaml_text
+        sys.stdout.write(yaml_text(values))
     return 0
 
 
@@ -126,15 +106,15 @@ def cmd_tree(args: argparse.Namespace) -> int:
 
 
 def _print_tree(nodes: List[TreeNode], indent: str) -> None:
-    for i, node in enumerate(nodes):
-        last = i == len(nodes) - 1
-        text = node.label
+    def text(node: TreeNode) -> str:
+        shown = node.label
         if node.value is not None:
-            text += " = " + node.value
+            shown += " = " + node.value
         if node.problems:
-            text += "  [{} problem{}]".format(node.problems, "s" if node.problems > 1 else "")
-        print(indent + ("└── " if last else "├── ") + text)
-        _print_tree(children_of(node), indent + ("    " if last else "│   "))
+            shown += "  [{} problem{}]".format(node.problems, "s" if node.problems > 1 else "")
+        return shown
+    for line in texts.tree_lines(nodes, text, children_of, indent):
+        print(line)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -143,13 +123,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     key = (manager, args.name)
     occs = ws.occurrences_of(key)
     if not occs:
-        from .index.problems import closest
-        hint = closest(args.name, ws.names(manager))
         raise _UserError("no hyperparameter named `{}`{}".format(
-            args.name, "; did you mean `{}`?".format(hint) if hint else ""))
+            args.name, texts.did_you_mean(args.name, ws.names(manager))))
     value, source = effective_value(ws, key)
-    shown = "(none)" if isinstance(value, EmptyValue) else (
-        default_of(ws, key).default_text if isinstance(value, NotLiteralEvaluable) else repr(value))
+    default = default_of(ws, key)
+    shown = "(none)" if isinstance(value, EmptyValue) else texts.value_text(
+        value, default.default_text if default is not None else None)
     print("{} = {}  ({}, from the {})".format(args.name, shown, type(value).__name__, source))
     for i, occ in enumerate(occs):
         mark = "default" if occ.has_default else "use"
@@ -226,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     common.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
-    common.add_argument("--values", metavar="FILE", help="a YAML values file that overrides defaults")
+    common.add_argument("--values", metavar="FILE",
+                        help="a values file (YAML, JSON or pickle, as --hp-save writes) that overrides defaults")
     common.add_argument("--manager", metavar="NAME", help="the manager (default: `_` or the only one)")
     common.add_argument("--no-cache", action="store_true", help="ignore and do not write the index cache")
 
@@ -256,13 +236,35 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except _UserError as exc:
         parser.exit(2, "hpman: error: {}\n".format(exc))
     except BrokenPipeError:
+        _drop_stdout()
         return 0
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:   # stdout on a full disk (`hpman list > /dev/full`) and the like
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        _drop_stdout()
+        sys.stderr.write("hpman: error: cannot write the output: {}\n".format(exc.strerror or exc))
+        return 1
+
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

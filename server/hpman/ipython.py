@@ -15,7 +15,6 @@ manager back and says so once. A `_` rebound by the user's own code
 `from hpman.m import hp` avoids the clash altogether.
 """
 import ast
-import difflib
 import inspect
 import re
 import shlex
@@ -171,7 +170,8 @@ class HpmanMagics(Magics):
 
     # -- commands --------------------------------------------------------------------
     def cmd_list(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
-        from hpargparse.listing import detail_table, list_json, list_yaml
+        from .values.detail import default_sources, detail_table
+        from .values.texts import list_json, list_yaml
         fmt = args[0] if args else "yaml"
         if len(args) > 1 or fmt not in ("yaml", "json", "detail"):
             _fail("usage: %hpman list [yaml|json|detail]")
@@ -179,15 +179,16 @@ class HpmanMagics(Magics):
         if fmt == "detail":
             text = detail_table(mgr)
         elif fmt == "json":
-            text = list_json(values)
+            text = list_json(values, default_sources(mgr))
         else:
-            text = list_yaml(values) if values else "{}\n"
+            text = list_yaml(values, default_sources(mgr))
         sys.stdout.write(text)
 
     def cmd_tree(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
         if args:
             _fail("usage: %hpman tree")
         from .notebooks import value_text
+        from .values.texts import tree_lines
         values = mgr.get_values()
         sep = mgr.separator
         tree: Dict[str, Any] = {}
@@ -195,19 +196,16 @@ class HpmanMagics(Magics):
             level = tree
             for part in name.split(sep):
                 level = level.setdefault(part, {})
-        lines = [mgr.placeholder]
 
-        def walk(level: Dict[str, Any], prefix: str, indent: str) -> None:
-            keys = list(level)
-            for i, key in enumerate(keys):
-                full = prefix + sep + key if prefix else key
-                last = i == len(keys) - 1
-                text = key + (" = " + value_text(values[full]) if full in values else "")
-                lines.append(indent + ("└── " if last else "├── ") + text)
-                walk(level[key], full, indent + ("    " if last else "│   "))
+        def text(node: Tuple[str, str, Dict[str, Any]]) -> str:
+            full, key, _kids = node
+            return key + (" = " + value_text(values[full]) if full in values else "")
 
-        walk(tree, "", "")
-        print("\n".join(lines))
+        def children(node: Tuple[str, str, Dict[str, Any]]) -> List[Tuple[str, str, Dict[str, Any]]]:
+            full, _key, kids = node
+            return [(full + sep + k, k, v) for k, v in kids.items()]
+
+        print("\n".join([mgr.placeholder] + tree_lines([(k, k, v) for k, v in tree.items()], text, children)))
 
     def cmd_show(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
         if len(args) != 1:
@@ -243,7 +241,7 @@ class HpmanMagics(Magics):
         pairs = parse_assignments(rest)
         if not pairs:
             _fail("usage: %hpman set NAME=VALUE [NAME=VALUE ...] (values are Python literals)")
-        from hpargparse.convert import ConversionError, from_loaded
+        from .values.literals import ConversionError, from_loaded
         known = mgr.get_values()
         values = {}
         for name, value in pairs:
@@ -264,22 +262,23 @@ class HpmanMagics(Magics):
 
     def cmd_load(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
         path, fmt = _file_and_format(args, "load")
-        from hpargparse.binding import LoadError, read_values
-        from hpargparse.serial import SerialError
+        from .values.assign import read_values
+        from .values.safeio import ValuesError
         try:
             values = read_values(path, mgr, fmt)
             mgr.set_values(values)
-        except (SerialError, LoadError, ImpossibleTree) as exc:
+        except (ValuesError, ImpossibleTree) as exc:
             _fail(exc)
         print("hpman: loaded {} value{} from {}".format(len(values), "" if len(values) == 1 else "s", path))
 
     def cmd_save(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
         path, fmt = _file_and_format(args, "save")
-        from hpargparse.serial import SerialError, save
+        from .values.safeio import ValuesError
+        from .values.store import save
         values = mgr.get_values()
         try:
             skipped = save(path, values, fmt)
-        except SerialError as exc:
+        except ValuesError as exc:
             _fail(exc)
         for name in skipped:
             print("hpman: not saving `{}`: its value is not a literal".format(name), file=sys.stderr)
@@ -330,13 +329,12 @@ def _is_branch(name: str, known: Dict[str, Any], sep: str) -> bool:
 
 
 def _did_you_mean(name: str, mgr: HyperParameterManager, exclude: Optional[str] = None) -> str:
-    names = [n for n in mgr.get_values() if n != exclude]
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    return "; did you mean `{}`?".format(close[0]) if close else ""
+    from .values.texts import did_you_mean
+    return did_you_mean(name, [n for n in mgr.get_values() if n != exclude])
 
 
 def _file_and_format(args: List[str], verb: str) -> Tuple[str, str]:
-    from hpargparse.serial import FORMAT_CHOICES
+    from .values.store import FORMAT_CHOICES
     fmt = "auto"
     rest = []
     i = 0

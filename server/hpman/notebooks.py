@@ -5,7 +5,6 @@ hpman.index.notebooks for how a notebook is parsed), `./model.py:12` for a
 module. No IPython import here: displaying a manager needs none.
 """
 import html
-import os
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .hpm_db import P
@@ -20,13 +19,8 @@ MAX_VALUE_CHARS = 200
 
 def display_path(path: Optional[str]) -> str:
     """A path as the user knows it: relative to the working directory when below it."""
-    if not path or path.startswith("<"):
-        return path or "<unknown>"
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith(os.pardir) else rel
+    from .values.texts import display_path as shown
+    return shown(path)
 
 
 def location(row: Any) -> Optional[str]:
@@ -45,10 +39,8 @@ def type_text(value: Any) -> str:
 
 
 def value_text(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
-    text = "<not a literal>" if isinstance(value, NotLiteralEvaluable) else repr(value)
-    if len(text) > limit:
-        text = text[:limit - 3] + "..."
-    return text
+    from .values.texts import value_text as shown
+    return shown(value, limit=limit)
 
 
 def rows(manager: "HyperParameterManager") -> List[Tuple[str, Any, str, str]]:

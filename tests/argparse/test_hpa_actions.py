@@ -252,7 +252,7 @@ def test_command_line_overrides_loaded_values(parser, run, tmp_path, mgr):
     ("- 1\n- 2\n", "`{path}` must hold a mapping of hyperparameter names to values"),
     ("1: 2\n", "key 1 is not a hyperparameter name"),
     ("n: [1,\n", "cannot parse `{path}` as YAML (line 2"),
-    ("n: !!python/object/apply:os.system ['echo hi']\n", "refusing to load `{path}` (line 1): the YAML tag"),
+    ("n: !!python/object/apply:os.system ['echo hi']\n", "refusing to load `{path}` (line 1, key `n`): the YAML tag"),
 ])
 def test_load_errors_are_one_line(parser, run, tmp_path, mgr, content, needle):
     path = write(tmp_path, "bad.yaml", content)

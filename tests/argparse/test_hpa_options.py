@@ -4,6 +4,7 @@ import argparse
 import pytest
 
 import hpargparse
+import hpman
 from hpargparse.hputils import StringAsDefault
 
 from hpa_helpers import new_parser, hpm, make_mgr, run  # noqa: F401  (fixtures)
@@ -177,13 +178,52 @@ def test_string_default_is_not_taken_as_given(make_mgr, run):
     assert mgr.get_occurrence("arch").priority == 1
 
 
-def test_non_literal_defaults_get_no_option(make_mgr, run):
+NON_LITERAL_SRC = "from hpman.m import _\nimport datetime\n_('date', datetime.date.today().isoformat())\n_('k', 2)\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2021-01-01", "2021-01-01"),      # not a literal: the text itself
+    ("[1, 2]", [1, 2]),                # a literal: its value
+    ("'quoted'", "quoted"),
+    ("(1,", "(1,"),
+])
+def test_non_literal_default_takes_a_literal_or_the_text(make_mgr, run, text, expected):
+    mgr = make_mgr(NON_LITERAL_SRC)
+    p = new_parser()
+    hpargparse.bind(p, mgr)
+    r = run(p, ["--date", text, "--k", "3"])
+    assert r.code is None and r.ns.k == 3
+    assert r.ns.date == expected and mgr.get_value("date") == expected
+
+
+def test_non_literal_default_untouched_without_its_option(make_mgr, run):
+    mgr = make_mgr(NON_LITERAL_SRC)
+    p = new_parser()
+    hpargparse.bind(p, mgr)
+    r = run(p, [])
+    assert r.code is None and isinstance(mgr.get_value("date"), hpman.NotLiteralEvaluable)
+    help_text = p.format_help()
+    assert "--date DATE" in help_text and "(default: datetime.date.today().isoformat())" in " ".join(help_text.split())
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("yaml", "date: datetime.date.today().isoformat()\nk: 2\n"),
+    ("json", '{\n  "date": "datetime.date.today().isoformat()",\n  "k": 2\n}\n'),
+])
+def test_non_literal_default_listed_as_its_source(make_mgr, run, fmt, expected):
+    mgr = make_mgr(NON_LITERAL_SRC)
+    p = new_parser()
+    hpargparse.bind(p, mgr)
+    r = run(p, ["--hp-list", fmt])
+    assert r.code == 0 and r.out == expected
+
+
+def test_lambda_default_gets_an_option(make_mgr, run):
     mgr = make_mgr("from hpman.m import _\n_('fn', lambda x: x)\n_('k', 2)\n")
     p = new_parser()
     hpargparse.bind(p, mgr)
-    assert "--fn" not in p._option_string_actions
-    r = run(p, ["--k", "3"])
-    assert r.code is None and r.ns.k == 3
+    r = run(p, ["--fn", "abs", "--k", "3"])
+    assert r.code is None and r.ns.k == 3 and r.ns.fn == "abs"
 
 
 def test_name_clash_is_a_clear_error(make_mgr):

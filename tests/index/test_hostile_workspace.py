@@ -276,6 +276,7 @@ def test_hostile_values_files_are_a_problem_not_a_hang(hws, tmp_path, name):
     assert "Traceback" not in err and err == "", err
     assert any(l.startswith(name + ":") and " error syntax-error " in l for l in out.splitlines()), out
     code, out, err = run_cli(["list", "--format", "json", "--values", name, "good"], hws.root, env)
-    assert code == 0 and "Traceback" not in err
-    assert json.loads(out)["lr"] == 0.1           # the values file is not applied
+    # a values file that cannot be applied is a usage error of `list`: one line naming it, no output
+    assert code == 2 and "Traceback" not in err and out == ""
+    assert err.startswith("hpman: error: " + name + ":") and len(err.strip().splitlines()) == 1, err
     assert time.monotonic() - start < 30

@@ -204,7 +204,7 @@ def test_set_text_with_nul_and_reload_of_junk(tmp_path):
 @pytest.mark.parametrize("data,message", [
     (b"lr: [1, 2\n", "invalid YAML"),
     (b"- 1\n- 2\n", "mapping"),
-    (b"lr: !!python/object/apply:os.system ['echo pwned']\n", "invalid YAML"),
+    (b"lr: !!python/object/apply:os.system ['echo pwned']\n", "`lr`: the YAML tag `tag:yaml.org,2002:python/object/apply:os.system` is not plain data"),
     (b"\xff\xfe\x00garbage", "cannot read"),
     (b"a: &a [1]\nb: *a\nc: {x: *a}\n", None),
 ])

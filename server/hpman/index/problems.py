@@ -3,11 +3,11 @@
 Problems of a file are computed on demand from the workspace state and cached
 until a change affects that file (Workspace reports which files that is).
 """
-import difflib
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from ..primitives import NotLiteralEvaluable
+from ..values.texts import closest as _closest
 from .facts import ERROR, INFO, WARNING, Occurrence
 from .notebooks import is_notebook, where as notebook_where
 from .positions import Range
@@ -209,14 +209,11 @@ def values_file_problems(ws: Workspace) -> List[Problem]:
     vf = ws.values_file
     if vf is None:
         return []
-    if vf.error is not None:
-        message, rng = vf.error
-        return [Problem(vf.path, rng, ERROR, "syntax-error", message)]
+    out = [Problem(vf.path, rng, ERROR, "syntax-error", message) for message, rng in vf.errors]
     manager = ws.default_manager()
     known = {n for m, n in ws.by_key if m == manager}
-    out = []
     for entry in vf.entries:
-        if entry.name in known:
+        if entry.name in known or _inside_known_tree(entry.name, vf.trees, known):
             continue
         hint = closest(entry.name, known)
         message = "`{}` is not a hyperparameter of this workspace".format(entry.name)
@@ -227,19 +224,13 @@ def values_file_problems(ws: Workspace) -> List[Problem]:
     return out
 
 
-def closest(name: str, candidates) -> Optional[str]:
-    """The candidate most like `name`, if any is close enough to be a likely typo.
+def _inside_known_tree(name: str, trees: Dict[str, Any], known: Set[str]) -> bool:
+    """`opt.beta` under `opt:` when `opt` is a hyperparameter: part of opt's dict value."""
+    parts = name.split(".")
+    return any(".".join(parts[:i]) in known and ".".join(parts[:i]) in trees for i in range(1, len(parts)))
 
-    Siblings (same dotted parent) are tried first: a typo is most often in the
-    last part, and comparing against thousands of names costs milliseconds per
-    keystroke in the editor.
-    """
-    parent = name.rpartition(".")[0]
-    if parent:
-        start = parent + "."
-        siblings = sorted(c for c in candidates if c.startswith(start))
-        match = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
-        if match:
-            return match[0]
-    match = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
-    return match[0] if match else None
+
+def closest(name: str, candidates: Iterable[str]) -> Optional[str]:
+    """The candidate most like `name`, if any is close enough to be a likely typo (one rule
+    for the CLI, the editor, the magics and hpargparse: `hpman.values.texts.closest`)."""
+    return _closest(name, candidates)

@@ -42,8 +42,10 @@ def default_of(ws: Workspace, key: Key) -> Optional[Occurrence]:
 def effective_value(ws: Workspace, key: Key) -> Tuple[Any, str]:
     """(value, where it comes from): the values file, the default, or nothing."""
     vf = ws.values_file
-    if vf is not None and key[0] == ws.default_manager() and key[1] in vf.by_name:
-        return vf.by_name[key[1]].value, "values file"
+    if vf is not None and key[0] == ws.default_manager():
+        entry = vf.by_name.get(key[1]) or vf.trees.get(key[1])
+        if entry is not None:
+            return entry.value, "values file"
     default = default_of(ws, key)
     if default is not None:
         return default.value, "default"
@@ -60,13 +62,12 @@ def type_name(value: Any) -> str:
 
 def value_text(ws: Workspace, key: Key) -> Optional[str]:
     """The value as Python would show it (the default's source text when it is not a literal)."""
+    from ..values.texts import value_text as shown
     value, _source = effective_value(ws, key)
     if isinstance(value, EmptyValue):
         return None
-    if isinstance(value, NotLiteralEvaluable):
-        default = default_of(ws, key)
-        return default.default_text if default is not None else None
-    return repr(value)
+    default = default_of(ws, key) if isinstance(value, NotLiteralEvaluable) else None
+    return shown(value, default.default_text if default is not None else None)
 
 
 class TreeNode:

@@ -13,7 +13,7 @@ from .facts import FileFacts, Issue, Occurrence, PieceCache, extract_workspace
 from .files import SKIPPED_DIRS, excluded, iter_python_files, read_bytes
 from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
 from .parallel import map_sequential, map_split
-from .values import ValuesFile
+from .overlay import ValuesFile
 
 Key = Tuple[str, str]  # (manager, name)
 MAX_FILE_BYTES = 10 * 1024 * 1024

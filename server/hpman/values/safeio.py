@@ -1,0 +1,131 @@
+"""Reading and writing values files without surprises.
+
+A values file is a few kilobytes of data that a person or a program saved.
+Reading one must never block (a FIFO without a writer), never run out of
+memory (`/dev/zero`, a 1 GB file) and never follow the user into a device;
+writing one must never replace something that is not a regular file (run as
+root, `--hp-save /dev/null` would otherwise destroy `/dev/null`) and never
+leave half a file behind. Every refusal is a `ValuesError` whose one-line
+message names the path.
+"""
+import errno
+import os
+import stat
+import tempfile
+
+#: Largest values file read (bytes). Values files are kilobytes; this bounds memory.
+MAX_BYTES = 16 * 1024 * 1024
+
+
+class ValuesError(Exception):
+    """A values file that cannot be read, decoded or written (one-line message naming it)."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def size_text(limit: int = MAX_BYTES) -> str:
+    """`16 MiB`: the cap as the error messages state it."""
+    return "{} MiB".format(limit // (1024 * 1024)) if limit >= 1024 * 1024 else "{:,} bytes".format(limit)
+
+
+def read_regular(path: str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them.
+
+    The file is opened non-blocking and checked with fstat before any read, so
+    a FIFO, a device or a directory is refused at once; a file over the cap is
+    refused without reading it whole."""
+    path = os.fspath(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+                     | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.EISDIR:
+            raise ValuesError("cannot read `{}`: it is a directory, not a values file".format(path)) from None
+        raise ValuesError("cannot read `{}`: {}".format(path, _reason(exc))) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValuesError("cannot read `{}`: it is {}, not a values file".format(path, _kind(mode)))
+        chunks = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise ValuesError("cannot read `{}`: it is larger than {}, the most a values file may be".format(
+                    path, size_text(limit)))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ValuesError("cannot read `{}`: {}".format(path, _reason(exc))) from None
+    finally:
+        os.close(fd)
+
+
+def writable_target(path: str) -> str:
+    """The file a save to `path` replaces: `path` itself, or the regular file a symlink at
+    `path` points to. Anything else that exists there (a device, a FIFO, a socket, a
+    directory, a dangling link) is refused: replacing it would destroy it."""
+    path = os.fspath(path)
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ValuesError("cannot save `{}`: it is a symbolic link to a missing file ({})".format(
+                path, target)) from None
+        return target
+    except OSError as exc:
+        raise ValuesError("cannot save `{}`: {}".format(path, _reason(exc))) from None
+    if not stat.S_ISREG(mode):
+        raise ValuesError("cannot save `{}`: it is {}; a values file is saved only to a regular file "
+                          "or a new one".format(path, _kind(mode)))
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same directory and `os.replace`,
+    so an interrupted save leaves the old file whole; an existing file keeps its mode."""
+    target = writable_target(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
+    except OSError as exc:
+        raise ValuesError("cannot save `{}`: {}".format(path, _reason(exc))) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise ValuesError("cannot save `{}`: {}".format(path, _reason(exc))) from None
+        raise
