@@ -166,6 +166,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if any(p.severity in failing for p in problems) else 0
 
 
+def _plain(value: Any) -> Any:
+    """For `hpman diff --format json`: JSON types where they exist, the Python literal text
+    otherwise (a tuple stays distinguishable from a list there)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return repr(value)
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _plain(v) for k, v in value.items()}
+    return repr(value)
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Compare two values files or run records; exit 1 when they differ (for scripts)."""
     from . import records

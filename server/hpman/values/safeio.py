@@ -18,7 +18,16 @@ MAX_BYTES = 16 * 1024 * 1024
 
 
 class ValuesError(Exception):
-    """A values file that cannot be read, decoded or written (one-line message naming it)."""
+    """A values file that cannot be read, decoded or written (one-line message naming it).
+    `reason` is the message without the path (for callers that name the file themselves)."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _refuse(verb: str, path: str, reason: str) -> ValuesError:
+    return ValuesError("cannot {} `{}`: {}".format(verb, path, reason), reason)
 
 
 def _kind(mode: int) -> str:
@@ -50,12 +59,14 @@ def read_regular(path: str, limit: int = MAX_BYTES) -> bytes:
                      | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         if exc.errno == errno.EISDIR:
-            raise ValuesError("cannot read `{}`: it is a directory, not a values file".format(path)) from None
-        raise ValuesError("cannot read `{}`: {}".format(path, _reason(exc))) from None
+            raise _refuse("read", path, "it is a directory, not a values file") from None
+        raise _refuse("read", path, _reason(exc)) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise ValuesError("cannot read `{}`: it is {}, not a values file".format(path, _kind(mode)))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _refuse("read", path, "it is {}, not a values file".format(_kind(info.st_mode)))
+        if info.st_size > limit:
+            raise _refuse("read", path, "it is larger than {}, the most a values file may be".format(size_text(limit)))
         chunks = []
         total = 0
         while True:
@@ -65,11 +76,11 @@ def read_regular(path: str, limit: int = MAX_BYTES) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise ValuesError("cannot read `{}`: it is larger than {}, the most a values file may be".format(
-                    path, size_text(limit)))
+                raise _refuse("read", path, "it is larger than {}, the most a values file may be".format(
+                    size_text(limit)))
         return b"".join(chunks)
     except OSError as exc:
-        raise ValuesError("cannot read `{}`: {}".format(path, _reason(exc))) from None
+        raise _refuse("read", path, _reason(exc)) from None
     finally:
         os.close(fd)
 
