@@ -67,7 +67,9 @@ pythons() {
   done
 }
 
-# The server's requirements as pyproject.toml states them (dependencies + the lsp extra).
+# The server's requirements as pyproject.toml states them (dependencies + the
+# lsp extra), less watchfiles: the server only watches files itself for
+# editors that cannot, and VS Code can (its wheel is also per CPython ABI).
 declared_requirements() {
   python3 - "$ROOT/pyproject.toml" <<'PY'
 import re, sys
@@ -75,7 +77,8 @@ text = open(sys.argv[1], encoding="utf-8").read()
 def array(name):
     m = re.search(r"^%s\s*=\s*\[(.*?)\]" % re.escape(name), text, re.M | re.S)
     return re.findall(r'"([^"]+)"', m.group(1)) if m else []
-print(" ".join(array("dependencies") + array("lsp")))
+reqs = [r for r in array("dependencies") + array("lsp") if not re.match(r"watchfiles\b", r, re.I)]
+print(" ".join(reqs))
 PY
 }
 

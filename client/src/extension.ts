@@ -11,7 +11,7 @@ import {
   type DocumentSelector,
 } from 'vscode-languageclient/node';
 import { chooseInterpreter, configuredInterpreter, onPythonInterpreterChanged, probeInterpreter } from './interpreter';
-import { joinPythonPath, MIN_PYTHON, serverPythonPath } from './util';
+import { joinPythonPath, MIN_PYTHON, serverPythonPath, valuesFileFromUser, withValuesFileOrigin } from './util';
 import { parseShowUsesArgs, parseTreeResult, SHOW_USES_COMMAND, TREE_CHANGED_NOTIFICATION, TREE_REQUEST } from './protocol';
 import { LogChannelAdapter } from './log';
 import { collectOccurrences, HyperparameterTreeProvider, primaryLocation, toVsLocation, type TreeElement } from './tree';
@@ -123,6 +123,21 @@ class ServerController implements vscode.Disposable {
         // offers the command (for editors without a client-side one).
         executeCommand: async (command, args, next): Promise<unknown> =>
           command === SHOW_USES_COMMAND ? showUses(args) : ((await next(command, args)) as unknown),
+        workspace: {
+          // The server reads a values file outside the workspace only when the
+          // user's own settings name it: tell it where the value comes from.
+          configuration: async (params, token, next) => {
+            const answer = await next(params, token);
+            if (!Array.isArray(answer)) {
+              return answer;
+            }
+            return params.items.map((item, i) => {
+              const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+              const origin = vscode.workspace.getConfiguration('hpman', scope).inspect('valuesFile');
+              return withValuesFileOrigin(item.section, answer[i], valuesFileFromUser(origin, vscode.workspace.isTrusted));
+            });
+          },
+        },
       },
     };
     const client = new LanguageClient('hpman', 'hpman', serverOptions, clientOptions);

@@ -134,7 +134,8 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
       md.appendMarkdown('\n\n');
       md.appendMarkdown(
         node.messages
-          .map((p) => `$(${SEVERITY[p.severity].icon}) ${escapeMd(p.message)}${p.code ? ` \`${p.code}\`` : ''}`)
+          // The server's messages are Markdown (names in backticks); untrusted, so links to commands stay inert.
+          .map((p) => `$(${SEVERITY[p.severity].icon}) ${p.message}${p.code ? ` \`${p.code}\`` : ''}`)
           .join('  \n'),
       );
     } else if (node.problems > 0) {

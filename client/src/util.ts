@@ -70,3 +70,34 @@ export function isInsideAny(file: string, parents: string[]): boolean {
     return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
   });
 }
+
+/** What `WorkspaceConfiguration.inspect` tells about where a setting's value comes from. */
+export interface SettingOrigin {
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * Whether the effective `hpman.valuesFile` is the user's own (user or remote
+ * machine settings) rather than the workspace's: the server only reads a
+ * values file outside the workspace when the user chose it.  In Restricted
+ * Mode the workspace's value of this restricted setting is ignored, so the
+ * effective one is always the user's.
+ */
+export function valuesFileFromUser(origin: SettingOrigin | undefined, trusted: boolean): boolean {
+  if (!trusted) {
+    return true;
+  }
+  return origin?.workspaceValue === undefined && origin?.workspaceFolderValue === undefined;
+}
+
+/**
+ * The answer to a workspace/configuration item for section `hpman`, with
+ * `valuesFileFromUser` added; other sections and non-objects pass unchanged.
+ */
+export function withValuesFileOrigin(section: string | undefined, value: unknown, fromUser: boolean): unknown {
+  if (section !== 'hpman' || typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return value;
+  }
+  return { ...(value as Record<string, unknown>), valuesFileFromUser: fromUser };
+}

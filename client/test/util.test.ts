@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { checkVersionOutput, expandPath, isInsideAny, joinPythonPath, serverPythonPath } from '../src/util';
+import { checkVersionOutput, expandPath, isInsideAny, joinPythonPath, serverPythonPath, valuesFileFromUser, withValuesFileOrigin } from '../src/util';
 
 describe('checkVersionOutput', () => {
   it('accepts Python 3.9 and later', () => {
@@ -66,5 +66,22 @@ describe('isInsideAny', () => {
     assert.equal(isInsideAny('/w/python', ['/w/proj']), false);
     assert.equal(isInsideAny('/w/proj/../python', ['/w/proj']), false);
     assert.equal(isInsideAny('/x', []), false);
+  });
+});
+
+describe('valuesFileFromUser', () => {
+  it("is the user's when no workspace level sets it, or in Restricted Mode", () => {
+    assert.equal(valuesFileFromUser({}, true), true);
+    assert.equal(valuesFileFromUser(undefined, true), true);
+    assert.equal(valuesFileFromUser({ workspaceValue: 'v.yaml' }, true), false);
+    assert.equal(valuesFileFromUser({ workspaceFolderValue: '' }, true), false);
+    assert.equal(valuesFileFromUser({ workspaceValue: '../v.yaml' }, false), true);
+  });
+
+  it('is added to the hpman section only', () => {
+    assert.deepEqual(withValuesFileOrigin('hpman', { valuesFile: 'v.yaml' }, false), { valuesFile: 'v.yaml', valuesFileFromUser: false });
+    assert.deepEqual(withValuesFileOrigin('python', { a: 1 }, true), { a: 1 });
+    assert.equal(withValuesFileOrigin('hpman', null, true), null);
+    assert.equal(withValuesFileOrigin(undefined, 3, true), 3);
   });
 });
