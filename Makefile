@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-py test-versions test-compat test-client test-e2e bench bench-quick vsix clean
+.PHONY: demo test test-py test-versions test-compat test-client test-e2e test-packaging bench bench-quick vsix clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 # Everything: Python suites (default interpreter), the runtime/index/argparse
 # suites under every CPython >= 3.9 on the machine, the TypeScript client and
 # the real-VS-Code end-to-end test.
-test: test-py test-versions test-compat test-client test-e2e
+test: test-py test-versions test-compat test-client test-e2e test-packaging
 
 test-py: $(STAMP)
 	$(PY) -m pytest -q tests/runtime tests/index tests/argparse tests/records
@@ -40,6 +40,10 @@ test-client:
 
 test-e2e:
 	@bash scripts/e2e.sh
+
+# wheel + sdist, twine check, the wheel in a clean venv, the pre-commit hooks (about 2 minutes)
+test-packaging: $(STAMP)
+	@bash scripts/packaging.sh
 
 vsix:
 	@bash scripts/client.sh vsix
