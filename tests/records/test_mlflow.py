@@ -10,7 +10,6 @@ import pytest
 
 import hpman
 from hpman import records
-from hpman.values_io import read_values
 
 import mlflow  # the `mlflow` extra, part of `dev`
 
@@ -81,8 +80,8 @@ def test_300_long_params_read_back_through_mlflow_equal_the_record(store, tmp_pa
 
     client = mlflow.MlflowClient()
     data = client.get_run(run_id).data
-    saved = read_values(os.path.join(record, "values.yaml"))
-    origins = records.load(record).origins
+    loaded = records.load(record)
+    saved, origins = loaded.values, loaded.origins
     assert len(saved) == len(data.params) == len(keys) == 300
     # within MLflow's limits (MLflow itself also refuses more than 100 params per request)
     assert all(len(k) <= 250 and re.match(r"^[/\w.\- ]+$", k) for k in data.params)

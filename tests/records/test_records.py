@@ -124,11 +124,12 @@ def test_a_record_is_a_values_file_for_hp_load(tmp_path):
     assert record_json(proj / "again")["origins"]["lr"] == {"kind": "values-file", "file": "r/values.yaml"}
 
 
-def test_write_record_skips_values_that_are_not_literals(tmp_path):
+def test_write_record_skips_values_that_are_not_literals_and_keeps_dict_values_whole(tmp_path):
     mgr = hpman.HyperParameterManager("_")
-    mgr.parse_source("_('fn', print)\n_('n', 1)\n", filename="<m>")
+    mgr.parse_source("_('fn', print)\n_('n', 1)\n_('opt', {'k': 1, 'm': [2]})\n", filename="<m>")
     mgr.set_value("fn", object())
     out = records.write_record(mgr, str(tmp_path / "r"), argv=["x"])
-    assert read_values(os.path.join(out, "values.yaml")) == {"n": 1}
+    # a dict value stays one value (not the names opt.k and opt.m) when the record is read
+    assert records.load(out).values == {"n": 1, "opt": {"k": 1, "m": [2]}}
     assert record_json(out)["not_saved"] == ["fn"]
     assert sorted(os.listdir(out)) == ["record.json", "values.yaml"]   # no temporary files left
