@@ -105,6 +105,10 @@ def make_hostile_workspace(root, big: bool = True, fifo: bool = True) -> Hostile
     h.good["good/i18n.py"] = {}
     _write(root, "good/gettext_after.py", HEADER + "from gettext import gettext as _\nprint(_('Good morning'))\n")
     h.good["good/gettext_after.py"] = {}
+    # a cookie naming no known codec (the standard library's test/tokenizedata/bad_coding.py has
+    # `uft-8`): read as UTF-8, as hpman 0.13 reads every file, with an information problem
+    _write(root, "good/unknown_codec.py", "# -*- coding: no-such-codec -*-\n" + HEADER + "x = _('codec', 1)\n")
+    h.good["good/unknown_codec.py"] = {"_": ["codec"]}
     # a deep but legal expression (20 nested lists) as a default
     _write(root, "good/deep_ok.py", HEADER + "d = _('deep.ok', " + "[" * 20 + "]" * 20 + ")\n")
     h.good["good/deep_ok.py"] = {"_": ["deep.ok"]}
@@ -127,8 +131,6 @@ def make_hostile_workspace(root, big: bool = True, fifo: bool = True) -> Hostile
     h.bad["bad/nul_bytes.py"] = "NUL bytes in valid UTF-8"
     _write(root, "bad/latin1_no_cookie.py", (HEADER + "x = _('caf\xe9', 1)\n").encode("latin-1"))
     h.bad["bad/latin1_no_cookie.py"] = "latin-1 without a coding cookie"
-    _write(root, "bad/unknown_codec.py", "# -*- coding: no-such-codec -*-\n" + HEADER + "x = _('codec', 1)\n")
-    h.bad["bad/unknown_codec.py"] = "unknown codec in the coding cookie"
     _write(root, "bad/nested_parens.py", HEADER + "x = _('nested', " + "(" * NESTING + "1" + ")" * NESTING + ")\n")
     h.bad["bad/nested_parens.py"] = "1,000 nested parentheses"
     _write(root, "bad/nested_lists.py", HEADER + "x = _('nested.lists', " + "[" * NESTING + "]" * NESTING + ")\n")

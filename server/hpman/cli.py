@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from . import __version__
 from .index.problems import ERROR, WARNING, Problem, all_problems
-from .index.queries import effective_value, name_tree, children_of, TreeNode, default_of
+from .index.queries import effective_value, name_tree, children_of, TreeNode, default_of, runtime_order
 from .index.workspace import Workspace
 from .index.notebooks import format_context, is_notebook
 from .index.parallel import available_cores
@@ -43,7 +43,7 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     for path in args.paths:
         if not os.path.exists(path):
             raise _UserError("no such file or directory: {}".format(path))
-    ws = Workspace(args.paths or ["."], exclude=args.exclude, cache=not args.no_cache)
+    ws = Workspace(args.paths or ["."], exclude=args.exclude, cache=not args.no_cache, verify=True)
     ws.scan(progress=_progress_printer(), workers=min(2, available_cores()))
     if args.values:
         try:
@@ -71,10 +71,11 @@ def _manager(ws: Workspace, wanted: Optional[str]) -> str:
 
 
 def _values(ws: Workspace, manager: str, json_form: bool) -> Dict[str, Any]:
-    """Each name's effective value as a listing shows it (`hpman.values.texts`, as `--hp-list`)."""
+    """Each name's effective value as a listing shows it (`hpman.values.texts`, as `--hp-list`),
+    in the order the runtime's get_values() lists them."""
     render = texts.json_value if json_form else texts.yaml_value
     out = {}
-    for name in ws.names(manager):
+    for name in runtime_order(ws, manager):
         value, _src = effective_value(ws, (manager, name))
         if isinstance(value, EmptyValue):
             continue

@@ -7,15 +7,16 @@ dict lookup and `_('lr', 0.1)` one store into a cell (see __call__). Everything
 else (trees, occurrence rows) is derived on demand. Every mutation is atomic: on
 error nothing changes.
 """
+import ast
+import errno
 import os
-import re
 import threading
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
                      duplicate_message)
-from .index.facts import FileFacts, Issue, extract_placeholder, parse_module
-from .index.files import iter_python_files, read_bytes, read_source
+from .index.facts import FileFacts, Issue, extract_workspace, syntax_verdict
+from .index.workspace import Workspace
 from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
                          ImpossibleTree, NotLiteralEvaluable, NotLiteralNameException, Primitive, TreeMapping)
@@ -49,6 +50,44 @@ class _Parsed:
         if helper is None:
             helper = self.helpers[key] = SourceHelper(self.files[key][1])
         return helper
+
+
+class _ParsedRow(HyperParameterOccurrence):
+    """A row parsed from source. Its `ast_node` (the default's AST, as hpman 0.13 kept it) is
+    made from the default's text when asked for: facts come from the cache without trees."""
+
+    _occ = None
+    _node: Any = None
+
+    @property
+    def ast_node(self) -> Any:
+        if self._node is None and self._occ is not None and self._occ.default_text is not None:
+            self._node = _default_node(self._occ)
+        return self._node
+
+    @ast_node.setter
+    def ast_node(self, node: Any) -> None:
+        self._node = node
+
+
+def _default_node(occ) -> Optional[ast.AST]:
+    """The AST of a default from its source text, at the line and column it has in its file."""
+    text = occ.default_text
+    try:
+        node = ast.parse("(\n" + text + "\n)", mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    line, col = occ.default_range[0], occ.default_range[1]
+    for sub in ast.walk(node):
+        if hasattr(sub, "lineno"):
+            if sub.lineno == 2:
+                sub.col_offset += col
+            if getattr(sub, "end_lineno", None) == 2:
+                sub.end_col_offset += col
+            sub.lineno += line - 1
+            if getattr(sub, "end_lineno", None) is not None:
+                sub.end_lineno += line - 1
+    return node
 
 
 class HyperParameterManager:
@@ -260,10 +299,11 @@ class HyperParameterManager:
         ranks = parsed.ranks
         for key, occ in parsed.occurrences.get(name, ()):
             display = parsed.files[key][0]
-            row = HyperParameterOccurrence(
+            row = _ParsedRow(
                 name=name, value=occ.value, priority=P.PRIORITY_PARSED_FROM_SOURCE_CODE,
-                filename=display, lineno=occ.line + 1, ast_node=occ.node, hints=dict(occ.hints),
+                filename=display, lineno=occ.line + 1, hints=dict(occ.hints),
                 source_helper=parsed.helper(key))
+            row._occ = occ
             row._rank = ranks[key]
             rows.append(row)
         if name in self._runtime:
@@ -347,12 +387,25 @@ class HyperParameterManager:
         self._rederive()
 
     # -- static parsing -------------------------------------------------------------------
+    # One engine: parse_file runs the index's scan (discovery, decoding, pre-filter, extraction,
+    # whole-module syntax check, the content-keyed cache) with this manager's placeholder bound
+    # in every module as hpman 0.13 counted it, and turns the verdict on each file into 0.13's
+    # exceptions. `hpman check` reads the same facts, so the two cannot disagree.
     def parse_file(self, path: Union[PathLike, Sequence[PathLike]]) -> "HyperParameterManager":
         """Parse a file, a directory (recursively) or a list of both."""
-        paths = list(path) if isinstance(path, (list, tuple)) else [path]
-        files = sorted(iter_python_files(paths), key=_sort_key)
-        sources = [(f, read_source_or_raise(f)) for f in files]
-        return self._parse_many([(_file_key(f), f, text) for f, text in sources])
+        paths = [os.fspath(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
+        ws = Workspace(paths, cache=_cache_enabled(), verify=True, predeclared=self.placeholder,
+                       max_bytes=None, keep_text=True, suffixes=(".py",))
+        ws.scan(workers=_runtime_workers())
+        if ws.vanished:   # listed, then deleted before it was read: as open() would have said
+            gone = ws.display.get(ws.vanished[0], ws.vanished[0])
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone)
+        items = []
+        for file in ws.paths_in_order():
+            display = ws.display.get(file, file)
+            entry = ws.files[file]
+            items.append((_file_key(display), display, entry.text, entry.facts))
+        return self._parse_many(items)
 
     def parse_source(self, source: str, filename: str = "<unknown>") -> "HyperParameterManager":
         """Parse source text as if it were the file `filename`."""
@@ -362,25 +415,32 @@ class HyperParameterManager:
                 key = "{}#{}".format(filename, self._anonymous)
             else:
                 key = _file_key(filename)
-            return self._parse_many([(key, filename, source)])
+        facts = extract_workspace(source, filename, predeclared=self.placeholder)
+        # hpman 0.13 parsed the text whole whatever it holds: so does parse_source
+        facts = facts.with_syntax_verdict(_source_verdict(source, filename))
+        return self._parse_many([(key, filename, source, facts)])
 
-    def _parse_many(self, items: List[Tuple[str, str, str]]) -> "HyperParameterManager":
-        extracted = []
-        for key, display, source in items:
-            _check_syntax(source, display, self.placeholder)
-            facts = extract_placeholder(source, display, self.placeholder)
-            _raise_first_issue(facts.issues, display, source)
-            extracted.append((key, display, source, facts))
+    def _parse_many(self, items: List[Tuple[str, str, Optional[str], FileFacts]]) -> "HyperParameterManager":
+        """Take the facts of these files (in parse order) or raise what hpman 0.13 raised at the
+        first file that fails, changing nothing."""
+        placeholder = self.placeholder
+        mine = []
+        for key, display, source, facts in items:
+            _raise_verdict(facts, display, source, placeholder)
+            occurrences = [o for o in facts.in_order() if o.manager == placeholder]
+            mine.append((key, display, source or "", FileFacts(facts.path, occurrences, [], {})))
         with self._lock:
             files = dict(self._parsed.files)
-            for key, display, source, facts in extracted:
+            for key, display, source, facts in mine:
                 files.pop(key, None)
-                files[key] = (display, source, facts)
+            _check_in_order(files, mine, self.separator)
+            for key, display, source, facts in mine:
+                if facts.occurrences:
+                    files[key] = (display, source, facts)
             saved = self._snapshot()
             try:
-                self._parsed = parsed = _Parsed(files)
-                _check_duplicates(parsed)
-                for name, _ in parsed.occurrences.items():
+                self._parsed = _Parsed(files)
+                for name, _ in self._parsed.occurrences.items():
                     self._add_name(name)
                 self._rederive()
                 self._check_tree()
@@ -423,90 +483,97 @@ class HyperParameterManager:
         repr_pretty(self, printer, cycle)
 
 
-def _sort_key(path: str) -> str:
-    return os.fspath(path)
-
-
 def _file_key(path: PathLike) -> str:
     return os.path.realpath(os.fspath(path))
 
 
-def read_source_or_raise(path: str) -> str:
-    """Read a module (a notebook: its code cells); undecodable text is a SyntaxError with the
-    file and line, as for Python."""
-    try:
-        if notebooks.is_notebook(path):
-            return notebooks.parse_notebook(read_bytes(path)).text
-        return read_source(path)
-    except notebooks.NotebookError as exc:
-        raise SyntaxError("cannot read notebook: {}".format(exc), (path, 1, None, None)) from None
-    except UnicodeDecodeError as exc:
-        data = exc.object if isinstance(exc.object, bytes) else b""
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SyntaxError("cannot decode source: {}".format(exc), (path, line, None, None)) from None
-    except LookupError as exc:  # an unknown encoding in the coding cookie
-        raise SyntaxError("cannot decode source: {}".format(exc), (path, 1, None, None)) from None
-    except SyntaxError as exc:  # a UTF-8 BOM with another encoding's cookie
-        if exc.filename is not None:
-            raise
-        raise SyntaxError(exc.msg, (path, exc.lineno or 1, None, None)) from None
+def _cache_enabled() -> bool:
+    """The runtime keeps its facts in the same persistent cache as the index, unless
+    HPMAN_NO_CACHE is set (to anything but 0)."""
+    return os.environ.get("HPMAN_NO_CACHE", "0") in ("", "0")
 
 
-def _check_syntax(source: str, filename: str, placeholder: str) -> None:
-    """Raise SyntaxError (file, line) for a module that calls the placeholder but does not parse.
+def _runtime_workers() -> int:
+    return 1
 
-    The extraction parses only the statements that mention the placeholder, so a
-    syntax error elsewhere in the module would go unnoticed; hpman 0.13 refused
-    such a file, and so must the runtime. Modules that never mention the
-    placeholder contribute nothing and are not checked.
-    """
-    if not re.search(r"(?<!\w){}(?!\w)".format(re.escape(placeholder)), source):
+
+def _source_verdict(source: str, filename: str) -> Optional[Issue]:
+    """The syntax verdict on a text given to parse_source (a NUL byte: at its line)."""
+    if "\0" in source:
+        line = source.count("\n", 0, source.index("\0"))
+        return Issue("syntax-error", "error", "cannot parse: source code cannot contain null bytes",
+                     (line, 0, line, 0))
+    return syntax_verdict(source, filename)
+
+
+def _raise_verdict(facts: FileFacts, filename: str, source: Optional[str], placeholder: str) -> None:
+    """Raise the exception hpman 0.13 raised for this file: a file that cannot be read (OSError)
+    or parsed (SyntaxError) whatever manager it uses, else the first bad call of this manager."""
+    errors = [i for i in facts.issues if i.severity == "error" and i.manager in (None, placeholder)]
+    if not errors:
         return
-    try:
-        parse_module(source, filename)
-    except (SyntaxError, ValueError) as exc:
-        if isinstance(exc, SyntaxError) and exc.lineno is not None:
-            raise
-        # null bytes: a ValueError before Python 3.11.4, then a SyntaxError without a location
-        null = source.find("\0")
-        line = source.count("\n", 0, null) + 1 if null >= 0 else 1
-        message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
-        raise SyntaxError(message, (filename, line, None, None)) from None
-    except (RecursionError, MemoryError, OverflowError) as exc:  # nesting too deep for the parser
-        raise SyntaxError("cannot parse: {}".format(exc or type(exc).__name__), (filename, 1, None, None)) from None
+    whole = [i for i in errors if i.manager is None]
+    issue = min(whole or errors, key=lambda i: i.range)
+    line = issue.range[0] + 1
+    if issue.manager is None:
+        detail = issue.data if isinstance(issue.data, dict) else {}
+        if "errno" in detail:
+            raise OSError(detail["errno"], detail["strerror"], filename)
+        message = issue.message
+        for prefix in ("cannot parse: ", "cannot decode: "):
+            if message.startswith(prefix):
+                message = message[len(prefix):] if prefix == "cannot parse: " else "cannot decode source: " + message[len(prefix):]
+        lines = (source or "").split("\n")
+        text = lines[line - 1] if line - 1 < len(lines) else None
+        raise SyntaxError(message, (filename, line, issue.range[1] + 1, text))
+    if issue.code == "bad-arguments":
+        raise BadArgumentsException(
+            "number of positional args should be in range [1, 2], (was {} args), {}:L{}".format(
+                issue.data, filename, line))
+    if issue.code == "non-literal-name":
+        raise NotLiteralNameException("hp-name should be literal-string: {}:L{}".format(filename, line))
+    if issue.code == "non-literal-hint":
+        raise NotLiteralEvaluable("Value of hint keyword `{}` is not literal evaluable: \n{}".format(
+            issue.data, SourceHelper.format_given_filename_and_source_and_lineno(filename, source or "", line)))
 
 
-def _raise_first_issue(issues: List[Issue], filename: str, source: str) -> None:
-    """Turn the first problem of a parsed file into the exception hpman 0.13 raised."""
-    for issue in sorted(issues, key=lambda i: i.range):
-        line = issue.range[0] + 1
-        if issue.code == "syntax-error":
-            err = SyntaxError(issue.message.replace("cannot parse: ", ""))
-            err.filename, err.lineno, err.offset = filename, line, issue.range[1] + 1
-            lines = source.split("\n")
-            err.text = lines[line - 1] if line - 1 < len(lines) else None
-            raise err
-        if issue.code == "bad-arguments":
-            raise BadArgumentsException(
-                "number of positional args should be in range [1, 2], (was {} args), {}:L{}".format(
-                    issue.data, filename, line))
-        if issue.code == "non-literal-name":
-            raise NotLiteralNameException("hp-name should be literal-string: {}:L{}".format(filename, line))
-        if issue.code == "non-literal-hint":
-            raise NotLiteralEvaluable("Value of hint keyword `{}` is not literal evaluable: \n{}".format(
-                issue.data, SourceHelper.format_given_filename_and_source_and_lineno(filename, source, line)))
+def _check_in_order(files: Dict[str, Tuple[str, str, FileFacts]], new: list, separator: str) -> None:
+    """Raise DoubleAssignmentException / ImpossibleTree at the first file that causes one, in
+    parse order, as hpman 0.13 did while it pushed each file's occurrences."""
+    defaults: Dict[str, Tuple[str, str, str, Any]] = {}
+    names: Dict[str, None] = {}
+    for key, (display, source, facts) in files.items():
+        for occ in facts.occurrences:
+            names[occ.name] = None
+            if occ.has_default and occ.name not in defaults:
+                defaults[occ.name] = (display, source, occ)
+    prefixes = {p for n in names for p in _name_prefixes(n, separator)}
+    for key, display, source, facts in new:
+        for occ in facts.occurrences:
+            if occ.has_default:
+                first = defaults.get(occ.name)
+                if first is not None:
+                    raise DoubleAssignmentException(duplicate_message(
+                        _context(first[0], first[1], first[2]), _context(display, source, occ)))
+                defaults[occ.name] = (display, source, occ)
+            if occ.name not in names:
+                names[occ.name] = None
+                prefixes.update(_name_prefixes(occ.name, separator))
+        for occ in facts.occurrences:
+            name = occ.name
+            if name in defaults and name in prefixes:
+                raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(name))
+            for prefix in _name_prefixes(name, separator):
+                if prefix in defaults:
+                    raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(prefix))
 
 
-def _check_duplicates(parsed: _Parsed) -> None:
-    for name, defaults in parsed.defaults.items():
-        if len(defaults) > 1:
-            (k1, first), (k2, second) = defaults[0], defaults[1]
-            raise DoubleAssignmentException(duplicate_message(_context(parsed, k1, first),
-                                                              _context(parsed, k2, second)))
+def _name_prefixes(name: str, separator: str) -> List[str]:
+    parts = name.split(separator)
+    return [separator.join(parts[:i]) for i in range(1, len(parts))]
 
 
-def _context(parsed: _Parsed, key: str, occ) -> str:
-    display, source, _facts = parsed.files[key]
+def _context(display: str, source: str, occ) -> str:
     if notebooks.is_notebook(display):   # `nb.ipynb:cell 3:2` and the lines of that cell
         return notebooks.format_context(display, source, occ.line + 1)
     return SourceHelper.format_given_filename_and_source_and_lineno(display, source, occ.line + 1)

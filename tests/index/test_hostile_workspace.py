@@ -87,10 +87,15 @@ def test_each_bad_file_is_a_problem_and_each_good_file_is_indexed(hws, monkeypat
                 assert ws.occurrences_of((manager, name)), (rel, manager, name)
     # the deleted file is simply gone, the rest is there
     assert os.path.abspath(victim) not in ws.files
-    # no problem at all in the good files apart from the documented shadowing warning
+    # no problem at all in the good files apart from the documented shadowing warning and the
+    # information that an unknown coding cookie was read as UTF-8
+    expected = {"good/gettext_after.py": ("shadowed-manager", "warning"),
+                "good/unknown_codec.py": ("unknown-encoding", "information")}
     for rel in hws.good:
         for p in found.get(rel, []):
-            assert (rel, p.code) == ("good/gettext_after.py", "shadowed-manager"), p
+            assert (p.code, p.severity) == expected.get(rel), (rel, p)
+    (cookie,) = found["good/unknown_codec.py"]
+    assert cookie.range[0] == 0 and "no-such-codec" in cookie.message
     # gettext's `_` calls are not hyperparameters
     assert not ws.occurrences_of(("_", "Hello, world")) and not ws.occurrences_of(("_", "Good morning"))
     # nothing from a virtual environment or node_modules, symlinked files counted once

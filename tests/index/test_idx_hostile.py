@@ -49,7 +49,6 @@ def refuse(monkeypatch, path, exc):
     ("syntax.py", b"from hpman.m import _\nx = _('a', 1\n", None),
     ("indent.py", b"from hpman.m import _\n  _('a', 1)\n", None),
     ("undecodable.py", b"from hpman.m import _\nx = '\xff\xfe\xfa'; _('a', 1)\n", "decode"),
-    ("badcookie.py", b"# -*- coding: no-such-codec -*-\nfrom hpman.m import _\n_('a', 1)\n", "decode"),
     ("cookie_mismatch.py", b"# coding: ascii\nfrom hpman.m import _\n_('\xc3\xa9', 1)\n", "decode"),
     ("nul.py", b"from hpman.m import _\n\x00\x01\x02_('a', 1)\x00\n", "NUL"),
     ("binary.py", b"\x7fELF\x02\x01\x01\x00hpman\x00\x00\xff\xfe" * 100, ""),
@@ -178,6 +177,18 @@ def test_file_deleted_mid_scan(tmp_path, monkeypatch):
     ws = scan(tmp_path)
     assert gone not in ws.files
     assert_rest_indexed(ws, tmp_path)
+
+
+def test_unknown_coding_cookie_reads_as_utf8_with_an_information(tmp_path):
+    """hpman 0.13 read every file as UTF-8; failing on the standard library's `uft-8` test file
+    would fail harder than it. The cookie is reported, the module indexed."""
+    path = write(tmp_path, "badcookie.py", "# -*- coding: no-such-codec -*-\nfrom hpman.m import _\n_('a', '\u00e9')\n")
+    ws = scan(tmp_path)
+    (p,) = problems(ws)
+    assert (p.code, p.severity, p.range[0]) == ("unknown-encoding", "information", 0)
+    assert "no-such-codec" in p.message and "UTF-8" in p.message
+    assert ws.defaults_of(("_", "a"))[0].value == "\u00e9"
+    assert ws.text_of(path).startswith("# -*-")
 
 
 def test_file_vanishing_between_stat_and_open(tmp_path, monkeypatch):

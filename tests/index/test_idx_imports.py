@@ -190,7 +190,7 @@ def test_module_without_hpman_is_skipped_and_not_parsed(tmp_path, monkeypatch):
     calls = []
     real = F.extract_workspace
     monkeypatch.setattr("hpman.index.workspace.extract_workspace",
-                        lambda text, path, cache=None: calls.append(path) or real(text, path, cache))
+                        lambda text, path, cache=None, **kw: calls.append(path) or real(text, path, cache, **kw))
     ws = scan(tmp_path)
     assert [p.rsplit("/", 1)[-1] for p in calls] == ["uses.py"]
     assert ws.parsed_files == 1

@@ -67,7 +67,7 @@ def test_20000_duplicate_defaults_stay_linear():
     body = lambda n: "from hpman.m import _\n" + "_('x', 1)\n" * n  # noqa: E731
     w5, _ws, _f = index_work(body(5000))
     w20, _ws, found = index_work(body(20000))
-    assert len(found) == 20000 and all(p.severity == "warning" for p in found)
+    assert len(found) == 20000 and all(p.severity == "error" for p in found)
     assert all(len(p.related) <= P.MAX_RELATED for p in found)
     assert w20.calls <= 4.5 * w5.calls, (w5.calls, w20.calls)
 

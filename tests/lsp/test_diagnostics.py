@@ -24,7 +24,7 @@ async def test_every_problem_code_is_published_with_its_severity(start):
             seen.setdefault(str(d.code), set()).add(d.severity)
     assert seen == {
         "duplicate-default": {E}, "tree-conflict": {E}, "non-literal-name": {E}, "bad-arguments": {E},
-        "non-literal-hint": {E}, "no-default": {W}, "non-literal-default": {I}, "not-in-choices": {E},
+        "non-literal-hint": {E}, "no-default": {W}, "non-literal-default": {I}, "not-in-choices": {W},
         "unknown-key": {W}, "syntax-error": {E}, "shadowed-manager": {W},
     }
 
@@ -62,9 +62,10 @@ async def test_duplicate_defaults_point_at_each_other(start):
     assert [r.location.uri for r in a[0].related_information] == [s.uri("dup_b.py")]
     assert [r.location.uri for r in b[0].related_information] == [s.uri("dup_a.py")]
     assert "dup_b.py:4" in a[0].message
-    # equal values: still reported, as a warning
+    # equal values: still an error (parse_file raises DoubleAssignmentException), saying so
     s.open("dup_b.py", s.text("dup_b.py").replace("0.2", "0.1"))
-    await s.diagnostics_where("dup_a.py", lambda d: len(d) == 1 and d[0].severity == W, "warning")
+    await s.diagnostics_where("dup_a.py", lambda d: len(d) == 1 and d[0].severity == E
+                              and "all equal" in d[0].message, "all equal")
 
 
 async def test_diagnostics_update_after_each_edit_and_disappear_when_fixed(start):

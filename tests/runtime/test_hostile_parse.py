@@ -25,7 +25,6 @@ BAD_LINES = {
     "bad/binary.py": None,           # somewhere in the junk: any line >= 1
     "bad/nul_bytes.py": 3,
     "bad/latin1_no_cookie.py": 2,
-    "bad/unknown_codec.py": 1,
     "bad/nested_parens.py": 2,
     "bad/nested_lists.py": 2,
     "bad/bad_bom.py": 1,
@@ -86,6 +85,7 @@ def test_every_good_file_is_indexed(ws):
     assert values["latin1.greeting"] == "caf\xe9"          # read through its coding cookie
     assert values["bom.value"] == "值"                      # UTF-8 BOM
     assert values["crlf.x"] == 1
+    assert values["codec"] == 1                             # an unknown cookie reads as UTF-8
     assert values["deep.ok"] == eval("[" * 20 + "]" * 20)
     for i, name in enumerate(hostile.ODD_NAMES):
         assert values[name] == i, name
@@ -157,7 +157,8 @@ def test_an_unreadable_file_raises_permission_error_naming_it(ws):
 
 def test_a_file_deleted_while_the_scan_runs(ws, monkeypatch):
     """The file listing is wrapped so that one listed file is deleted before it is read."""
-    real_iter = hpman.manager.iter_python_files
+    import hpman.index.workspace
+    real_iter = hpman.index.workspace.iter_python_files
     victim = ws.path("good/train.py")
 
     def listing_then_delete(paths, *args, **kwargs):
@@ -166,7 +167,7 @@ def test_a_file_deleted_while_the_scan_runs(ws, monkeypatch):
         os.unlink(victim)
         return iter(files)
 
-    monkeypatch.setattr(hpman.manager, "iter_python_files", listing_then_delete)
+    monkeypatch.setattr(hpman.index.workspace, "iter_python_files", listing_then_delete)
     m = HyperParameterManager("_")
     box = bounded(m.parse_file, ws.path("good"))
     exc = box.get("error")

@@ -320,7 +320,7 @@ def test_parse_file_of_a_folder_reads_modules_only(tmp_path):
 
 
 def test_bad_notebook_is_a_syntax_error_naming_the_file(tmp_path):
-    (tmp_path / "bad.ipynb").write_text("{ not json")
+    (tmp_path / "bad.ipynb").write_text("{ not json: _('lr', 1)")
     with pytest.raises(SyntaxError) as info:
         hpman.HyperParameterManager("_").parse_file(str(tmp_path / "bad.ipynb"))
     assert info.value.filename.endswith("bad.ipynb") and "cannot read notebook" in info.value.msg

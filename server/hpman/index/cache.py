@@ -1,5 +1,6 @@
-"""The persistent cache: facts of each file keyed by path, size, mtime and
-content hash, so that a second start over an unchanged tree parses nothing.
+"""The persistent cache: facts of each file keyed by its content (a hash of its
+bytes), so that a second start over an unchanged tree parses nothing, and a file
+rewritten with the same size and its old mtime is never served stale facts.
 
 Stored with `marshal` (plain data only: loading it can never run code, even
 from a cache file planted in a workspace), one file per set of roots under
@@ -14,7 +15,7 @@ from typing import Any, Dict, Optional, Sequence
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import FileFacts, Issue, Occurrence
 
-FORMAT = 5  # bump whenever extraction changes, so stale facts are never reused
+FORMAT = 6  # bump whenever extraction changes, so stale facts are never reused
 _EMPTY_MARK = ("\0hpman", "empty")
 _NONLITERAL_MARK = ("\0hpman", "non-literal")
 
@@ -33,8 +34,11 @@ def cache_dir(explicit: Optional[str] = None) -> str:
     return os.path.join(base, "hpman")
 
 
-def _cache_file(directory: Optional[str], roots: Sequence[str]) -> str:
-    key = hashlib.blake2b("\n".join(sorted(roots)).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+def _cache_file(directory: Optional[str], roots: Sequence[str], mode: str = "") -> str:
+    """One file per set of roots and extraction mode ("" for the index, "runtime:_" for the
+    runtime's `_`, whose placeholder counts in modules that do not import it)."""
+    text = "\n".join(sorted(roots)) + ("\0" + mode if mode else "")
+    key = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
     return os.path.join(cache_dir(directory), "index-{}.marshal".format(key))
 
 
@@ -57,38 +61,39 @@ def _unpack_value(value: Any) -> Any:
 def pack_facts(facts: FileFacts) -> tuple:
     occs = tuple((o.manager, o.name, o.call, o.name_range, o.default_range, _pack_value(o.value), o.default_text,
                   o.hints) for o in facts.occurrences)
-    issues = tuple((i.code, i.severity, i.message, i.range, i.data) for i in facts.issues)
-    return occs, issues, facts.managers
+    issues = tuple((i.code, i.severity, i.message, i.range, i.data, i.manager) for i in facts.issues)
+    return occs, issues, facts.managers, facts.verified
 
 
 def unpack_facts(path: str, packed: tuple) -> FileFacts:
-    occs, issues, managers = packed
+    occs, issues, managers, verified = packed
     return FileFacts(
         path,
         [Occurrence(m, n, path, c, nr, dr, _unpack_value(v), t, h) for m, n, c, nr, dr, v, t, h in occs],
         [Issue(*i) for i in issues],
-        managers)
+        managers, verified)
 
 
-def load(directory: Optional[str], roots: Sequence[str]) -> Dict[str, tuple]:
-    """{path: ((size, mtime_ns), facts, digest)}; empty when there is no usable cache."""
+def load(directory: Optional[str], roots: Sequence[str], mode: str = "") -> Dict[str, tuple]:
+    """{path: (digest, facts)}; empty when there is no usable cache."""
     try:
-        with open(_cache_file(directory, roots), "rb") as f:
+        with open(_cache_file(directory, roots, mode), "rb") as f:
             data = marshal.loads(f.read())   # load(f) reads the file object piece by piece: 8x slower
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
-        return {path: (tuple(stamp), unpack_facts(path, packed), dig)
-                for path, (stamp, packed, dig) in data["files"].items()}
+        return {path: (dig, unpack_facts(path, packed)) for path, (dig, packed) in data["files"].items()}
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return {}
 
 
-def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple], stored: Dict[str, tuple]) -> None:
-    """Write the cache atomically, unless nothing changed since it was loaded."""
-    if fresh.keys() == stored.keys() and all(fresh[p][0] == stored[p][0] for p in fresh):
+def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple], stored: Dict[str, tuple],
+         mode: str = "") -> None:
+    """Write {path: (digest, facts)} atomically, unless nothing changed since it was loaded."""
+    if fresh.keys() == stored.keys() and all(fresh[p][0] == stored[p][0] and
+                                             fresh[p][1].verified == stored[p][1].verified for p in fresh):
         return
-    files = {path: (stamp, pack_facts(facts), dig) for path, (stamp, facts, dig) in fresh.items()}
-    target = _cache_file(directory, roots)
+    files = {path: (dig, pack_facts(facts)) for path, (dig, facts) in fresh.items()}
+    target = _cache_file(directory, roots, mode)
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         import tempfile  # only when writing: it pulls in random and shutil

@@ -93,20 +93,24 @@ def _same(a: Any, b: Any) -> bool:
 class Issue:
     """A problem found inside one file, independent of every other file."""
 
-    __slots__ = ("code", "severity", "message", "range", "data")
+    __slots__ = ("code", "severity", "message", "range", "data", "manager")
 
-    def __init__(self, code: str, severity: str, message: str, rng: Range, data: Any = None) -> None:
+    def __init__(self, code: str, severity: str, message: str, rng: Range, data: Any = None,
+                 manager: Optional[str] = None) -> None:
         self.code = code
         self.severity = severity
         self.message = message
         self.range = rng
         self.data = data
+        # the manager whose call this is about (None: about the whole file, e.g. a syntax error),
+        # so that `hp.parse_file` raises for hp's bad calls and not for `_`'s
+        self.manager = manager
 
     def __getstate__(self):
-        return (self.code, self.severity, self.message, self.range, self.data)
+        return (self.code, self.severity, self.message, self.range, self.data, self.manager)
 
     def __setstate__(self, state):
-        self.code, self.severity, self.message, self.range, self.data = state
+        self.code, self.severity, self.message, self.range, self.data, self.manager = state
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Issue) and self.__getstate__() == other.__getstate__()
@@ -118,22 +122,38 @@ class Issue:
 class FileFacts:
     """Everything the index knows about one file."""
 
-    __slots__ = ("path", "occurrences", "issues", "managers", "_reach")
+    __slots__ = ("path", "occurrences", "issues", "managers", "verified", "_reach")
 
     def __init__(self, path: str, occurrences: List[Occurrence], issues: List[Issue],
-                 managers: Dict[str, str]) -> None:
+                 managers: Dict[str, str], verified: bool = True) -> None:
         self.path = path
         self.occurrences = occurrences  # sorted by call range, never changed once built
         self.issues = issues
         self.managers = managers  # alias -> manager name, as bound at module level
+        # whether the whole module's syntax has been checked (its verdict is then in `issues`);
+        # True too for a module that uses no manager, which has nothing to check
+        self.verified = verified
         self._reach: Optional[Tuple[List[int], List[int]]] = None
 
     def __getstate__(self):
-        return (self.path, self.occurrences, self.issues, self.managers)
+        return (self.path, self.occurrences, self.issues, self.managers, self.verified)
 
     def __setstate__(self, state):
-        self.path, self.occurrences, self.issues, self.managers = state
+        self.path, self.occurrences, self.issues, self.managers, self.verified = state
         self._reach = None
+
+    def in_order(self) -> List[Occurrence]:
+        """The occurrences in the order the runtime registers them (its get_values order), which
+        `hpman list` follows too: one function, so the two cannot list names differently."""
+        return self.occurrences
+
+    def with_syntax_verdict(self, issue: Optional[Issue]) -> "FileFacts":
+        """These facts, verified, with the whole-module syntax error (if any) among the issues."""
+        issues = list(self.issues)
+        if issue is not None and issue not in issues:
+            issues.append(issue)
+            issues.sort(key=lambda i: i.range)
+        return FileFacts(self.path, self.occurrences, issues, self.managers, True)
 
     def reach(self) -> Tuple[List[int], List[int]]:
         """(first line of each call, the last line reached by it or any call before it): a
@@ -819,7 +839,7 @@ def _build(path: str, groups, resolve, keep_nodes: bool) -> Tuple[List[Occurrenc
             if manager is None:
                 continue
             if isinstance(raw, Issue):
-                issues.append(Issue(raw.code, raw.severity, raw.message, _shift(raw.range, first), raw.data))
+                issues.append(Issue(raw.code, raw.severity, raw.message, _shift(raw.range, first), raw.data, manager))
                 continue
             name, call, name_range, default_range, value, text, hints, node = raw
             if node is not None and first:
@@ -836,36 +856,47 @@ def _syntax_issue(failure: _SyntaxFailure) -> Issue:
     return Issue("syntax-error", ERROR, "cannot parse: {}".format(failure.message), rng)
 
 
-def extract_placeholder(text: str, path: str, placeholder: str, keep_nodes: bool = True) -> FileFacts:
-    """Runtime mode: every bare call of `placeholder` counts (hpman 0.13's rule)."""
-    names = frozenset([placeholder])
-    scan = _Scan(text, path, None)
-    groups = scan.collect(names, False, keep_nodes)
-    occurrences, issues = _build(path, groups, lambda alias, shadowed: placeholder, keep_nodes)
-    if scan.failure is not None:
-        issues.insert(0, _syntax_issue(scan.failure))
-    return FileFacts(path, occurrences, issues, {placeholder: placeholder})
+def extract_placeholder(text: str, path: str, placeholder: str, keep_nodes: bool = False) -> FileFacts:
+    """The runtime's view of one module: the workspace extraction with `placeholder` bound to
+    its manager from the module's start (see extract_workspace's `predeclared`)."""
+    return extract_workspace(text, path, predeclared=placeholder)
+
+
+def syntax_verdict(text: str, path: str) -> Optional[Issue]:
+    """The `syntax-error` issue of a whole module that does not parse, else None.
+
+    The extraction parses only the statements that mention a manager; hpman 0.13 parsed
+    every module whole, so a syntax error anywhere in a module that uses hpman made
+    `parse_file` fail. This is that check, done once per content (the verdict is cached).
+    """
+    tree = _parse(text, path)
+    return _syntax_issue(tree) if isinstance(tree, _SyntaxFailure) else None
 
 
 def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
-                      starts: Optional[Dict[str, Tuple[str, List[int]]]] = None) -> FileFacts:
+                      starts: Optional[Dict[str, Tuple[str, List[int]]]] = None,
+                      predeclared: Optional[str] = None, verify: bool = False) -> FileFacts:
     """Workspace mode: calls count for the managers the module imports from hpman.
 
     `starts` keeps each path's last text and statement starts, so that the next text of an
-    edited document finds its starts from them (see chunks.starts_after_edit)."""
-    if "hpman" not in text:
+    edited document finds its starts from them (see chunks.starts_after_edit).
+    `predeclared`: a manager name bound to itself before the module's first line, as the
+    runtime's placeholder is (hpman 0.13 counted every bare call of it in every module); the
+    module's own bindings still rebind it. `verify`: also check the whole module's syntax
+    when it uses a manager (FileFacts.verified)."""
+    if predeclared is None and "hpman" not in text:
         return FileFacts(path, [], [], {})
     scan = _Scan(text, path, cache, starts.get(path) if starts is not None else None)
     if starts is not None:
         starts[path] = (text, scan.starts)
-    aliases = _aliases_from_text(text)
+    imported = _aliases_from_text(text)
+    aliases = imported | {predeclared} if predeclared is not None else imported
     if not aliases:
-        issues = [_syntax_issue(scan.failure)] if scan.failure is not None else []
-        return FileFacts(path, [], issues, {})
+        return FileFacts(path, [], [], {})
     names = frozenset(aliases)
     groups = scan.collect(names, True, False)
     bindings = [(first, b) for first, piece in groups for b in piece.bindings]
-    final: Dict[str, Optional[str]] = {}
+    final: Dict[str, Optional[str]] = {predeclared: predeclared} if predeclared is not None else {}
     for _first, b in bindings:
         if b.module_level:
             final[b.alias] = b.manager
@@ -878,10 +909,17 @@ def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
 
     occurrences, issues = _build(path, groups, resolve, False)
     issues.extend(_shadowing_issues(bindings, managers, final, occurrences))
-    if scan.failure is not None:
-        issues.append(_syntax_issue(scan.failure))
+    syntax = _syntax_issue(scan.failure) if scan.failure is not None else None
+    # a module uses hpman when it binds a manager from it, or (runtime) calls the placeholder
+    uses = bool(imported) or bool(occurrences) or any(i.manager is not None for i in issues)
+    verified = not uses or syntax is not None or (scan.whole_tried and scan.failure is None)
+    if verify and not verified:
+        syntax = syntax_verdict(text, path)
+        verified = True
+    if syntax is not None:
+        issues.append(syntax)
     issues.sort(key=lambda i: i.range)
-    return FileFacts(path, occurrences, issues, managers)
+    return FileFacts(path, occurrences, issues, managers, verified)
 
 
 def _aliases_from_text(text: str) -> set:

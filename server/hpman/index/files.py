@@ -5,7 +5,7 @@ import fnmatch
 import os
 import re
 import stat
-from typing import Iterable, Iterator, List, Sequence, Set, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
@@ -38,6 +38,36 @@ def decode_source(data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def cookie_encoding(data: bytes) -> Optional[Tuple[int, str]]:
+    """(0-based line, name) of the PEP 263 coding cookie, or None."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    first, _, rest = data.partition(b"\n")
+    match = _COOKIE.match(first)
+    if match:
+        return 0, match.group(1).decode("ascii")
+    if _BLANK_OR_COMMENT.match(first):
+        match = _COOKIE.match(rest.partition(b"\n")[0])
+        if match:
+            return 1, match.group(1).decode("ascii")
+    return None
+
+
+def decode_lenient(data: bytes) -> Tuple[str, Optional[Tuple[int, str]]]:
+    """decode_source, except that a cookie naming an encoding Python does not know is read as
+    UTF-8, as hpman 0.13 read every file (the standard library's own tests have a `uft-8`
+    cookie). Returns the text and, for such a cookie, its (line, name) to report."""
+    try:
+        return decode_source(data), None
+    except LookupError:
+        cookie = cookie_encoding(data)
+        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        text = body.decode("utf-8")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text, cookie if cookie is not None else (0, "?")
 
 
 def read_bytes(path: str) -> bytes:

@@ -134,7 +134,9 @@ def _choices_problem(occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
         ok = False
     if ok:
         return []
-    return [Problem(occ.path, occ.default_range, ERROR, "not-in-choices",
+    # a warning: the program runs with it (parse_file accepts it, as hpman 0.13 did), and an
+    # error in `check` is exactly what makes parse_file raise
+    return [Problem(occ.path, occ.default_range, WARNING, "not-in-choices",
                     "the default {} of `{}` is not one of its choices {!r}".format(occ.default_text, occ.name, choices),
                     data=data)]
 
@@ -155,9 +157,9 @@ def _duplicate_problem(occ: Occurrence, info: _DefaultsInfo, data: Dict[str, Any
     where = ", ".join(_where(d, ws) for d in others[:3]) + (", …" if len(defaults) > 4 else "")
     message = "`{}` has a default in {} places (also at {})".format(occ.name, len(defaults), where)
     if info.all_equal:
-        message += "; all equal"
+        message += "; all equal"   # still an error: parse_file raises DoubleAssignmentException
     related = [Related(d.path, d.default_range, "another default of `{}`".format(occ.name)) for d in others]
-    return Problem(occ.path, occ.default_range, WARNING if info.all_equal else ERROR, "duplicate-default", message,
+    return Problem(occ.path, occ.default_range, ERROR, "duplicate-default", message,
                    related, dict(data, count=len(defaults)))
 
 

@@ -34,6 +34,17 @@ def _span(rng) -> Tuple[int, int]:
     return (rng[2] - rng[0], rng[3] - rng[1])
 
 
+def runtime_order(ws: Workspace, manager: str) -> List[str]:
+    """The manager's names in the order `parse_file` of the same paths registers them: files in
+    its parse order, each file's occurrences as FileFacts.in_order gives them, first use first."""
+    seen: Dict[str, None] = {}
+    for path in ws.paths_in_order():
+        for occ in ws.files[path].facts.in_order():
+            if occ.manager == manager and occ.name not in seen:
+                seen[occ.name] = None
+    return list(seen)
+
+
 def default_of(ws: Workspace, key: Key) -> Optional[Occurrence]:
     defaults = ws.defaults_of(key)
     return defaults[0] if defaults else None

@@ -8,9 +8,11 @@ queries.py and edits.py.
 import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+import re
+
 from . import cache as disk_cache
-from .facts import FileFacts, Issue, Occurrence, PieceCache, extract_workspace
-from .files import SKIPPED_DIRS, excluded, iter_python_files, read_bytes
+from .facts import INFO, FileFacts, Issue, Occurrence, PieceCache, extract_workspace, syntax_verdict
+from .files import SKIPPED_DIRS, decode_lenient, excluded, iter_python_files, read_bytes
 from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
 from .parallel import map_sequential, map_split
 from .overlay import ValuesFile
@@ -50,8 +52,29 @@ class Workspace:
     """Facts of every Python file under the roots, plus an optional values file."""
 
     def __init__(self, roots: Sequence[str] = (), exclude: Sequence[str] = (), cache: bool = True,
-                 cache_dir: Optional[str] = None) -> None:
+                 cache_dir: Optional[str] = None, verify: bool = False, predeclared: Optional[str] = None,
+                 max_bytes: Optional[int] = MAX_FILE_BYTES, keep_text: bool = False,
+                 suffixes: Tuple[str, ...] = SUFFIXES) -> None:
+        """`verify`: check the whole syntax of each module that uses hpman while scanning (the
+        command line; the language server verifies later, see verify_pending). `predeclared`,
+        `max_bytes`, `keep_text`: the runtime's parse_file (see HyperParameterManager): its
+        placeholder counts in every module as in hpman 0.13, any size is read, and the texts
+        are kept for the occurrence rows' source context; folders give only `.py` files (0.13's
+        glob; a notebook is read when named)."""
+        self.suffixes = suffixes
+        self.given_roots = [os.fspath(r) for r in roots]
         self.roots = [os.path.abspath(r) for r in roots]
+        self.verify = verify
+        self.predeclared = predeclared
+        self.max_bytes = max_bytes
+        self.keep_text = keep_text
+        self._relevant = _relevance_test(predeclared)
+        self._cache_mode = "" if predeclared is None else "runtime:" + predeclared
+        self.display: Dict[str, str] = {}   # path -> the path as found from the roots as given
+        self._disk: Dict[str, Tuple[str, FileFacts]] = {}     # what the cache holds: path -> (digest, facts)
+        self._stored: Dict[str, Tuple[str, FileFacts]] = {}   # ... as last loaded or saved
+        self.verified_files = 0      # whole-module syntax checks done (not taken from the cache)
+        self.vanished: List[str] = []   # listed by the last scan, gone before they could be read
         self.exclude = list(exclude)
         self.use_cache = cache
         self.cache_dir = cache_dir
@@ -69,76 +92,155 @@ class Workspace:
 
     # -- building ----------------------------------------------------------------
     def scan(self, progress: Optional[Callable[[int, int], None]] = None, workers: int = 1) -> None:
-        """Index every Python file under the roots (from the cache where unchanged); with
-        `workers` 2, files are read and parsed in two processes (a fork: see parallel.py)."""
-        paths = [os.path.abspath(p) for p in iter_python_files(self.roots, self.exclude, SUFFIXES)] if self.roots else []
-        stored = disk_cache.load(self.cache_dir, self.roots) if self.use_cache else {}
+        """Index every Python file under the roots (from the cache where the content is unchanged);
+        with `workers` 2, files are parsed in two processes (a fork: see parallel.py)."""
+        found = list(iter_python_files(self.given_roots, self.exclude, self.suffixes)) if self.roots else []
+        paths = []
+        for p in found:
+            path = os.path.abspath(p)
+            self.display[path] = p
+            paths.append(path)
+        stored = disk_cache.load(self.cache_dir, self.roots, self._cache_mode) if self.use_cache else {}
         total = len(paths)
         entries: Dict[str, FileEntry] = {}
-        to_read: List[Tuple[str, tuple, Any]] = []
+        to_parse: List[tuple] = []
         for path in paths:
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            stamp = (st.st_size, st.st_mtime_ns)
-            cached = stored.get(path)
-            if cached is not None and cached[0] == stamp:
-                entries[path] = FileEntry(path, None, cached[1], stamp, cached[2])
+            entry, item = self._lookup(path, stored.get(path))
+            if entry is not None:
+                entries[path] = entry
+            elif item is not None:
+                to_parse.append(item)
             else:
-                to_read.append((path, stamp, cached))
+                self.vanished.append(path)
         if progress is not None:
             progress(len(entries), total)
         done = None if progress is None else (lambda n: n % 50 == 0 and progress(len(entries) + n, total))
         if workers > 1:
-            got = map_split(self._read_item, to_read, _encode_entry, self._decode_entry, done)
+            got = map_split(self._parse_item, to_parse, _encode_entry, self._decode_entry, done)
         else:
-            got = map_sequential(self._read_item, to_read, done)
+            got = map_sequential(self._parse_item, to_parse, done)
+        if self.keep_text:
+            data_of = {item[0]: item[2] for item in to_parse}
+            for entry in got:
+                if entry.text is None and entry.digest is not None:
+                    entry.text = _decode_quiet(entry.path, data_of[entry.path])
         entries.update((entry.path, entry) for entry in got)
-        fresh: Dict[str, tuple] = {}
         for path in paths:
             entry = entries.get(path)
             if entry is not None:
                 self._install(entry, track=False)
-                if entry.stamp is not None:
-                    fresh[path] = (entry.stamp, entry.facts, entry.digest)
+                if entry.digest is not None:
+                    self._disk[path] = (entry.digest, entry.facts)
         if progress is not None:
             progress(total, total)
-        if self.use_cache:
-            disk_cache.save(self.cache_dir, self.roots, fresh, stored)
+        self._stored = stored
+        self.save_cache()
 
-    def _read_item(self, item: Tuple[str, tuple, Any]) -> "FileEntry":
-        path, stamp, cached = item
-        return self._read_entry(path, stamp, cached)
+    def save_cache(self) -> None:
+        """Write what was read from disk to the persistent cache (a no-op when unchanged)."""
+        if self.use_cache:
+            disk_cache.save(self.cache_dir, self.roots, self._disk, self._stored, self._cache_mode)
+            self._stored = dict(self._disk)
+
+    def paths_in_order(self) -> List[str]:
+        """The indexed files in the runtime's parse order (sorted as found from the roots as given)."""
+        return sorted(self.files, key=lambda p: self.display.get(p, p))
+
+    def _lookup(self, path: str, cached: Optional[Tuple[str, FileFacts]]):
+        """(entry, None) when the file needs no parsing, (None, item to parse) when it does,
+        (None, None) when it is gone. The key is the content: every file is read (a stat alone
+        cannot tell a rewrite that kept the size and the mtime)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None, None
+        stamp = (st.st_size, st.st_mtime_ns)
+        if self.max_bytes is not None and st.st_size > self.max_bytes:
+            return FileEntry(path, None, _unreadable(path, "file is larger than 10 MB; not indexed"), stamp), None
+        try:
+            data = read_bytes(path)
+        except OSError as exc:
+            facts = _unreadable(path, "cannot read: {}".format(exc.strerror or exc),
+                                data={"errno": exc.errno, "strerror": exc.strerror or str(exc)})
+            return FileEntry(path, None, facts, stamp), None
+        if not self._relevant(data):
+            return FileEntry(path, None, FileFacts(path, [], [], {}), stamp), None
+        digest = disk_cache.digest(data)
+        if cached is not None and cached[0] == digest and (cached[1].verified or not self.verify):
+            text = _decode_quiet(path, data) if self.keep_text else None
+            return FileEntry(path, text, cached[1], stamp, digest), None
+        return None, (path, stamp, data, digest)
+
+    def _parse_item(self, item: tuple) -> "FileEntry":
+        path, stamp, data, digest = item
+        try:
+            text, cookie = _decode(path, data)
+        except NotebookError as exc:
+            return FileEntry(path, None, _unreadable(path, "cannot read notebook: {}".format(exc)), stamp)
+        except UnicodeDecodeError as exc:
+            line = exc.object.count(b"\n", 0, exc.start) if isinstance(exc.object, bytes) else 0
+            return FileEntry(path, None, _unreadable(path, "cannot decode: {}".format(exc), line), stamp)
+        except (LookupError, SyntaxError) as exc:
+            return FileEntry(path, None, _unreadable(path, "cannot decode: {}".format(exc)), stamp)
+        if "\0" in text:
+            line = text.count("\n", 0, text.index("\0"))
+            return FileEntry(path, None, _unreadable(path, "binary file (contains NUL bytes)", line), stamp)
+        self.parsed_files += 1
+        facts = extract_workspace(text, path, self.pieces, predeclared=self.predeclared, verify=self.verify)
+        if self.verify and facts.verified:
+            self.verified_files += 1
+        if cookie is not None:
+            facts = _with_cookie_issue(facts, text, cookie)
+        return FileEntry(path, text, facts, stamp, digest)
 
     def _decode_entry(self, data: tuple) -> "FileEntry":
         """A FileEntry made in the child process of a split scan (see _encode_entry)."""
         path, parsed, stamp, digest, packed = data
         self.parsed_files += parsed
-        return FileEntry(path, None, disk_cache.unpack_facts(path, packed), tuple(stamp), digest)
+        facts = disk_cache.unpack_facts(path, packed)
+        if self.verify and parsed and facts.verified:
+            self.verified_files += 1
+        return FileEntry(path, None, facts, tuple(stamp), digest)
 
-    def _read_entry(self, path: str, stamp: tuple, cached=None) -> FileEntry:
-        if stamp[0] > MAX_FILE_BYTES:
-            return FileEntry(path, None, _unreadable(path, "file is larger than 10 MB; not indexed"), stamp)
-        try:
-            data = read_bytes(path)
-        except OSError as exc:
-            return FileEntry(path, None, _unreadable(path, "cannot read: {}".format(exc.strerror or exc)), stamp)
-        if b"hpman" not in data:
-            return FileEntry(path, None, FileFacts(path, [], [], {}), stamp)
-        digest = disk_cache.digest(data)
-        if cached is not None and cached[2] == digest:
-            return FileEntry(path, None, cached[1], stamp, digest)
-        try:
-            text = module_text(path, data)
-        except NotebookError as exc:
-            return FileEntry(path, None, _unreadable(path, "cannot read notebook: {}".format(exc)), stamp)
-        except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
-            return FileEntry(path, None, _unreadable(path, "cannot decode: {}".format(exc)), stamp)
-        if "\0" in text:
-            return FileEntry(path, None, _unreadable(path, "binary file (contains NUL bytes)"), stamp)
-        self.parsed_files += 1
-        return FileEntry(path, text, extract_workspace(text, path, self.pieces), stamp, digest)
+    # -- syntax verification --------------------------------------------------------
+    def pending(self) -> List[str]:
+        """Files whose whole-module syntax is still to be checked (see verify_pending)."""
+        return [p for p, e in self.files.items() if not e.facts.verified]
+
+    def verify_pending(self, max_files: int = 8) -> Set[str]:
+        """Check the whole syntax of up to `max_files` pending modules; returns the files whose
+        problems may have changed. For the language server: call it in small batches after the
+        first index, between requests, until nothing is pending (then the verdicts are cached)."""
+        affected: Set[str] = set()
+        for path in self.pending()[:max_files]:
+            affected |= self.verify_file(path)
+        if not self.pending():
+            self.save_cache()
+        return affected
+
+    def verify_file(self, path: str) -> Set[str]:
+        """Check one module's whole syntax now; returns the files whose problems may have changed."""
+        path = os.path.abspath(path)
+        entry = self.files.get(path)
+        if entry is None or entry.facts.verified:
+            return set()
+        text = entry.text
+        if text is None:   # facts from the cache: the text on disk, unless it changed meanwhile
+            try:
+                data = read_bytes(path)
+            except OSError:
+                return self.reload(path)
+            if entry.digest is None or disk_cache.digest(data) != entry.digest:
+                return self.reload(path)
+            try:
+                text = _decode(path, data)[0]
+            except (UnicodeDecodeError, LookupError, SyntaxError, NotebookError):
+                return self.reload(path)
+        self.verified_files += 1
+        facts = entry.facts.with_syntax_verdict(syntax_verdict(text, path))
+        if entry.stamp is not None and entry.digest is not None:
+            self._disk[path] = (entry.digest, facts)
+        return self._install(FileEntry(path, entry.text, facts, entry.stamp, entry.digest))
 
     # -- changes -----------------------------------------------------------------------
     def set_text(self, path: str, text: str) -> Set[str]:
@@ -153,7 +255,7 @@ class Workspace:
             facts = _unreadable(path, "binary file (contains NUL bytes)")
         else:
             self.parsed_files += 1
-            facts = extract_workspace(text, path, self.pieces, self.starts)
+            facts = extract_workspace(text, path, self.pieces, self.starts, self.predeclared, self.verify)
         return self._install(FileEntry(path, text, facts, None))
 
     def reload(self, path: str) -> Set[str]:
@@ -166,11 +268,21 @@ class Workspace:
             return self.remove(path)
         if not path.endswith(SUFFIXES) or not self._included(path):
             return self.remove(path)
-        return self._install(self._read_entry(path, (st.st_size, st.st_mtime_ns)))
+        entry, item = self._lookup(path, self._disk.get(path))
+        if entry is None:
+            if item is None:
+                return self.remove(path)
+            entry = self._parse_item(item)
+        if entry.digest is not None:
+            self._disk[path] = (entry.digest, entry.facts)
+        else:
+            self._disk.pop(path, None)
+        return self._install(entry)
 
     def remove(self, path: str) -> Set[str]:
         path = os.path.abspath(path)
         self.starts.pop(path, None)
+        self._disk.pop(path, None)
         entry = self.files.pop(path, None)
         if entry is None:
             return set()
@@ -338,7 +450,7 @@ class Workspace:
             return None
         if entry.text is None:
             try:
-                entry.text = module_text(entry.path, read_bytes(entry.path))
+                entry.text = _decode(entry.path, read_bytes(entry.path))[0]
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError, NotebookError):
                 return None
         return entry.text
@@ -390,8 +502,43 @@ def _changed_keys(old: List[Occurrence], new: List[Occurrence]) -> Set[Key]:
     return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
 
 
-def _unreadable(path: str, message: str) -> FileFacts:
-    return FileFacts(path, [], [Issue("syntax-error", "error", message, (0, 0, 0, 0))], {})
+def _unreadable(path: str, message: str, line: int = 0, data: Any = None) -> FileFacts:
+    return FileFacts(path, [], [Issue("syntax-error", "error", message, (line, 0, line, 0), data)], {})
+
+
+def _relevance_test(predeclared: Optional[str]) -> Callable[[bytes], bool]:
+    """The pre-filter on a file's bytes: it mentions hpman (or, for the runtime, looks like it
+    calls the placeholder). Files that fail it are never decoded or parsed."""
+    if predeclared is None:
+        return lambda data: b"hpman" in data
+    name = predeclared.encode("utf-8")
+    call = re.compile(rb"(?<![\w.])" + re.escape(name) + rb"\s*(?:\\\s*)*\(")
+    return lambda data: b"hpman" in data or (name in data and call.search(data) is not None)
+
+
+def _decode(path: str, data: bytes) -> Tuple[str, Optional[Tuple[int, str]]]:
+    """(text, unknown coding cookie or None): a notebook's virtual module, else the source
+    decoded as Python would, except that an unknown cookie reads as UTF-8 (decode_lenient)."""
+    if is_notebook(path):
+        return module_text(path, data), None
+    return decode_lenient(data)
+
+
+def _decode_quiet(path: str, data: bytes) -> Optional[str]:
+    try:
+        return _decode(path, data)[0]
+    except (UnicodeDecodeError, LookupError, SyntaxError, NotebookError):
+        return None
+
+
+def _with_cookie_issue(facts: FileFacts, text: str, cookie: Tuple[int, str]) -> FileFacts:
+    line, name = cookie
+    width = len(text.split("\n", line + 1)[line]) if text.count("\n") >= line else 0
+    issue = Issue("unknown-encoding", INFO,
+                  "unknown encoding `{}` in the coding cookie: read as UTF-8, as hpman 0.13 does "
+                  "(Python itself would refuse to import this module)".format(name), (line, 0, line, width))
+    return FileFacts(facts.path, facts.occurrences, sorted(facts.issues + [issue], key=lambda i: i.range),
+                     facts.managers, facts.verified)
 
 
 def _encode_entry(entry: FileEntry) -> tuple:
