@@ -60,6 +60,12 @@ def read_regular(path: str, limit: int = MAX_BYTES) -> bytes:
     except OSError as exc:
         if exc.errno == errno.EISDIR:
             raise _refuse("read", path, "it is a directory, not a values file") from None
+        try:   # a socket cannot be opened at all: say what it is
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            raise _refuse("read", path, "it is {}, not a values file".format(_kind(mode))) from None
         raise _refuse("read", path, _reason(exc)) from None
     try:
         info = os.fstat(fd)

@@ -163,10 +163,21 @@ def alias_problem(root: yaml.Node) -> Optional[Tuple[str, yaml.Node]]:
 _BUILD_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError, MemoryError)
 
 
+def _build(loader: Loader, node: yaml.Node) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except BaseException:
+        # a failed construction leaves its nodes marked as in progress: forget them, so that the
+        # loader builds the next key's value afresh (else "found unconstructable recursive node")
+        loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
+        loader.deep_construct = False
+        raise
+
+
 def construct(loader: Loader, node: yaml.Node, path: str, name: str) -> Any:
     """The value of one node; a ValuesError naming the file, the key and the line otherwise."""
     try:
-        return loader.construct_object(node, deep=True)
+        return _build(loader, node)
     except RefusedTag as exc:
         raise ValuesError("refusing to load `{}`{}: the YAML tag `{}` is not plain data (only mappings, "
                           "sequences, sets, tuples, strings, bytes, numbers, booleans and null are allowed)"
