@@ -4,6 +4,7 @@ overlay (what the editor shows), by `%hpman load` and by `--hp-load`; and the li
 `hpman list` and `--hp-list` agree. Tuples, sets, complex numbers, bytes, NaN and nested
 trees keep their types everywhere."""
 import argparse
+import json
 import math
 import os
 import subprocess
@@ -15,6 +16,7 @@ import hpargparse
 import hpman
 from hpman.index.queries import effective_value
 from hpman.index.workspace import Workspace
+from hpman.values.yamlfmt import read_yaml
 
 from hpa_helpers import write
 
@@ -156,6 +158,12 @@ def test_hpman_list_and_hp_list_render_the_same(saved, fmt):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                              timeout=TIMEOUT)
     assert program.returncode == 0, program.stderr
-    assert listed.stdout.rstrip() == program.stdout.rstrip()
+    # each value rendered the same (the order of the names is each command's own)
     if fmt == "yaml":
+        parsed = [read_yaml(out, "listing") for out in (listed.stdout, program.stdout)]
+    else:
+        parsed = [json.loads(out) for out in (listed.stdout, program.stdout)]
+    assert same(parsed[0], parsed[1]) and len(parsed[0]) == len(EXPECTED)
+    if fmt == "yaml":   # the same text for each value, too
+        assert sorted(listed.stdout.splitlines()) == sorted(program.stdout.splitlines())
         assert "shape: !!python/tuple [5, 6]" in listed.stdout and "floor: .nan" in listed.stdout
