@@ -46,8 +46,9 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     ws = Workspace(args.paths or ["."], exclude=args.exclude, cache=not args.no_cache, verify=True)
     ws.scan(progress=_progress_printer(), workers=min(2, available_cores()))
     if args.values:
-        try:
-            read_regular(args.values)   # a missing file, a FIFO, a device, a huge file: a usage error
+        from .records import values_path_for
+        try:   # a missing file, a FIFO, a device, a huge file: a usage error (a run record: its values.yaml)
+            read_regular(values_path_for(args.values))
         except ValuesError as exc:
             raise _UserError(str(exc)) from None
         ws.set_values_file(args.values)

@@ -275,3 +275,31 @@ def record_at_exit(managers: Dict[str, Any], directory: str) -> str:
 
     atexit.register(write)
     return started
+
+
+# -- the editor's overlay ----------------------------------------------------------------------
+def values_path_for(path: str) -> str:
+    """The values file to overlay for `path`: a run record (its directory or record.json)
+    means its values.yaml; anything else is itself. Never raises (the overlay reports
+    problems of the values file it then fails to read)."""
+    try:
+        paths = record_paths(path)
+    except (RecordError, OSError):
+        return os.path.join(path, VALUES_FILE) if os.path.isdir(path) else path
+    return paths[1] if paths is not None else path
+
+
+def record_beside(values_path: str) -> Optional[Dict[str, Any]]:
+    """The record.json data of the run record whose values file is `values_path`, or None
+    (no record there, or not one that names this file)."""
+    record = os.path.join(os.path.dirname(values_path), RECORD_FILE)
+    if not os.path.isfile(record):
+        return None
+    try:
+        data = _read_record_json(record)
+    except RecordError:
+        return None
+    if os.path.basename(values_path) != str(data.get("values_file") or VALUES_FILE):
+        return None
+    data["directory"] = os.path.dirname(values_path)
+    return data

@@ -41,9 +41,14 @@ def hover_markdown(ls, key) -> str:
         lines.append("Value: *none* (no default anywhere)")
     else:
         lines.append("Value: `{}` ({})".format(text, queries.type_name(value)))
-        if source == "values file":
+        if source == "values file" and ws.values_file.record is not None:
+            origin = queries.value_origin(ws, key)
+            lines[-1] += " in the run record `{}`{}".format(
+                _short(ls, ws.values_file.record["directory"]), " ({})".format(origin) if origin else "")
+        elif source == "values file":
             where = os.path.basename(ws.values_file.path)
             lines[-1] += " from the values file `{}`".format(where)
+        if source == "values file":
             if default is not None:
                 lines.append("")
                 lines.append("Default in code: `{}`".format(default.default_text))

@@ -384,7 +384,8 @@ class HpmanServer(LanguageServer):
         if not os.path.isabs(vf):
             roots = self.roots()
             vf = os.path.join(roots[0] if roots else os.getcwd(), vf)
-        return os.path.abspath(vf)
+        from hpman.records import values_path_for
+        return values_path_for(os.path.abspath(vf))   # a run record: its values.yaml
 
     async def reindex(self) -> None:
         """Scan the workspace folders into a fresh index (in a thread), then swap it in."""

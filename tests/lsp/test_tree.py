@@ -1,7 +1,8 @@
 """The custom protocol, exactly as SPEC §E has it: `hpman/tree` and `hpman/treeChanged`."""
 from lsprotocol import types as T
 
-NODE_KEYS = {"name", "label", "kind", "value", "type", "default", "occurrences", "problems", "children"}
+NODE_KEYS = {"name", "label", "kind", "value", "type", "origin", "defaultValue", "default", "occurrences", "problems",
+             "children"}
 
 
 def plain(obj):
@@ -49,7 +50,7 @@ async def test_tree_has_the_specified_shape(start):
     depth = model["children"][0]
     assert depth == {
         "name": "model.depth", "label": "depth", "kind": "leaf", "value": "4", "type": "int",
-        "default": loc(s, "model.py", "'model.depth'"),
+        "origin": None, "defaultValue": "4", "default": loc(s, "model.py", "'model.depth'"),
         "occurrences": [loc(s, "model.py", "'model.depth'", 0), loc(s, "model.py", "'model.depth'", 1)],
         "problems": 0, "children": []}
     assert [c["name"] for c in model["children"]] == ["model.depth", "model.width"]

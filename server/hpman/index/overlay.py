@@ -43,6 +43,7 @@ class ValuesFile:
         self.error = self.errors[0] if self.errors else None
         self.by_name: Dict[str, ValueEntry] = {e.name: e for e in entries}
         self.trees: Dict[str, ValueEntry] = trees or {}   # dotted name of a tree -> its whole value
+        self.record: Optional[Dict[str, Any]] = None      # record.json of a run record (hpman.records)
 
     @classmethod
     def load(cls, path: str, text: Optional[str] = None) -> "ValuesFile":

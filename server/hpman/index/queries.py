@@ -63,6 +63,17 @@ def effective_value(ws: Workspace, key: Key) -> Tuple[Any, str]:
     return NO_VALUE, "none"
 
 
+def value_origin(ws: Workspace, key: Key) -> Optional[str]:
+    """Where a run record's value came from in that run (`command line --lr`), when the
+    overlay is a run record that gives `key` its value; else None."""
+    vf = ws.values_file
+    if vf is None or vf.record is None or effective_value(ws, key)[1] != "values file":
+        return None
+    from ..records import describe
+    origin = vf.record.get("origins", {}).get(key[1])
+    return describe(origin) if isinstance(origin, dict) else None
+
+
 def type_name(value: Any) -> str:
     if isinstance(value, EmptyValue):
         return "unknown"

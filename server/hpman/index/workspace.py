@@ -432,12 +432,16 @@ class Workspace:
 
     # -- values file -----------------------------------------------------------------------
     def set_values_file(self, path: Optional[str], text: Optional[str] = None) -> Set[str]:
-        """Use a YAML values file as the overlay for effective values (None: no values file)."""
+        """Use a values file, or a run record, as the overlay for effective values (None: none)."""
         before = self._values_paths()
         if path is None:
             self.values_file = None
         else:
-            self.values_file = ValuesFile.load(os.path.abspath(path), text)
+            from ..records import record_beside, values_path_for
+            path = os.path.abspath(path)
+            target = values_path_for(path)   # a run record overlays its values.yaml
+            self.values_file = ValuesFile.load(target, text if target == path else None)
+            self.values_file.record = record_beside(target)
         affected = before | self._values_paths() | set(self.files)
         self._forget(affected)
         return affected
