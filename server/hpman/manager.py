@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
                      duplicate_message)
-from .index.facts import FileFacts, Issue, extract_workspace, syntax_verdict
+from .index.facts import FileFacts, Issue, Occurrence, extract_workspace, syntax_verdict
 from .index.workspace import Workspace
 from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
@@ -421,22 +421,21 @@ class HyperParameterManager:
         return self._parse_many([(key, filename, source, facts)])
 
     def _parse_many(self, items: List[Tuple[str, str, Optional[str], FileFacts]]) -> "HyperParameterManager":
-        """Take the facts of these files (in parse order) or raise what hpman 0.13 raised at the
-        first file that fails, changing nothing."""
+        """Take the facts of these files (in parse order), or raise what hpman 0.13 raised: it went
+        file by file, and in a file call by call, stopping at the first problem (see _Pusher)."""
         placeholder = self.placeholder
-        mine = []
-        for key, display, source, facts in items:
-            _raise_verdict(facts, display, source, placeholder)
-            occurrences = [o for o in facts.in_order() if o.manager == placeholder]
-            mine.append((key, display, source or "", FileFacts(facts.path, occurrences, [], {})))
         with self._lock:
             files = dict(self._parsed.files)
-            for key, display, source, facts in mine:
+            for key, _display, _source, _facts in items:
                 files.pop(key, None)
-            _check_in_order(files, mine, self.separator)
+            pusher = _Pusher(files, self.separator)
+            mine = []
+            for key, display, source, facts in items:
+                occurrences = pusher.push_file(facts, display, source or "", placeholder)
+                if occurrences:
+                    mine.append((key, display, source or "", FileFacts(facts.path, occurrences, [], {})))
             for key, display, source, facts in mine:
-                if facts.occurrences:
-                    files[key] = (display, source, facts)
+                files[key] = (display, source, facts)
             saved = self._snapshot()
             try:
                 self._parsed = _Parsed(files)
@@ -506,26 +505,29 @@ def _source_verdict(source: str, filename: str) -> Optional[Issue]:
     return syntax_verdict(source, filename)
 
 
-def _raise_verdict(facts: FileFacts, filename: str, source: Optional[str], placeholder: str) -> None:
-    """Raise the exception hpman 0.13 raised for this file: a file that cannot be read (OSError)
-    or parsed (SyntaxError) whatever manager it uses, else the first bad call of this manager."""
-    errors = [i for i in facts.issues if i.severity == "error" and i.manager in (None, placeholder)]
-    if not errors:
+def _raise_file_verdict(facts: FileFacts, filename: str, source: str) -> None:
+    """A file that cannot be read (OSError) or parsed (SyntaxError), whatever manager it uses."""
+    whole = [i for i in facts.issues if i.severity == "error" and i.manager is None]
+    if not whole:
         return
-    whole = [i for i in errors if i.manager is None]
-    issue = min(whole or errors, key=lambda i: i.range)
+    issue = min(whole, key=lambda i: i.range)
     line = issue.range[0] + 1
-    if issue.manager is None:
-        detail = issue.data if isinstance(issue.data, dict) else {}
-        if "errno" in detail:
-            raise OSError(detail["errno"], detail["strerror"], filename)
-        message = issue.message
-        for prefix in ("cannot parse: ", "cannot decode: "):
-            if message.startswith(prefix):
-                message = message[len(prefix):] if prefix == "cannot parse: " else "cannot decode source: " + message[len(prefix):]
-        lines = (source or "").split("\n")
-        text = lines[line - 1] if line - 1 < len(lines) else None
-        raise SyntaxError(message, (filename, line, issue.range[1] + 1, text))
+    detail = issue.data if isinstance(issue.data, dict) else {}
+    if "errno" in detail:
+        raise OSError(detail["errno"], detail["strerror"], filename)
+    message = issue.message
+    if message.startswith("cannot parse: "):
+        message = message[len("cannot parse: "):]
+    elif message.startswith("cannot decode: "):
+        message = "cannot decode source: " + message[len("cannot decode: "):]
+    lines = source.split("\n")
+    text = lines[line - 1] if line - 1 < len(lines) else None
+    raise SyntaxError(message, (filename, line, issue.range[1] + 1, text))
+
+
+def _raise_call_issue(issue: Issue, filename: str, source: str) -> None:
+    """The exception hpman 0.13 raised for a bad call of the manager."""
+    line = issue.range[0] + 1
     if issue.code == "bad-arguments":
         raise BadArgumentsException(
             "number of positional args should be in range [1, 2], (was {} args), {}:L{}".format(
@@ -534,38 +536,67 @@ def _raise_verdict(facts: FileFacts, filename: str, source: Optional[str], place
         raise NotLiteralNameException("hp-name should be literal-string: {}:L{}".format(filename, line))
     if issue.code == "non-literal-hint":
         raise NotLiteralEvaluable("Value of hint keyword `{}` is not literal evaluable: \n{}".format(
-            issue.data, SourceHelper.format_given_filename_and_source_and_lineno(filename, source or "", line)))
+            issue.data, SourceHelper.format_given_filename_and_source_and_lineno(filename, source, line)))
 
 
-def _check_in_order(files: Dict[str, Tuple[str, str, FileFacts]], new: list, separator: str) -> None:
-    """Raise DoubleAssignmentException / ImpossibleTree at the first file that causes one, in
-    parse order, as hpman 0.13 did while it pushed each file's occurrences."""
-    defaults: Dict[str, Tuple[str, str, str, Any]] = {}
-    names: Dict[str, None] = {}
-    for key, (display, source, facts) in files.items():
-        for occ in facts.occurrences:
-            names[occ.name] = None
-            if occ.has_default and occ.name not in defaults:
-                defaults[occ.name] = (display, source, occ)
-    prefixes = {p for n in names for p in _name_prefixes(n, separator)}
-    for key, display, source, facts in new:
-        for occ in facts.occurrences:
+def _events(facts: FileFacts, placeholder: str) -> list:
+    """This manager's occurrences and bad calls in one file, in the order hpman 0.13 met them:
+    the facts' order key when every event has one, else their position."""
+    occurrences = [o for o in facts.in_order() if o.manager == placeholder]
+    issues = [i for i in facts.issues if i.manager == placeholder and i.severity == "error"]
+    if not issues:
+        return occurrences
+    events = occurrences + issues
+    if all(getattr(e, "order", None) is not None for e in events):
+        return sorted(events, key=lambda e: e.order)
+    return sorted(events, key=lambda e: e.call if isinstance(e, Occurrence) else e.range)
+
+
+class _Pusher:
+    """Replays hpman 0.13's pushes of parsed occurrences to raise what it raised, where it did:
+    a duplicate default at the second one (against every file pushed before), a leaf that is
+    also a tree when the leaf is pushed after its branch, or at the end of the file that made
+    a branch of a leaf (0.13's validate())."""
+
+    def __init__(self, files: Dict[str, Tuple[str, str, FileFacts]], separator: str) -> None:
+        self.separator = separator
+        self.defaults: Dict[str, Tuple[str, str, Any]] = {}
+        self.prefixes: set = set()
+        self.names: set = set()
+        for display, source, facts in files.values():
+            for occ in facts.occurrences:
+                self._add(occ, display, source)
+
+    def _add(self, occ, display: str, source: str) -> None:
+        if occ.has_default and occ.name not in self.defaults:
+            self.defaults[occ.name] = (display, source, occ)
+        if occ.name not in self.names:
+            self.names.add(occ.name)
+            self.prefixes.update(_name_prefixes(occ.name, self.separator))
+
+    def push_file(self, facts: FileFacts, display: str, source: str, placeholder: str) -> List[Occurrence]:
+        """Push one file's events; returns its occurrences of this manager, in order."""
+        _raise_file_verdict(facts, display, source)
+        pushed = []
+        for event in _events(facts, placeholder):
+            if isinstance(event, Issue):
+                _raise_call_issue(event, display, source)
+                continue
+            occ = event
             if occ.has_default:
-                first = defaults.get(occ.name)
+                first = self.defaults.get(occ.name)
                 if first is not None:
                     raise DoubleAssignmentException(duplicate_message(
                         _context(first[0], first[1], first[2]), _context(display, source, occ)))
-                defaults[occ.name] = (display, source, occ)
-            if occ.name not in names:
-                names[occ.name] = None
-                prefixes.update(_name_prefixes(occ.name, separator))
-        for occ in facts.occurrences:
-            name = occ.name
-            if name in defaults and name in prefixes:
-                raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(name))
-            for prefix in _name_prefixes(name, separator):
-                if prefix in defaults:
+            self._add(occ, display, source)
+            if occ.name in self.defaults and occ.name in self.prefixes:
+                raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(occ.name))
+            pushed.append(occ)
+        for occ in pushed:
+            for prefix in _name_prefixes(occ.name, self.separator):
+                if prefix in self.defaults:
                     raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(prefix))
+        return pushed
 
 
 def _name_prefixes(name: str, separator: str) -> List[str]:
