@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
-"""The seed's first caveat: assigning the manager to another variable."""
-# XXX: BAD EXAMPLE
+"""The seed's first caveat, solved: a name assigned the manager is that manager."""
 from hpman.m import _
-hello = _  # this breaks the rule
-hello('a', 1)  # <-- hpman will not ware this 'a' hyperparameter.
+hello = _  # an alias: its calls are `_`'s until `hello` is bound to something else
+hello('a', 1)  # <-- static parsing sees this 'a' (hpman 0.13 did not)
 
 if __name__ == "__main__":
     import hpman

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
                      duplicate_message)
-from .index.facts import FileFacts, Issue, Occurrence, extract_workspace, syntax_verdict
+from .index.facts import FileFacts, Issue, Occurrence, extract_workspace, in_tree_order, syntax_verdict
 from .index.workspace import Workspace
 from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
@@ -38,7 +38,9 @@ class _Parsed:
         self.defaults: Dict[str, list] = {}
         self.helpers: Dict[str, SourceHelper] = {}
         for key, (_display, _source, facts) in files.items():
-            for occ in facts.occurrences:
+            # in the order hpman 0.13 met the calls (ast.walk: less nested first), which is
+            # the order of get_values() and of hpargparse's options
+            for occ in facts.in_order():
                 self.occurrences.setdefault(occ.name, []).append((key, occ))
                 if occ.has_default:
                     self.defaults.setdefault(occ.name, []).append((key, occ))
@@ -110,6 +112,7 @@ class HyperParameterManager:
         self._fast: Dict[str, List[Any]] = {}     # leaves whose value is their runtime cell -> it
         self._prefix_count: Dict[str, int] = {}
         self._names: Dict[str, None] = {}     # every known name, in order of appearance
+        self._tree_order: Optional[List[str]] = None   # _names grouped as a tree, see _in_tree_order
 
     # -- the hot path ---------------------------------------------------------
     # Lock-free protocol: `_fast` maps the leaves whose effective value is their
@@ -170,6 +173,7 @@ class HyperParameterManager:
         if name in self._names:
             return
         self._names[name] = None
+        self._tree_order = None
         for prefix in self._prefixes(name):
             self._prefix_count[prefix] = self._prefix_count.get(prefix, 0) + 1
             self._refresh(prefix)
@@ -225,10 +229,18 @@ class HyperParameterManager:
     def exists(self, hp_name: str) -> bool:
         return not isinstance(self.get_value(hp_name, raise_exception=False), EmptyValue)
 
+    def _in_tree_order(self) -> List[str]:
+        """The known names in hpman 0.13's order (see index.facts.in_tree_order), kept until a name comes or goes."""
+        order = self._tree_order
+        if order is None:
+            order = self._tree_order = in_tree_order(self._names, self.separator)
+        return order
+
     def get_values(self) -> FlatMapping:
-        """Flat `{dotted name: value}` of every leaf that has a value."""
+        """Flat `{dotted name: value}` of every leaf that has a value, in tree order."""
         with self._lock:
-            return {name: self._values[name][0] for name in self._names if name in self._values}
+            values = self._values
+            return {name: values[name][0] for name in self._in_tree_order() if name in values}
 
     def get_tree(self, prefix: str = "", annotate_dict: bool = False) -> TreeMapping:
         """Nested dict of the values under `prefix` ("" for everything)."""
@@ -237,9 +249,10 @@ class HyperParameterManager:
             start = prefix + sep if prefix else ""
             out: Dict[str, Any] = {}
             for name in self._names:
-                if name not in self._values or not name.startswith(start) or name == prefix:
+                if not name.startswith(start) or (prefix and name == prefix) or self._is_branch(name):
                     continue
-                value = self._values[name][0]
+                # a name without any value is a leaf too, holding EmptyValue (as in 0.13)
+                value = self._values[name][0] if name in self._values else EmptyValue()
                 if annotate_dict and isinstance(value, dict):
                     value = dict(value)
                     value[HyperParamTree.DICT_ANNOTATION] = True
@@ -263,7 +276,7 @@ class HyperParameterManager:
 
     def get_nodes(self) -> List[HyperParamNode]:
         with self._lock:
-            return [self._node(name) for name in self._names if name in self._values]
+            return [self._node(name) for name in self._in_tree_order() if name in self._values]
 
     @property
     def tree(self) -> HyperParamTree:
@@ -381,6 +394,7 @@ class HyperParameterManager:
 
     def _restore(self, saved) -> None:
         setter, prefix_count, names, self._parsed = saved
+        self._tree_order = None
         for mine, old in ((self._setter, setter), (self._prefix_count, prefix_count), (self._names, names)):
             mine.clear()
             mine.update(old)
@@ -454,6 +468,7 @@ class HyperParameterManager:
         if any(name not in live for name in self._names):
             names = [n for n in self._names if n in live]
             self._names.clear()
+            self._tree_order = None
             self._prefix_count.clear()
             for name in names:
                 self._add_name(name)

@@ -118,10 +118,29 @@ def test_list_yaml_and_json():
     proc = hpman("list", cwd=PROJECT, check=0)
     values = yaml.safe_load(proc.stdout)
     assert values == PROJECT_VALUES
-    # in the order the runtime's get_values() gives them
+    # in the order of `parse_file(...).get_values()` (hpman 0.13's: files by path, ast.walk, tree)
     from hpman import HyperParameterManager
-    assert list(values) == list(HyperParameterManager("_").parse_file(str(PROJECT)).get_values())
-    assert json.loads(hpman("list", "--format", "json", cwd=PROJECT, check=0).stdout) == PROJECT_VALUES
+    runtime = HyperParameterManager("_").parse_file(PROJECT).get_values()
+    assert list(values) == list(runtime) != sorted(PROJECT_VALUES)
+    listed = json.loads(hpman("list", "--format", "json", cwd=PROJECT, check=0).stdout)
+    assert listed == PROJECT_VALUES and list(listed) == list(runtime)
+
+
+def test_list_order_is_the_runtime_order_for_nesting_and_files(tmp_path):
+    write(tmp_path, "b.py", "from hpman.m import _\n_('z.first', 1)\n")
+    write(tmp_path, "a.py", """\
+        from hpman.m import _
+        def main():
+            opt = _("optimizer", "adam")
+            if True:
+                lr = _("learning_rate", 1e-3)
+            seed = _("seed", 42)
+            _("z.second", 2)
+        """)
+    listed = json.loads(hpman("list", "--format", "json", ".", cwd=str(tmp_path), check=0).stdout)
+    assert list(listed) == ["optimizer", "seed", "z.second", "z.first", "learning_rate"]
+    from hpman import HyperParameterManager
+    assert list(HyperParameterManager("_").parse_file(str(tmp_path)).get_values()) == list(listed)
 
 
 def test_list_tree_and_values_overlay():

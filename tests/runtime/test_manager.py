@@ -115,11 +115,34 @@ def test_get_values_is_flat_and_a_copy(hpm):
 
 def test_get_tree_and_prefix(hpm):
     hpm.parse_source("_('m.a', 1)\n_('m.b.c', 2)\n_('z', 3)\n_('m.none')")
-    assert hpm.get_tree() == {"m": {"a": 1, "b": {"c": 2}}, "z": 3}
-    assert hpm.get_tree("m") == {"a": 1, "b": {"c": 2}}
+    tree = hpm.get_tree()
+    # a name without a value anywhere is a leaf holding EmptyValue, as in hpman 0.13
+    assert isinstance(tree["m"].pop("none"), EmptyValue)
+    assert tree == {"m": {"a": 1, "b": {"c": 2}}, "z": 3}
+    assert list(hpm.get_tree("m")) == ["a", "b", "none"]
     assert hpm.get_tree("m.b") == {"c": 2}
     assert hpm.get_tree("missing") == {}
-    assert hpm.get_value("m") == {"a": 1, "b": {"c": 2}}   # a branch's value is its tree
+    assert hpm.get_value("m")["b"] == {"c": 2}   # a branch's value is its tree
+    assert "m.none" not in hpm.get_values() and not hpm.exists("m.none")
+
+
+def test_a_tree_of_names_without_values_exists_and_holds_empty_leaves(hpm):
+    hpm.parse_source("_('m.x.y')")
+    (leaf,) = [hpm.get_tree()["m"]["x"]["y"]]
+    assert isinstance(leaf, EmptyValue)
+    assert hpm.exists("m") and hpm.exists("m.x") and not hpm.exists("m.x.y")
+    assert hpm.get_values() == {}
+
+
+def test_values_and_nodes_in_hpman_013s_order(hpm):
+    # ast.walk order (less nested calls first), then grouped depth first by dotted prefix
+    hpm.parse_source('def main():\n    opt = _("optimizer", "adam")\n    if True:\n'
+                     '        lr = _("learning_rate", 1e-3)\n    seed = _("seed", 42)\n')
+    assert list(hpm.get_values()) == ["optimizer", "seed", "learning_rate"]
+    assert [n.name for n in hpm.get_nodes()] == ["optimizer", "seed", "learning_rate"]
+    other = HyperParameterManager("_").parse_source('f(_("c", 4))\n_("a.x", 1)\n_("b", 2)\n_("a.y", 3)\n')
+    assert list(other.get_values()) == ["a.x", "a.y", "b", "c"]
+    assert list(other.get_tree()) == ["a", "b", "c"]
 
 
 def test_get_tree_annotate_dict(hpm):

@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional, Sequence
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import FileFacts, Issue, Occurrence
 
-FORMAT = 6  # bump whenever extraction changes, so stale facts are never reused
+FORMAT = 7  # bump whenever extraction changes, so stale facts are never reused
 _EMPTY_MARK = ("\0hpman", "empty")
 _NONLITERAL_MARK = ("\0hpman", "non-literal")
 
@@ -60,7 +60,7 @@ def _unpack_value(value: Any) -> Any:
 
 def pack_facts(facts: FileFacts) -> tuple:
     occs = tuple((o.manager, o.name, o.call, o.name_range, o.default_range, _pack_value(o.value), o.default_text,
-                  o.hints) for o in facts.occurrences)
+                  o.hints, o.order) for o in facts.occurrences)
     issues = tuple((i.code, i.severity, i.message, i.range, i.data, i.manager) for i in facts.issues)
     return occs, issues, facts.managers, facts.verified
 
@@ -69,7 +69,7 @@ def unpack_facts(path: str, packed: tuple) -> FileFacts:
     occs, issues, managers, verified = packed
     return FileFacts(
         path,
-        [Occurrence(m, n, path, c, nr, dr, _unpack_value(v), t, h) for m, n, c, nr, dr, v, t, h in occs],
+        [Occurrence(m, n, path, c, nr, dr, _unpack_value(v), t, h, None, o) for m, n, c, nr, dr, v, t, h, o in occs],
         [Issue(*i) for i in issues],
         managers, verified)
 

@@ -33,11 +33,11 @@ class Occurrence:
     """One call of a manager in the source: `_('name', default, **hints)`."""
 
     __slots__ = ("manager", "name", "path", "call", "name_range", "default_range",
-                 "value", "default_text", "hints", "node")
+                 "value", "default_text", "hints", "node", "order")
 
     def __init__(self, manager: str, name: str, path: str, call: Range, name_range: Range,
                  default_range: Optional[Range], value: Any, default_text: Optional[str],
-                 hints: Dict[str, Any], node: Optional[ast.AST] = None) -> None:
+                 hints: Dict[str, Any], node: Optional[ast.AST] = None, order: tuple = ()) -> None:
         self.manager = manager
         self.name = name
         self.path = path
@@ -48,6 +48,7 @@ class Occurrence:
         self.default_text = default_text
         self.hints = hints
         self.node = node  # the default's AST node, runtime mode only
+        self.order = order  # where `ast.walk` meets the call (see _order_key): hpman 0.13's order of names
 
     @property
     def has_default(self) -> bool:
@@ -76,12 +77,30 @@ class Occurrence:
         if not isinstance(other, Occurrence):
             return NotImplemented
         # every slot but the AST node; the value by kind (a NotLiteralEvaluable equals no other instance)
-        fields = ("manager", "name", "path", "call", "name_range", "default_range", "default_text", "hints")
+        fields = ("manager", "name", "path", "call", "name_range", "default_range", "default_text", "hints",
+                  "order")
         return (all(getattr(self, f) == getattr(other, f) for f in fields)
                 and _same(self.value, other.value))
 
     def __repr__(self) -> str:
         return "Occurrence({!r}, {!r}, {}:{})".format(self.manager, self.name, self.path, self.call[0] + 1)
+
+
+def _walk_order(occ: Occurrence) -> tuple:
+    return occ.order
+
+
+def in_tree_order(names: Iterable[str], separator: str = ".") -> List[str]:
+    """Names as hpman 0.13 lists them: depth first through the tree of dotted names, each
+    level in order of first appearance (`a.x`, `b`, `a.y` -> `a.x`, `a.y`, `b`)."""
+    first: Dict[str, int] = {}
+    keyed = []
+    for i, name in enumerate(names):
+        parts = name.split(separator)
+        key = [first.setdefault(separator.join(parts[:j]), i) for j in range(1, len(parts) + 1)]
+        keyed.append((key, name))
+    keyed.sort(key=lambda item: item[0])
+    return [name for _key, name in keyed]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -143,9 +162,9 @@ class FileFacts:
         self._reach = None
 
     def in_order(self) -> List[Occurrence]:
-        """The occurrences in the order the runtime registers them (its get_values order), which
-        `hpman list` follows too: one function, so the two cannot list names differently."""
-        return self.occurrences
+        """The occurrences in the order hpman 0.13 met them (`ast.walk`: less nested calls
+        first), the order of `get_values()` and of `hpman list`."""
+        return sorted(self.occurrences, key=_walk_order)
 
     def with_syntax_verdict(self, issue: Optional[Issue]) -> "FileFacts":
         """These facts, verified, with the whole-module syntax error (if any) among the issues."""
@@ -170,46 +189,60 @@ class FileFacts:
 
 # -- per-statement extraction --------------------------------------------------
 
+END = (1 << 60, 0)   # a position after everything: where code in function bodies looks names up
+MGR, OTHER, ALIAS, IMPORT = "manager", "other", "alias", "import"
+
+
+class _Scope:
+    """One scope of a parsed piece and its bindings of candidate names, in position order.
+
+    Function bodies run after the code around them (`later`): a name they take
+    from an enclosing scope is looked up as it stands at that scope's end.
+    """
+
+    __slots__ = ("kind", "parent", "bindings", "positions", "free", "later")
+
+    def __init__(self, kind: str, parent: Optional["_Scope"], later: bool = False) -> None:
+        self.kind = kind            # "module", "function", "class" or "comprehension"
+        self.parent = parent
+        self.bindings: Dict[str, List["_Binding"]] = {}
+        self.positions: Dict[str, List[Tuple[int, int]]] = {}
+        self.free: set = set()      # names declared global or nonlocal here
+        self.later = later
+
+    def seal(self) -> None:
+        """Sort the bindings by position once the scope's statements are all recorded."""
+        for alias, found in self.bindings.items():
+            found.sort(key=lambda b: b.pos)
+            self.positions[alias] = [b.pos for b in found]
+
+
 class _Binding:
-    """A binding of a candidate name: to a manager (its name) or to something else (None)."""
+    """A binding of a candidate name: to a manager (`kind` MGR, `value` its name), to
+    another candidate name (ALIAS, `value` (scope, name, position) of the right-hand
+    side), to a name imported from another module (IMPORT: it may re-export a manager),
+    or to anything else (OTHER). `pos` is where it takes effect."""
 
-    __slots__ = ("alias", "manager", "module_level", "range")
+    __slots__ = ("alias", "kind", "value", "scope", "pos", "range")
 
-    def __init__(self, alias: str, manager: Optional[str], module_level: bool, rng: Range) -> None:
+    def __init__(self, alias: str, kind: str, value: Any, scope: _Scope, pos: Tuple[int, int], rng: Range) -> None:
         self.alias = alias
-        self.manager = manager
-        self.module_level = module_level
+        self.kind = kind
+        self.value = value
+        self.scope = scope
+        self.pos = pos
         self.range = rng
 
 
 class _Call:
-    __slots__ = ("alias", "node", "shadowed")
+    __slots__ = ("alias", "node", "scope", "pos", "path")
 
-    def __init__(self, alias: str, node: ast.Call, shadowed: Any) -> None:
+    def __init__(self, alias: str, node: ast.Call, scope: _Scope, pos: Tuple[int, int], path: Any) -> None:
         self.alias = alias
         self.node = node
-        # False: the module's binding; True: hidden by a local binding;
-        # a str: the manager that an enclosing scope imports locally (`from hpman.m import _` in a def)
-        self.shadowed = shadowed
-
-
-def _enter(hidden: FrozenSet[Any], local: Dict[str, Optional[str]]) -> FrozenSet[Any]:
-    """The scope state inside a nested scope: `hidden` holds hidden names and (alias, manager)
-    pairs for local manager imports; the nested scope's own bindings replace the outer ones."""
-    if not local:
-        return hidden
-    kept = [e for e in hidden if (e[0] if isinstance(e, tuple) else e) not in local]
-    kept.extend(alias if mgr is None else (alias, mgr) for alias, mgr in local.items())
-    return frozenset(kept)
-
-
-def _call_state(hidden: FrozenSet[Any], alias: str) -> Any:
-    if alias in hidden:
-        return True
-    for e in hidden:
-        if isinstance(e, tuple) and e[0] == alias:
-            return e[1]
-    return False
+        self.scope = scope
+        self.pos = pos      # where the callee is looked up (END inside a function body)
+        self.path = path    # (child index, parent path) up to ((line, col) of the top statement, None)
 
 
 class _Piece:
@@ -217,8 +250,8 @@ class _Piece:
 
     __slots__ = ("calls", "bindings")
 
-    def __init__(self, calls: List[Tuple[str, bool, Any]], bindings: List[_Binding]) -> None:
-        self.calls = calls          # (alias, shadowed, raw occurrence tuple or Issue)
+    def __init__(self, calls: List[Tuple[str, _Scope, Tuple[int, int], Any, tuple]], bindings: List[_Binding]) -> None:
+        self.calls = calls          # (alias, scope, position, raw occurrence tuple or Issue, walk order)
         self.bindings = bindings
 
 
@@ -234,35 +267,70 @@ def _manager_of_value(node: ast.AST) -> Optional[str]:
     return None
 
 
+def _order_key(path: Any) -> tuple:
+    """The position of a call in `ast.walk` order (breadth first: less nested calls first,
+    then by the path of child indices), as hpman 0.13 met the calls: (depth, line, col, indices...)."""
+    parts = []
+    while path[1] is not None:
+        parts.append(path[0])
+        path = path[1]
+    line, col = path[0]
+    parts.reverse()
+    return (len(parts) + 1, line, col) + tuple(parts)
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
 class _Walker:
     """Finds manager calls and bindings of candidate names in one statement.
 
-    In scoped mode it follows Python's scopes: a function (or lambda,
-    comprehension, class body) that binds a candidate name hides the module's
-    binding inside it.
+    In scoped mode it follows Python's scopes and the order of bindings: every
+    call is recorded with the scope and position at which its callee is looked
+    up, every binding with the scope and position at which it takes effect; the
+    file-level resolver (_Resolver) then decides which calls are a manager's.
     """
 
-    def __init__(self, names: FrozenSet[str], scoped: bool, lines: Sequence[str]) -> None:
+    def __init__(self, names: FrozenSet[str], scoped: bool, lines: Sequence[str], offset: int = 0) -> None:
         self.names = names
         self.scoped = scoped
         self.lines = lines
+        self.offset = offset  # added to the lines of positions (members of a big class: see _parse_class_members)
         # 1-based lines where a candidate name appears: subtrees elsewhere are skipped
         self.hot = [i + 1 for i, line in enumerate(lines) if find_tokens(line, names)]
+        self.module = _Scope("module", None)
         self.calls: List[_Call] = []
         self.bindings: List[_Binding] = []
-        self._pending: Optional[List[Tuple[ast.AST, FrozenSet[str]]]] = None
+        self._pending: Optional[List[Tuple[ast.AST, _Scope, Any]]] = None
 
     def rng(self, node: ast.AST) -> Range:
         lines = self.lines
         sl, el = node.lineno - 1, node.end_lineno - 1
         return (sl, utf8_to_char(lines[sl], node.col_offset), el, utf8_to_char(lines[el], node.end_col_offset))
 
-    # bindings ------------------------------------------------------------
-    def _bind(self, alias: str, manager: Optional[str], node: ast.AST, module_level: bool) -> None:
-        if alias in self.names:
-            self.bindings.append(_Binding(alias, manager, module_level, self.rng(node)))
+    def pos(self, node: ast.AST) -> Tuple[int, int]:
+        return node.lineno - 1 + self.offset, node.col_offset
 
-    def statement_bindings(self, stmt: ast.AST, module_level: bool) -> None:
+    def end(self, node: ast.AST) -> Tuple[int, int]:
+        return node.end_lineno - 1 + self.offset, node.end_col_offset
+
+    # bindings ------------------------------------------------------------
+    def _bind(self, alias: str, kind: str, value: Any, node: ast.AST, scope: _Scope, pos: Tuple[int, int]) -> None:
+        if alias in self.names:
+            b = _Binding(alias, kind, value, scope, pos, _shift(self.rng(node), self.offset))
+            self.bindings.append(b)
+            scope.bindings.setdefault(alias, []).append(b)
+
+    def _value_kind(self, value: ast.AST, scope: _Scope) -> Tuple[str, Any]:
+        """What assigning `value` binds: a manager, an alias of a candidate name, or something else."""
+        mgr = _manager_of_value(value)
+        if mgr is not None:
+            return MGR, mgr
+        if isinstance(value, ast.Name) and value.id in self.names:
+            return ALIAS, (scope, value.id, self.pos(value))
+        return OTHER, None
+
+    def statement_bindings(self, stmt: ast.AST, scope: _Scope) -> None:
         """Record what `stmt` binds in its own scope (not inside nested scopes)."""
         handled = set()
         for node in self._scope_nodes(stmt):
@@ -271,48 +339,78 @@ class _Walker:
             if isinstance(node, ast.ImportFrom):
                 for a in node.names:
                     alias = a.asname or a.name
-                    mgr = a.name if node.module == MANAGER_MODULE and node.level == 0 else None
-                    self._bind(alias, mgr, node, module_level)
+                    if node.module == MANAGER_MODULE and node.level == 0:
+                        self._bind(alias, MGR, a.name, node, scope, self.end(node))
+                    else:
+                        self._bind(alias, IMPORT, None, node, scope, self.end(node))
             elif isinstance(node, ast.Import):
                 for a in node.names:
-                    self._bind(a.asname or a.name.partition(".")[0], None, node, module_level)
+                    self._bind(a.asname or a.name.partition(".")[0], IMPORT, None, node, scope, self.end(node))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self._bind(node.name, None, node, module_level)
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                handled.add(id(node.targets[0]))
-                self._bind(node.targets[0].id, _manager_of_value(node.value), node.targets[0], module_level)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-                handled.add(id(node.target))
-                self._bind(node.target.id, _manager_of_value(node.value), node.target, module_level)
+                self._bind(node.name, OTHER, None, node, scope, self.end(node))
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and getattr(node, "value", None) is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                kind, value = self._value_kind(node.value, scope)
+                for target in targets:
+                    for n in ast.walk(target):
+                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                            handled.add(id(n))
+                            simple = n is target
+                            self._bind(n.id, kind if simple else OTHER, value if simple else None, n, scope,
+                                       self.end(node))
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                for n in ast.walk(node.target):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                        handled.add(id(n))
+                        self._bind(n.id, OTHER, None, n, scope, self.end(node.iter))
             elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                self._bind(node.id, None, node, module_level)
+                self._bind(node.id, OTHER, None, node, scope, self.end(node))
             elif isinstance(node, ast.ExceptHandler) and node.name:
-                self._bind(node.name, None, node, module_level)
+                self._bind(node.name, OTHER, None, node, scope,
+                           self.end(node.type) if node.type is not None else self.pos(node))
             elif _is_match_capture(node):
-                self._bind(node.name, None, node, module_level)
+                self._bind(node.name, OTHER, None, node, scope, self.end(node))
+
+    def _fill(self, scope: _Scope, body: Sequence[ast.AST]) -> None:
+        """Record the bindings and global/nonlocal declarations of a scope's statements."""
+        for stmt in body:
+            for n in self._scope_nodes(stmt):
+                if isinstance(n, (ast.Global, ast.Nonlocal)):
+                    scope.free.update(n.names)
+        for stmt in body:
+            self.statement_bindings(stmt, scope)
+        scope.seal()
 
     # traversal -----------------------------------------------------------
-    def visit_module_statement(self, stmt: ast.stmt) -> None:
+    def visit_module_statement(self, stmt: ast.stmt, path: Any = None) -> None:
+        if path is None:
+            path = ((stmt.lineno - 1 + self.offset, stmt.col_offset), None)
         if self.scoped:
-            self.statement_bindings(stmt, True)
-            self.visit(stmt, frozenset())
+            self.statement_bindings(stmt, self.module)
+            self.visit(stmt, self.module, path)
         else:
-            self._calls_in(stmt)
+            self._calls_in(stmt, path)
 
-    def _calls_in(self, root: ast.AST) -> None:
+    def _calls_in(self, root: ast.AST, path: Any) -> None:
         """Without scopes, the calls are all there is to find: a plain walk of the hot
-        subtrees, in the same (source) order as `visit`."""
-        names, is_hot, calls = self.names, self.is_hot, self.calls
-        stack = [root] if is_hot(root) else []
+        subtrees; a call in a function body looks its callee up at the module's end."""
+        names, is_hot, calls, module = self.names, self.is_hot, self.calls, self.module
+        stack = [(root, path, False)] if is_hot(root) else []
         while stack:
-            node = stack.pop()
-            if node.__class__ is ast.Call:
+            node, path, later = stack.pop()
+            cls = node.__class__
+            if cls is ast.Call:
                 func = node.func
                 if func.__class__ is ast.Name and func.id in names:
-                    calls.append(_Call(func.id, node, False))
-            children = [child for child in ast.iter_child_nodes(node) if is_hot(child)]
-            children.reverse()
-            stack.extend(children)
+                    calls.append(_Call(func.id, node, module, END if later else self.pos(node), path))
+            body = None
+            if not later and cls in _FUNCTIONS:
+                body = {id(b) for b in (node.body if cls is not ast.Lambda else [node.body])}
+            children = _child_keys(node)
+            for j in range(len(children) - 1, -1, -1):
+                child, i = children[j]
+                if is_hot(child):
+                    stack.append((child, (i, path), later or (body is not None and id(child) in body)))
 
     def is_hot(self, node: ast.AST) -> bool:
         """Whether a candidate name appears within the lines of `node`."""
@@ -339,110 +437,263 @@ class _Walker:
                 continue  # a def binds its name here; its body is another scope
             stack.extend(child for child in ast.iter_child_nodes(node) if is_hot(child))
 
-    def visit(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
-        """Visit `node` and what it contains, in source order, without recursion.
+    def visit(self, node: ast.AST, scope: _Scope, path: Any) -> None:
+        """Visit `node` and what it contains, without recursion.
 
         Deep but valid expressions (a chain of 1,000 `+`, a long method chain)
         must not hit the recursion limit: the handlers below schedule the
         nodes they would visit, and this loop visits them depth first.
         """
         if self._pending is not None:  # called from a handler: schedule
-            self._pending.append((node, hidden))
+            self._pending.append((node, scope, path))
             return
-        stack = [(node, hidden)]
+        stack = [(node, scope, path)]
         try:
             while stack:
-                item, item_hidden = stack.pop()
+                item, item_scope, item_path = stack.pop()
                 self._pending = pending = []
-                self._visit_one(item, item_hidden)
+                self._visit_one(item, item_scope, item_path)
                 stack.extend(reversed(pending))
         finally:
             self._pending = None
 
-    def _visit_one(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
+    def _visit_one(self, node: ast.AST, scope: _Scope, path: Any) -> None:
         if not self.is_hot(node):
             return
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id in self.names:
-                self.calls.append(_Call(func.id, node, _call_state(hidden, func.id) if hidden else False))
+                self.calls.append(_Call(func.id, node, scope, self.pos(node), path))
         if self.scoped:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                self._visit_function(node, hidden)
+            if isinstance(node, _FUNCTIONS):
+                self._visit_function(node, scope, path)
                 return
             if isinstance(node, ast.ClassDef):
-                self._visit_class(node, hidden)
+                self._visit_class(node, scope, path)
                 return
             if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                self._visit_comprehension(node, hidden)
+                self._visit_comprehension(node, scope, path)
                 return
-        for child in ast.iter_child_nodes(node):
-            self.visit(child, hidden)
+        for child, key in _child_keys(node):
+            self.visit(child, scope, (key, path))
 
-    def _visit_function(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
+    def _visit_function(self, node: ast.AST, scope: _Scope, path: Any) -> None:
+        index = _child_index(node)
         args = node.args
+        args_path = (index[id(args)], path)
+        args_index = _child_index(args)
         for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
-            self.visit(d, hidden)
+            self.visit(d, scope, (args_index[id(d)], args_path))
         if not isinstance(node, ast.Lambda):
             for d in node.decorator_list:
-                self.visit(d, hidden)
+                self.visit(d, scope, (index[id(d)], path))
             for a in _all_args(args):
                 if a.annotation is not None:
-                    self.visit(a.annotation, hidden)
+                    self.visit(a.annotation, scope, (_child_index(a)[id(a.annotation)], (args_index[id(a)], args_path)))
             if node.returns is not None:
-                self.visit(node.returns, hidden)
-        params = {a.arg for a in _all_args(args)}
+                self.visit(node.returns, scope, (index[id(node.returns)], path))
+        inner = _Scope("function", scope, later=True)
         for a in _all_args(args):
-            self._bind(a.arg, None, a, False)
+            self._bind(a.arg, OTHER, None, a, inner, (-1, -1))
         body = node.body if isinstance(node.body, list) else [node.body]
-        inner = _enter(hidden, self._local_names(body, params))
+        self._fill(inner, body)
         for stmt in body:
-            self.visit(stmt, inner)
+            self.visit(stmt, inner, (index[id(stmt)], path))
 
-    def _visit_class(self, node: ast.ClassDef, hidden: FrozenSet[str]) -> None:
-        for d in node.decorator_list + node.bases + [k.value for k in node.keywords]:
-            self.visit(d, hidden)
-        local = _enter(hidden, self._local_names(node.body, set()))
+    def _visit_class(self, node: ast.ClassDef, scope: _Scope, path: Any) -> None:
+        index = _child_index(node)
+        for d in node.decorator_list + node.bases:
+            self.visit(d, scope, (index[id(d)], path))
+        for k in node.keywords:
+            self.visit(k.value, scope, (0, (index[id(k)], path)))
+        inner = _Scope("class", scope)
+        self._fill(inner, node.body)
         for stmt in node.body:
-            # methods see the enclosing scope, not the class body's names
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.visit(stmt, hidden)
-            else:
-                self.visit(stmt, local)
+            self.visit(stmt, inner, (index[id(stmt)], path))
 
-    def _visit_comprehension(self, node: ast.AST, hidden: FrozenSet[str]) -> None:
-        targets = set()
+    def _visit_comprehension(self, node: ast.AST, scope: _Scope, path: Any) -> None:
+        index = _child_index(node)
+        inner = _Scope("comprehension", scope)
         for gen in node.generators:
             for n in ast.walk(gen.target):
                 if isinstance(n, ast.Name):
-                    targets.add(n.id)
-        inner = _enter(hidden, {t: None for t in targets & self.names})
+                    self._bind(n.id, OTHER, None, n, inner, self.end(gen.iter))
+        inner.seal()
         for i, gen in enumerate(node.generators):
-            self.visit(gen.iter, hidden if i == 0 else inner)
+            gen_path = (index[id(gen)], path)
+            gen_index = _child_index(gen)
+            self.visit(gen.iter, scope if i == 0 else inner, (gen_index[id(gen.iter)], gen_path))
             for cond in gen.ifs:
-                self.visit(cond, inner)
+                self.visit(cond, inner, (gen_index[id(cond)], gen_path))
         for part in ("elt", "key", "value"):
             sub = getattr(node, part, None)
             if sub is not None:
-                self.visit(sub, inner)
+                self.visit(sub, inner, (index[id(sub)], path))
 
-    def _local_names(self, body: List[ast.stmt], params: Iterable[str]) -> Dict[str, Optional[str]]:
-        """Candidate names that a scope binds locally, recording the rebindings: alias -> None when
-        the scope hides the manager, or -> the manager when the scope only imports it from hpman."""
-        declared_global = set()
-        for stmt in body:
-            for n in self._scope_nodes(stmt):
-                if isinstance(n, (ast.Global, ast.Nonlocal)):
-                    declared_global.update(n.names)
-        before = len(self.bindings)
-        for stmt in body:
-            self.statement_bindings(stmt, False)
-        found: Dict[str, Optional[str]] = {}
-        for b in self.bindings[before:]:
-            # any other binding of the name in the scope hides the manager
-            found[b.alias] = None if b.manager is None or found.get(b.alias, "") is None else b.manager
-        found.update((p, None) for p in params if p in self.names)
-        return {alias: mgr for alias, mgr in found.items() if alias not in declared_global}
+    def piece(self, keep_nodes: bool, delta: int = 0) -> _Piece:
+        """The calls and bindings found, as a piece (raw ranges shifted by `delta` lines)."""
+        lines = self.lines
+        calls = []
+        for c in self.calls:
+            raw = _call_to_raw(c, self, lines, keep_nodes)
+            calls.append((c.alias, c.scope, c.pos, _shift_raw(raw, delta) if delta else raw, _order_key(c.path)))
+        return _Piece(calls, self.bindings)
+
+
+def _child_keys(node: ast.AST) -> List[Tuple[ast.AST, int]]:
+    """The children of `node` with keys in `ast.iter_child_nodes` order: their index, except
+    for a class body's statements, keyed by their place relative to the class, so that the
+    members of a big class parsed one by one (_parse_class_members) get the same keys."""
+    if node.__class__ is not ast.ClassDef:
+        return [(child, i) for i, child in enumerate(ast.iter_child_nodes(node))]
+    head = len(node.bases) + len(node.keywords)
+    body_end = head + len(node.body)
+    out = []
+    for i, child in enumerate(ast.iter_child_nodes(node)):
+        if i < head:
+            key = i
+        elif i < body_end:
+            key = _member_key(child.lineno - node.lineno, child.col_offset)
+        else:
+            key = _AFTER_BODY + i
+        out.append((child, key))
+    return out
+
+
+def _member_key(line: int, col: int) -> int:
+    return _BODY + line * _COLUMNS + col
+
+
+_COLUMNS = 1 << 24
+_BODY = 1 << 40
+_AFTER_BODY = 1 << 62
+
+
+def _child_index(node: ast.AST) -> Dict[int, int]:
+    """{id(child): its key among the children of `node`} (see _child_keys)."""
+    return {id(child): key for child, key in _child_keys(node)}
+
+
+class _Resolver:
+    """Decides, for the calls of one file, which manager each callee is (or none).
+
+    Module-level bindings come from every piece of the file and are ordered by
+    position: a module-level call sees the binding in force at its line, a call
+    inside a function the bindings as they stand at the module's end. A name
+    that the module never binds at module level is `initial`'s (the runtime's
+    placeholder: `_.parse_source('_("a", 1)')` counts, as in 0.13), and so is a
+    name imported from another module (`from config import _` may re-export it).
+    """
+
+    _MAX_STEPS = 1_000_000
+
+    def __init__(self, groups, initial: Dict[str, str]) -> None:
+        found: Dict[str, List[Tuple[Tuple[int, int], int, _Binding]]] = {}
+        for first, piece in groups:
+            for b in piece.bindings:
+                if b.scope.kind == "module":
+                    found.setdefault(b.alias, []).append(((b.pos[0] + first, b.pos[1]), first, b))
+        self.module: Dict[str, Tuple[List[Tuple[int, int]], List[Tuple[int, _Binding]]]] = {}
+        for alias, items in found.items():
+            items.sort(key=lambda item: item[0])
+            self.module[alias] = ([p for p, _f, _b in items], [(f, b) for _p, f, b in items])
+        self.initial = initial
+        self.memo: Dict[Tuple[int, int], Tuple[Optional[str], Optional[_Binding], int]] = {}
+
+    def _find(self, first: int, scope: _Scope, name: str, pos: Tuple[int, int]):
+        """(binding, its piece's first line) that `name` means at `pos` of `scope`, else
+        (None, manager or None) for a name that is unbound there."""
+        p = pos
+        s = scope
+        while s.kind != "module":
+            positions = s.positions.get(name) if name not in s.free else None
+            if positions:
+                i = bisect.bisect_right(positions, p) - 1
+                if i >= 0:
+                    return s.bindings[name][i], first
+                if s.kind != "class":  # a local that is not bound yet: not the manager
+                    return _Unbound(s.bindings[name][0]), first
+            if s.later:
+                p = END
+            parent = s.parent
+            if s.kind != "class":   # functions and comprehensions do not see a class body's names
+                while parent.kind == "class":
+                    parent = parent.parent
+            s = parent
+        at = p if p == END else (p[0] + first, p[1])
+        entry = self.module.get(name)
+        if entry is not None:
+            i = bisect.bisect_right(entry[0], at) - 1
+            if i < 0:
+                return None, None   # used before the module binds it (a NameError)
+            bfirst, b = entry[1][i]
+            return b, bfirst
+        return None, self.initial.get(name)
+
+    def resolve(self, first: int, scope: _Scope, name: str, pos: Tuple[int, int]):
+        """(manager or None, the binding that decided it or None, that binding's first line)."""
+        chain = []
+        result = None
+        for _step in range(self._MAX_STEPS):
+            b, where = self._find(first, scope, name, pos)
+            if b is None:
+                result = (where, None, 0)
+                break
+            if isinstance(b, _Unbound):
+                result = (None, b.binding, where)
+                break
+            key = (id(b), where)
+            known = self.memo.get(key)
+            if known is not None:
+                result = known
+                break
+            chain.append(key)
+            if b.kind == ALIAS:
+                scope, name, pos = b.value
+                first = where
+                continue
+            if b.kind == MGR:
+                result = (b.value, b, where)
+            else:
+                result = (self.initial.get(b.alias) if b.kind == IMPORT else None, b, where)
+            break
+        if result is None:
+            result = (None, None, 0)
+        for key in chain:
+            self.memo[key] = result
+        return result
+
+    def manager_names(self, groups) -> set:
+        """The candidate names that some binding of the file makes a manager."""
+        out = set()
+        for first, piece in groups:
+            for b in piece.bindings:
+                if b.alias in out:
+                    continue
+                if b.kind == MGR:
+                    out.add(b.alias)
+                elif b.kind == ALIAS and self.resolve(first, *b.value)[0] is not None:
+                    out.add(b.alias)
+        return out
+
+    def final(self, names: Iterable[str]) -> Dict[str, str]:
+        """alias -> manager at the module's end (what code in functions sees)."""
+        out = {}
+        module = _Scope("module", None)
+        for name in names:
+            mgr = self.resolve(0, module, name, END)[0]
+            if mgr is not None:
+                out[name] = mgr
+        return out
+
+
+class _Unbound:
+    """A local name looked up before its scope binds it."""
+
+    __slots__ = ("binding",)
+
+    def __init__(self, binding: _Binding) -> None:
+        self.binding = binding
 
 
 def _all_args(args: ast.arguments) -> List[ast.arg]:
@@ -487,7 +738,7 @@ def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: 
     rng = walker.rng
     call_range = rng(node)
     positional = node.args
-    if any(isinstance(a, ast.Starred) for a in positional) or not 1 <= len(positional) <= 2:
+    if not 1 <= len(positional) <= 2:   # `_('lr', *x)`: two arguments, the default not a literal (as 0.13)
         return Issue("bad-arguments", ERROR,
                      "`{}(...)` takes a name and at most one default value ({} positional arguments given)"
                      .format(call.alias, len(positional)), call_range, len(positional))
@@ -497,13 +748,18 @@ def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: 
                      rng(name_node))
     hints: Dict[str, Any] = {}
     for kw in node.keywords:
-        value = _literal(kw.value) if kw.arg is not None else NotLiteralEvaluable()
+        value = _literal(kw.value)
+        if kw.arg is None and not (isinstance(value, dict) and all(isinstance(k, str) for k in value)):
+            value = NotLiteralEvaluable()   # `**x`: only a literal dict of hints can be read
         if isinstance(value, NotLiteralEvaluable):
             label = kw.arg if kw.arg is not None else "**"
             return Issue("non-literal-hint", ERROR,
                          "hint `{}` of `{}` is not a literal".format(label, name_node.value),
                          rng(kw.value), label)
-        hints[kw.arg] = value
+        if kw.arg is None:
+            hints.update(value)   # `**{'help': 'h'}` gives the call help='h'
+        else:
+            hints[kw.arg] = value
     default_range = value_text = None
     value: Any = EMPTY
     default_node = None
@@ -524,8 +780,7 @@ def extract_piece(tree: ast.Module, lines: Sequence[str], names: FrozenSet[str],
     walker = _Walker(names, scoped, lines)
     for stmt in tree.body:
         walker.visit_module_statement(stmt)
-    calls = [(c.alias, c.shadowed, _call_to_raw(c, walker, lines, keep_nodes)) for c in walker.calls]
-    return _Piece(calls, walker.bindings)
+    return walker.piece(keep_nodes)
 
 
 # -- whole files -----------------------------------------------------------------
@@ -788,7 +1043,7 @@ def _parse_class_members(chunk: str, path: str, names: FrozenSet[str], scoped: b
     starts = statement_starts(body, indent_match.group(1))
     hot = {bisect.bisect_right(starts, pos) - 1 for pos in find_tokens(body, names)}
     header_lines = chunk.count("\n", 0, body_start)
-    calls: List[Tuple[str, bool, Any]] = []
+    calls: List[Tuple[str, _Scope, Tuple[int, int], Any, tuple]] = []
     bindings: List[_Binding] = []
     for i in sorted(hot):
         begin = starts[i]
@@ -798,21 +1053,20 @@ def _parse_class_members(chunk: str, path: str, names: FrozenSet[str], scoped: b
         if isinstance(tree, _SyntaxFailure) or len(tree.body) != 1 or not isinstance(tree.body[0], ast.If):
             return None
         lines = ("if 1:\n" + member).split("\n")
-        walker = _Walker(names, scoped, lines)
+        delta = header_lines + body.count("\n", 0, begin) - 1
+        walker = _Walker(names, scoped, lines, delta)
         for stmt in tree.body[0].body:
             if scoped:
                 before = len(walker.bindings)
-                walker.statement_bindings(stmt, False)
-                if any(not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or b.alias == stmt.name
-                       for b in walker.bindings[before:]):
+                walker.statement_bindings(stmt, walker.module)
+                if len(walker.bindings) > before:
                     return None  # a class-level binding hides the manager for the class body
-            walker.visit(stmt, frozenset())
-        delta = header_lines + body.count("\n", 0, begin) - 1
-        for c in walker.calls:
-            raw = _call_to_raw(c, walker, lines, keep_nodes)
-            calls.append((c.alias, c.shadowed, _shift_raw(raw, delta)))
-        for b in walker.bindings:
-            bindings.append(_Binding(b.alias, b.manager, b.module_level, _shift(b.range, delta)))
+            # the member's place in the class, which is the chunk's first statement (line 0)
+            member_key = _member_key(stmt.lineno - 1 + delta, stmt.col_offset)
+            walker.visit(stmt, walker.module, (member_key, ((0, 0), None)))
+        piece = walker.piece(keep_nodes, delta)
+        calls.extend(piece.calls)
+        bindings.extend(piece.bindings)
     return _Piece(calls, bindings)
 
 
@@ -830,13 +1084,19 @@ def _shift(rng: Range, lines: int) -> Range:
     return (rng[0] + lines, rng[1], rng[2] + lines, rng[3])
 
 
-def _build(path: str, groups, resolve, keep_nodes: bool) -> Tuple[List[Occurrence], List[Issue]]:
+def _build(path: str, groups, resolver: _Resolver, accept) -> Tuple[List[Occurrence], List[Issue], Dict]:
+    """Occurrences and call issues of the calls that resolve to an accepted manager, and, for
+    the others, {binding key: (binding, first line, [lines of the calls it took])}."""
     occurrences: List[Occurrence] = []
     issues: List[Issue] = []
+    taken: Dict[Tuple[int, int], Tuple[_Binding, int, List[int]]] = {}
     for first, piece in groups:
-        for alias, shadowed, raw in piece.calls:
-            manager = resolve(alias, shadowed)
-            if manager is None:
+        for alias, scope, pos, raw, order in piece.calls:
+            manager, binding, bfirst = resolver.resolve(first, scope, alias, pos)
+            if manager is None or not accept(manager):
+                if manager is None and binding is not None:
+                    line = (raw.range[0] if isinstance(raw, Issue) else raw[1][0]) + first
+                    taken.setdefault((id(binding), bfirst), (binding, bfirst, []))[2].append(line)
                 continue
             if isinstance(raw, Issue):
                 issues.append(Issue(raw.code, raw.severity, raw.message, _shift(raw.range, first), raw.data, manager))
@@ -846,14 +1106,26 @@ def _build(path: str, groups, resolve, keep_nodes: bool) -> Tuple[List[Occurrenc
                 ast.increment_lineno(node, first)
             occurrences.append(Occurrence(
                 manager, name, path, _shift(call, first), _shift(name_range, first),
-                _shift(default_range, first) if default_range else None, value, text, hints, node))
+                _shift(default_range, first) if default_range else None, value, text, hints, node,
+                (order[0], order[1] + first) + order[2:]))
     occurrences.sort(key=lambda o: o.call)
-    return occurrences, issues
+    return occurrences, issues, taken
 
 
 def _syntax_issue(failure: _SyntaxFailure) -> Issue:
     rng = (failure.line, failure.col, failure.line, failure.col + 1)
     return Issue("syntax-error", ERROR, "cannot parse: {}".format(failure.message), rng)
+
+
+def _lone_cr_to_lf(text: str) -> str:
+    """Python reads a lone CR as a line break (old Mac files); so do editors and LSP.
+    CRLF stays as it is: its lines and columns are already right when split at LF."""
+    if "\r" not in text:
+        return text
+    return _LONE_CR.sub("\n", text)
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def extract_placeholder(text: str, path: str, placeholder: str, keep_nodes: bool = False) -> FileFacts:
@@ -875,40 +1147,37 @@ def syntax_verdict(text: str, path: str) -> Optional[Issue]:
 
 def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
                       starts: Optional[Dict[str, Tuple[str, List[int]]]] = None,
-                      predeclared: Optional[str] = None, verify: bool = False) -> FileFacts:
-    """Workspace mode: calls count for the managers the module imports from hpman.
+                      predeclared: Optional[str] = None, verify: bool = False,
+                      keep_nodes: bool = False) -> FileFacts:
+    """Calls count for the managers the module imports from hpman (or constructs), directly
+    or through aliases, in the scopes and order where they are bound.
 
+    `predeclared` is the runtime's placeholder: it is that manager wherever the module does
+    not bind it at module level (`_.parse_source('_("a", 1)')` counts, as in 0.13) and where
+    it is imported from another module (`from config import _` may re-export it).
     `starts` keeps each path's last text and statement starts, so that the next text of an
     edited document finds its starts from them (see chunks.starts_after_edit).
-    `predeclared`: a manager name bound to itself before the module's first line, as the
-    runtime's placeholder is (hpman 0.13 counted every bare call of it in every module); the
-    module's own bindings still rebind it. `verify`: also check the whole module's syntax
-    when it uses a manager (FileFacts.verified)."""
+    `predeclared`: the runtime's placeholder: that manager wherever the module does not bind
+    it at module level (`_.parse_source('_("a", 1)')` counts, as in hpman 0.13) and where it
+    is imported from another module (`from config import _` may re-export it); the module's
+    own bindings still rebind it. `verify`: also check the whole module's syntax when it uses
+    a manager (FileFacts.verified)."""
     if predeclared is None and "hpman" not in text:
         return FileFacts(path, [], [], {})
+    text = _lone_cr_to_lf(text)
     scan = _Scan(text, path, cache, starts.get(path) if starts is not None else None)
     if starts is not None:
         starts[path] = (text, scan.starts)
-    imported = _aliases_from_text(text)
+    imported = _aliases_from_text(text) if "hpman" in text or MANAGER_CLASS in text else set()
     aliases = imported | {predeclared} if predeclared is not None else imported
     if not aliases:
         return FileFacts(path, [], [], {})
-    names = frozenset(aliases)
-    groups = scan.collect(names, True, False)
-    bindings = [(first, b) for first, piece in groups for b in piece.bindings]
-    final: Dict[str, Optional[str]] = {predeclared: predeclared} if predeclared is not None else {}
-    for _first, b in bindings:
-        if b.module_level:
-            final[b.alias] = b.manager
-    managers = {alias: mgr for alias, mgr in final.items() if mgr is not None}
-
-    def resolve(alias: str, shadowed: Any) -> Optional[str]:
-        if isinstance(shadowed, str):
-            return shadowed  # imported from hpman.m in an enclosing function or class
-        return None if shadowed else managers.get(alias)
-
-    occurrences, issues = _build(path, groups, resolve, False)
-    issues.extend(_shadowing_issues(bindings, managers, final, occurrences))
+    names = frozenset(_assigned_aliases(text, aliases))
+    groups = scan.collect(names, True, keep_nodes)
+    resolver = _Resolver(groups, {predeclared: predeclared} if predeclared is not None else {})
+    occurrences, issues, taken = _build(path, groups, resolver, lambda manager: True)
+    if predeclared is None:
+        issues.extend(_shadowing_issues(taken, resolver.manager_names(groups)))
     syntax = _syntax_issue(scan.failure) if scan.failure is not None else None
     # a module uses hpman when it binds a manager from it, or (runtime) calls the placeholder
     uses = bool(imported) or bool(occurrences) or any(i.manager is not None for i in issues)
@@ -919,7 +1188,7 @@ def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
     if syntax is not None:
         issues.append(syntax)
     issues.sort(key=lambda i: i.range)
-    return FileFacts(path, occurrences, issues, managers, verified)
+    return FileFacts(path, occurrences, issues, resolver.final(names), verified)
 
 
 def _aliases_from_text(text: str) -> set:
@@ -941,19 +1210,46 @@ def _aliases_from_text(text: str) -> set:
 _IMPORT_ALIAS = re.compile(r"from\s+hpman\.m\s+import\s+(\([^)]*\)|(?:[^\n#;\\]|\\\n)*)")
 _COMMENT = re.compile(r"#[^\n]*")
 _CONSTRUCTED_ALIAS = re.compile(r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]*\.)?" + MANAGER_CLASS + r"\s*\(", re.M)
+_ALIAS_HEAD = re.compile(r"[ \t]*(?:[^\W\d]\w*[ \t]*(?::[^=\n]*)?=[ \t]*)+")
+_ALIAS_TARGET = re.compile(r"([^\W\d]\w*)[ \t]*(?::[^=\n]*)?=")
+_ALIAS_TAIL = re.compile(r"[ \t]*(?:[;#\n]|$)")
 
 
-def _shadowing_issues(bindings, managers, final, occurrences) -> List[Issue]:
-    """`shadowed-manager`: a manager's name rebound in a module that uses it."""
-    imported = {b.alias for _f, b in bindings if b.manager is not None}
+def _assigned_aliases(text: str, base: Iterable[str]) -> set:
+    """`base` and the names assigned from them, transitively (`h = _`, `a = b = hp`,
+    `h: Callable = _`): the candidates whose bindings the walker then follows."""
+    out = set(base)
+    todo = set(out)
+    while todo:
+        found = set()
+        for m in _token_matches(text, frozenset(todo)):
+            if not _ALIAS_TAIL.match(text, m.end()):
+                continue
+            start = max(text.rfind("\n", 0, m.start()), text.rfind(";", 0, m.start())) + 1
+            head = text[start:m.start()]
+            if "=" not in head or not _ALIAS_HEAD.fullmatch(head):
+                continue
+            found.update(t for t in _ALIAS_TARGET.findall(head) if t not in out)
+        out |= found
+        todo = found
+    return out
+
+
+def _shadowing_issues(taken: Dict, manager_names: set) -> List[Issue]:
+    """`shadowed-manager`: a binding of a manager's name to something else, reported only
+    where calls of that name follow it (calls that look like hpman's but are not)."""
     out = []
-    for first, b in bindings:
-        if b.alias not in imported or b.manager is not None:
+    for binding, first, lines in taken.values():
+        alias = binding.alias
+        if alias not in manager_names:
             continue
-        rng = _shift(b.range, first)
-        if b.module_level:
-            msg = "`{}` is rebound here, so this module's `{}` calls are not hpman's".format(b.alias, b.alias)
-        else:
-            msg = "`{}` is rebound here; calls of it in this scope are not hpman's".format(b.alias)
-        out.append(Issue("shadowed-manager", WARNING, msg, rng, b.alias))
+        lines = sorted(set(lines))
+        at = ", ".join(str(line + 1) for line in lines[:3]) + (" and {} more".format(len(lines) - 3)
+                                                               if len(lines) > 3 else "")
+        calls = "the `{}(...)` call at line {} is".format(alias, at) if len(lines) == 1 else \
+            "the `{}(...)` calls at lines {} are".format(alias, at)
+        where = "" if binding.scope.kind == "module" else " in this scope"
+        msg = "`{}` is bound to something other than an hpman manager here{}, so {} not hpman's".format(
+            alias, where, calls)
+        out.append(Issue("shadowed-manager", WARNING, msg, _shift(binding.range, first), alias))
     return out

@@ -4,7 +4,7 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
-from .facts import Occurrence
+from .facts import Occurrence, in_tree_order
 from .positions import contains
 from .problems import problems_of
 from .workspace import Key, Workspace
@@ -35,14 +35,15 @@ def _span(rng) -> Tuple[int, int]:
 
 
 def runtime_order(ws: Workspace, manager: str) -> List[str]:
-    """The manager's names in the order `parse_file` of the same paths registers them: files in
-    its parse order, each file's occurrences as FileFacts.in_order gives them, first use first."""
+    """The manager's names in the order `parse_file` of the same paths lists them (hpman 0.13's):
+    files in its parse order, each file's occurrences as FileFacts.in_order gives them (ast.walk
+    order), first use first, then grouped as a tree (see facts.in_tree_order)."""
     seen: Dict[str, None] = {}
     for path in ws.paths_in_order():
         for occ in ws.files[path].facts.in_order():
             if occ.manager == manager and occ.name not in seen:
                 seen[occ.name] = None
-    return list(seen)
+    return in_tree_order(seen)
 
 
 def default_of(ws: Workspace, key: Key) -> Optional[Occurrence]:
