@@ -22,6 +22,7 @@ import json
 import os
 import posixpath
 import re
+import sys
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -101,8 +102,11 @@ class Entry:
 
 def plan(manager: Any) -> List[Entry]:
     """What `log_params` logs for `manager`, one Entry per value, in the manager's order."""
-    origins = records.origins_of(manager)
-    entries = [Entry(name, value, origins.get(name)) for name, value in manager.get_values().items()]
+    return _entries(manager.get_values(), records.origins_of(manager))
+
+
+def _entries(values: Dict[str, Any], origins: Dict[str, records.Origin]) -> List[Entry]:
+    entries = [Entry(name, value, origins.get(name)) for name, value in values.items()]
     seen: Dict[str, str] = {}
     for e in entries:
         for key in (e.key, e.tag_key):
@@ -113,13 +117,21 @@ def plan(manager: Any) -> List[Entry]:
     return entries
 
 
-def _run_tags(manager: Any) -> Dict[str, str]:
-    _values, data = records.build_record(manager)
-    tags = {"hpman.started": data["started"], "hpman.command": data["command"]}
-    if data.get("git"):
-        tags["hpman.git.commit"] = data["git"]["commit"]
-        tags["hpman.git.dirty"] = str(data["git"]["dirty"]).lower()
+def _run_tags(data: Dict[str, Any]) -> Dict[str, str]:
+    """Tags of the run from a record's data: start, command line, git commit and dirty flag."""
+    tags = {"hpman.started": str(data.get("started")), "hpman.command": str(data.get("command"))}
+    git = data.get("git")
+    if isinstance(git, dict) and git.get("commit"):
+        tags["hpman.git.commit"] = str(git["commit"])
+        tags["hpman.git.dirty"] = str(bool(git.get("dirty"))).lower()
     return {k: _fit(v, MAX_TAG_VALUE_LENGTH, "...") for k, v in tags.items()}
+
+
+def _run_id(mlflow: Any, run_id: Optional[str]) -> str:
+    if run_id is not None:
+        return run_id
+    run = mlflow.active_run() or mlflow.start_run()
+    return run.info.run_id
 
 
 def log_params(manager: Any, run_id: Optional[str] = None, client: Any = None, *,
@@ -131,12 +143,32 @@ def log_params(manager: Any, run_id: Optional[str] = None, client: Any = None, *
     an MlflowLoggingError naming it, raised before anything is sent. `record=False` skips
     the run-record artifacts."""
     mlflow = _mlflow()
-    from mlflow.entities import Param, RunTag
-    if run_id is None:
-        run = mlflow.active_run() or mlflow.start_run()
-        run_id = run.info.run_id
-    client = client or mlflow.MlflowClient()
+    run_id = _run_id(mlflow, run_id)
     entries = plan(manager)
+    with tempfile.TemporaryDirectory(prefix="hpman-record-") as tmp:
+        if record:
+            records.write_record(manager, tmp)
+            data = records.load(tmp).run or {}
+        else:
+            data = records.build_record(manager)[1]
+        return _log(client or mlflow.MlflowClient(), run_id, entries, data, tmp if record else None)
+
+
+def log_record(path: str, run_id: Optional[str] = None, client: Any = None) -> Dict[str, str]:
+    """`log_params` from a run record (its directory or record.json) instead of a live manager:
+    what a sweep logs for each trial, whose program wrote the record."""
+    mlflow = _mlflow()
+    loaded = records.load(path)
+    if loaded.run is None:
+        raise records.RecordError("`{}` is not a run record".format(path))
+    entries = _entries(loaded.values, loaded.origins)
+    directory = os.path.dirname(records.record_paths(path)[0])
+    return _log(client or mlflow.MlflowClient(), _run_id(mlflow, run_id), entries, loaded.run, directory)
+
+
+def _log(client: Any, run_id: str, entries: List[Entry], data: Dict[str, Any],
+         record_dir: Optional[str]) -> Dict[str, str]:
+    from mlflow.entities import Param, RunTag
     have = client.get_run(run_id).data.params
     for e in entries:
         if e.key in have and have[e.key] != e.logged:
@@ -144,16 +176,14 @@ def log_params(manager: Any, run_id: Optional[str] = None, client: Any = None, *
                                      "{!r} cannot be logged (start another run)".format(
                                          e.name, run_id, _fit(have[e.key], 80, "..."), _fit(e.logged, 80, "...")))
     params = [Param(e.key, e.logged) for e in entries if e.key not in have]
-    tags = [RunTag(e.tag_key, e.tag) for e in entries] + [RunTag(k, v) for k, v in _run_tags(manager).items()]
+    tags = [RunTag(e.tag_key, e.tag) for e in entries] + [RunTag(k, v) for k, v in _run_tags(data).items()]
     for chunk_params, chunk_tags in _requests(params, tags):
         client.log_batch(run_id, params=chunk_params, tags=chunk_tags)
     adjusted = {e.key: {"name": e.name, "value": e.full} for e in entries if e.adjusted}
     if adjusted:
         client.log_dict(run_id, adjusted, ARTIFACT)
-    if record:
-        with tempfile.TemporaryDirectory(prefix="hpman-record-") as tmp:
-            records.write_record(manager, tmp)
-            client.log_artifacts(run_id, tmp, RECORD_ARTIFACTS)
+    if record_dir is not None:
+        client.log_artifacts(run_id, record_dir, RECORD_ARTIFACTS)
     return {e.key: e.name for e in entries}
 
 
@@ -205,10 +235,11 @@ def start_parent(run_name: str, experiment: Optional[str] = None, client: Any = 
     return run.info.run_id
 
 
-def log_trial(manager: Any, parent_run_id: str, trial: int, metrics: Optional[Dict[str, float]] = None,
+def log_trial(source: Any, parent_run_id: str, trial: int, metrics: Optional[Dict[str, float]] = None,
               client: Any = None, status: str = "FINISHED") -> str:
-    """One nested run under `parent_run_id` for a sweep trial: the manager's params (as
-    `log_params`), `metrics`, ended with `status`. Returns the trial's run id."""
+    """One nested run under `parent_run_id` for a sweep trial: the params of `source` (a
+    manager, as `log_params`, or a run record's path, as `log_record`), `metrics`, ended with
+    `status`. Returns the trial's run id."""
     mlflow = _mlflow()
     client = client or mlflow.MlflowClient()
     parent = client.get_run(parent_run_id)
@@ -216,7 +247,10 @@ def log_trial(manager: Any, parent_run_id: str, trial: int, metrics: Optional[Di
                             tags={PARENT_TAG: parent_run_id, "hpman.trial": str(trial)})
     run_id = run.info.run_id
     try:
-        log_params(manager, run_id, client)
+        if isinstance(source, (str, os.PathLike)):
+            log_record(os.fspath(source), run_id, client)
+        else:
+            log_params(source, run_id, client)
         for key, value in (metrics or {}).items():
             client.log_metric(run_id, mlflow_key(key), float(value))
     except BaseException:
@@ -224,6 +258,71 @@ def log_trial(manager: Any, parent_run_id: str, trial: int, metrics: Optional[Di
         raise
     client.set_terminated(run_id, status)
     return run_id
+
+
+class SweepRuns:
+    """The hook behind `hpman sweep --mlflow` (hpman.sweep.worker.trial_hooks): one parent
+    run for the study (found again by its tags, so every worker and every rerun of the study
+    adds to the same one) and, as each trial ends, one nested run from the trial's run record
+    (see records.SweepTrialRecords) with the objective as the metric `objective`."""
+
+    _STATUS = {"complete": "FINISHED", "pruned": "KILLED"}
+
+    def __init__(self, study: str, experiment: Optional[str] = None, client: Any = None) -> None:
+        self.study = study
+        self.experiment = experiment
+        self.client = client
+        self.parent: Optional[str] = None
+
+    def start(self) -> str:
+        client = self.client = self.client or _mlflow().MlflowClient()
+        experiment_id = _experiment_id(client, self.experiment)
+        if "'" not in self.study:
+            found = client.search_runs([experiment_id], "tags.`hpman.sweep` = '{}'".format(self.study),
+                                       max_results=1)
+            if found:
+                self.parent = found[0].info.run_id
+                return self.parent
+        self.parent = client.create_run(experiment_id, run_name=self.study,
+                                        tags={"hpman.sweep": self.study}).info.run_id
+        return self.parent
+
+    def trial_finished(self, ctx: Any, frozen: Any) -> None:
+        if self.parent is None:
+            self.start()
+        state = frozen.state.name.lower()
+        metrics = {"objective": frozen.value} if frozen.value is not None else {}
+        directory = records.sweep_trial_dir(ctx.plan.root, ctx.study, ctx.number)
+        source: Any = directory
+        if not os.path.isfile(os.path.join(directory, records.RECORD_FILE)):
+            source = _TrialValues(ctx)   # no record (the program failed early): the values the trial chose
+        try:
+            log_trial(source, self.parent, ctx.number, metrics, self.client, self._STATUS.get(state, "FAILED"))
+        except Exception as exc:   # MLflow trouble must not stop the sweep: its results are in the study
+            sys.stderr.write("hpman sweep: warning: MLflow logging of trial {} failed: {}\n".format(
+                ctx.number, " ".join(str(exc).split())[:300]))
+
+    def end(self, exit_code: int = 0) -> None:
+        if self.parent is not None:
+            end_run(self.parent, "FINISHED" if exit_code == 0 else "FAILED", self.client)
+
+
+class _TrialValues:
+    """A stand-in manager for a trial without a run record: its chosen values, as sweep-trial origins."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._values = dict(ctx.values)
+        self._origin = records.sweep_trial_origin(ctx.study, ctx.number)
+
+    def get_values(self) -> Dict[str, Any]:
+        return dict(self._values)
+
+    def setter_origin(self, name: str) -> Optional[records.Origin]:
+        return dict(self._origin) if name in self._values else None
+
+    @property
+    def db(self) -> list:
+        return []
 
 
 def end_run(run_id: str, status: str = "FINISHED", client: Any = None) -> None:

@@ -303,3 +303,33 @@ def record_beside(values_path: str) -> Optional[Dict[str, Any]]:
         return None
     data["directory"] = os.path.dirname(values_path)
     return data
+
+
+# -- hpman sweep ---------------------------------------------------------------------------------
+def sweep_trial_dir(root: str, study: str, trial: int) -> str:
+    """Where a sweep trial's run record goes: <project>/.hpman/sweep-runs/<study>/trial-<n>."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(study)).lstrip(".") or "study"
+    return os.path.join(root, ".hpman", "sweep-runs", safe, "trial-{}".format(trial))
+
+
+class SweepTrialRecords:
+    """A hook of `hpman sweep` (hpman.sweep.worker.trial_hooks): each trial's program writes
+    its run record (through HPMAN_RECORD, so the trial's values say "sweep trial N of
+    STUDY"), and when the trial ends the record gets the outcome under "sweep"."""
+
+    def trial_started(self, ctx: Any) -> None:
+        ctx.env[ENVIRONMENT_VARIABLE] = sweep_trial_dir(ctx.plan.root, ctx.study, ctx.number)
+
+    def trial_finished(self, ctx: Any, frozen: Any) -> None:
+        path = os.path.join(sweep_trial_dir(ctx.plan.root, ctx.study, ctx.number), RECORD_FILE)
+        if not os.path.isfile(path):
+            return   # the program ended before hpman wrote its record (it failed early)
+        from .values_io import ValuesFileError, write_atomic
+        try:
+            data = _read_record_json(path)
+            data["sweep"] = {"study": ctx.study, "trial": ctx.number, "state": frozen.state.name.lower(),
+                             "value": frozen.value, "log": ctx.log_path}
+            write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False, default=repr) + "\n").encode("utf-8"))
+        except (RecordError, ValuesFileError) as exc:
+            sys.stderr.write("hpman sweep: warning: cannot complete the run record of trial {}: {}\n".format(
+                ctx.number, exc))

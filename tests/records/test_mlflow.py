@@ -157,3 +157,59 @@ def test_importing_hpman_mlflow_does_not_import_mlflow_and_says_how_to_install_i
     out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          universal_newlines=True, timeout=60)
     assert (out.returncode, out.stdout) == (0, "hpman.mlflow needs MLflow: pip install 'hpman[mlflow]'\n"), out.stderr
+
+
+class _State:
+    def __init__(self, name):
+        self.name = name
+
+
+def _trial(root, number, values, state="COMPLETE", value=None, write=True):
+    """A sweep trial as the sweep worker's hooks see it (TrialContext / Optuna's FrozenTrial
+    fields the hooks read), its program run for real with the environment the hooks set."""
+    from types import SimpleNamespace
+    ctx = SimpleNamespace(plan=SimpleNamespace(root=str(root)), study="study/1", number=number, values=values,
+                          env={}, log_path=None)
+    frozen = SimpleNamespace(state=_State(state), value=value)
+    records.SweepTrialRecords().trial_started(ctx)
+    if write:
+        program = ("from hpman.m import _\n_.parse_file(__file__)\nlr = _('lr', 0.1)\ndepth = _('depth', 2)\n"
+                   "from hpman import records\n"
+                   "_.set_values({}, {{n: records.sweep_trial_origin('study/1', {}) for n in {}}})\n").format(
+                       repr(values), number, repr(list(values)))
+        (root / "train.py").write_text(program)
+        env = dict(os.environ, **ctx.env)
+        done = subprocess.run([sys.executable, "train.py"], cwd=str(root), env=env, timeout=60,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        assert done.returncode == 0, done.stderr
+    records.SweepTrialRecords().trial_finished(ctx, frozen)
+    return ctx, frozen
+
+
+def test_sweep_hooks_write_a_record_per_trial_and_one_nested_mlflow_run_each(store, tmp_path):
+    runs = hpm_mlflow.SweepRuns("study/1", experiment="hpman-sweep-hooks")
+    parent = runs.start()
+    trials = [_trial(tmp_path, 0, {"lr": 0.01}, value=0.9), _trial(tmp_path, 1, {"lr": 0.02}, "PRUNED"),
+              _trial(tmp_path, 2, {"lr": 0.03}, "FAIL", write=False)]
+    for ctx, frozen in trials:
+        runs.trial_finished(ctx, frozen)
+    runs.end(0)
+    record = records.load(records.sweep_trial_dir(str(tmp_path), "study/1", 0))
+    assert record.values == {"lr": 0.01, "depth": 2}
+    assert record.origins["lr"] == {"kind": "sweep-trial", "study": "study/1", "trial": 0}
+    assert record.run["sweep"] == {"study": "study/1", "trial": 0, "state": "complete", "value": 0.9, "log": None}
+    assert not os.path.exists(records.sweep_trial_dir(str(tmp_path), "study/1", 2))
+
+    client = mlflow.MlflowClient()
+    children = client.search_runs([client.get_run(parent).info.experiment_id],
+                                  "tags.mlflow.parentRunId = '{}'".format(parent))
+    by_trial = {r.data.tags["hpman.trial"]: r for r in children}
+    assert sorted(by_trial) == ["0", "1", "2"]
+    assert [by_trial[t].info.status for t in "012"] == ["FINISHED", "KILLED", "FAILED"]
+    assert by_trial["0"].data.params == {"lr": "0.01", "depth": "2"}
+    assert by_trial["0"].data.metrics == {"objective": 0.9}
+    assert by_trial["0"].data.tags["hpman.origin.depth"] == "default at train.py:4"
+    assert by_trial["2"].data.params == {"lr": "0.03"}        # no record: the values the trial chose
+    assert by_trial["2"].data.tags["hpman.origin.lr"] == "sweep trial 2 of study/1"
+    # another worker (or a rerun) of the same study finds the same parent run
+    assert hpm_mlflow.SweepRuns("study/1", experiment="hpman-sweep-hooks").start() == parent
