@@ -7,7 +7,7 @@
 
 or in one call: `args = hpargparse.parse_args(_, __file__)`.
 """
-from . import hputils  # noqa: F401  (`hpargparse.hputils.StringAsDefault` works after `import hpargparse`, as in 0.14)
+from . import hputils, serial  # noqa: F401  (`hpargparse.hputils.StringAsDefault` works after `import hpargparse`, as in 0.14)
 from .binding import bind, parse_args
 from .convert import StringAsDefault
 

@@ -70,7 +70,16 @@ def test_list_json_is_valid_json_for_every_literal(parser, run):
     assert data["raw"] == "b'xy'"
     assert data["nothing"] is None and data["flag"] is True
     assert data["model.depth"] == 50
-    assert list(data) == sorted(data)
+
+
+def test_list_json_keeps_the_get_values_order(make_mgr, run):
+    # as hpargparse 0.14 printed json.dumps(get_values()); the YAML listing sorts, as 0.14's did
+    mgr = make_mgr("from hpman.m import _\n_('opt.beta', {})\n_('model.depth', 'adam')\n_('a', 1)\n")
+    p = new_parser()
+    hpargparse.bind(p, mgr)
+    assert list(json.loads(run(p, ["--hp-list", "json"]).out)) == list(mgr.get_values()) == [
+        "opt.beta", "model.depth", "a"]
+    assert run(p, ["--hp-list", "yaml"]).out == "a: 1\nmodel.depth: adam\nopt.beta: {}\n"
 
 
 def test_list_json_special_floats_stay_valid(make_mgr, run):

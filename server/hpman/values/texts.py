@@ -76,8 +76,10 @@ def list_yaml(values: Dict[str, Any], sources: Optional[Dict[str, str]] = None) 
 
 
 def list_json(values: Dict[str, Any], sources: Optional[Dict[str, str]] = None) -> str:
+    """A JSON object of the values, names in the given (get_values()) order, as hpargparse 0.14's
+    `--hp-list json` printed them; the YAML listing sorts them, as 0.14's did."""
     sources = sources or {}
-    data = {k: json_value(v, sources.get(k)) for k, v in sorted(values.items())}
+    data = {k: json_value(v, sources.get(k)) for k, v in values.items()}
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
