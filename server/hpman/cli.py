@@ -20,11 +20,7 @@ from .values.safeio import ValuesError, read_regular
 
 def _rel(path: str) -> str:
     """A path as `hpman check` prints it: relative to the working directory, `../` at most once."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith(".." + os.sep + "..") else rel
+    return texts.display_path(path, parents=1)
 
 
 def _progress_printer():

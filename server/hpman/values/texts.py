@@ -99,20 +99,25 @@ def nest(flat: Dict[str, Any], sep: str = ".") -> Dict[str, Any]:
 
 
 # -- paths ------------------------------------------------------------------------------------
-def display_path(path: Optional[str], cwd: Optional[str] = None, dot: bool = False) -> str:
+def display_path(path: Optional[str], cwd: Optional[str] = None, dot: bool = False, parents: int = 0) -> str:
     """A file path as the user knows it: relative to the working directory when below it
-    (`./main.py` with `dot`), else absolute; `<stdin>`-like names as they are."""
+    (`./main.py` with `dot`) or at most `parents` levels above it (`../lib/a.py`), else
+    absolute; `<stdin>`-like names as they are."""
     if not path or path.startswith("<"):
         return path or "<unknown>"
     cwd = os.path.abspath(cwd or os.getcwd())
     full = os.path.abspath(path)
+    too_far = (os.pardir + os.sep) * (parents + 1)
     for base, target in ((cwd, full), (os.path.realpath(cwd), os.path.realpath(full))):
         try:
             rel = os.path.relpath(target, base)
         except ValueError:  # another drive on Windows
             continue
-        if rel != os.curdir and rel != os.pardir and not rel.startswith(os.pardir + os.sep):
-            return os.curdir + os.sep + rel if dot else rel
+        if rel == os.curdir or rel == os.pardir or rel.startswith(too_far):
+            continue
+        if rel.startswith(os.pardir + os.sep):
+            return rel
+        return os.curdir + os.sep + rel if dot else rel
     return full
 
 
