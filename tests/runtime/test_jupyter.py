@@ -353,3 +353,31 @@ def test_help(shell, capsys):
     out = capsys.readouterr().out
     assert "%hpman set NAME=VALUE ..." in out and "%hpman load FILE [--format F]" in out
     assert "%hpman list [yaml|json|detail]" in shell.magics_manager.magics["line"]["hpman"].__doc__
+
+
+# -- values files that cannot be used: the same one line as --hp-load / --hp-save --------------------
+
+def test_load_and_save_refuse_what_is_not_a_regular_file(shell, capsys, tmp_path):
+    run(shell, "from hpman.m import hp\nhp('n', 3)\nhp('t', (1, 2))")
+    os.mkfifo(str(tmp_path / "fifo.yaml"))
+    with open(str(tmp_path / "huge.yaml"), "wb") as f:
+        f.truncate(1 << 30)
+    with open(str(tmp_path / "big.yaml"), "w") as f:
+        f.write("n: " + "9" * 5000 + "\n")
+    assert fails(shell, "%hpman load /dev/zero --format yaml", capsys) == (
+        "hpman: cannot read `/dev/zero`: it is a character device, not a values file")
+    assert fails(shell, "%hpman load fifo.yaml", capsys) == "hpman: cannot read `fifo.yaml`: it is a FIFO, not a values file"
+    assert "larger than 16 MiB" in fails(shell, "%hpman load huge.yaml", capsys)
+    assert fails(shell, "%hpman load big.yaml", capsys).startswith(
+        "hpman: cannot read `big.yaml` (line 1, key `n`): Exceeds the limit (4300 digits)")
+    assert fails(shell, "%hpman save /dev/null --format yaml", capsys).startswith(
+        "hpman: cannot save `/dev/null`: it is a character device")
+    assert fails(shell, "%hpman save fifo.yaml", capsys).startswith("hpman: cannot save `fifo.yaml`: it is a FIFO")
+    assert shell.user_ns["hp"].get_values() == {"n": 3, "t": (1, 2)}
+
+
+def test_load_of_a_file_saved_by_hpargparse_014(shell, capsys):
+    fixtures = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "hpargparse014")
+    run(shell, "from hpman.m import hp\nhp('dots', None)\nhp('z', 0j)")
+    run(shell, "%hpman load " + os.path.join(fixtures, "ellipsis.pkl"))
+    assert shell.user_ns["hp"].get_values() == {"dots": Ellipsis, "z": 3j}
