@@ -410,7 +410,7 @@ class HyperParameterManager:
         paths = [os.fspath(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
         ws = Workspace(paths, cache=_cache_enabled(), verify=True, predeclared=self.placeholder,
                        max_bytes=None, keep_text=True, suffixes=(".py",))
-        ws.scan(workers=_runtime_workers())
+        ws.scan(workers=_runtime_workers(), spawn=True)
         if ws.vanished:   # listed, then deleted before it was read: as open() would have said
             gone = ws.display.get(ws.vanished[0], ws.vanished[0])
             raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone)
@@ -508,7 +508,10 @@ def _cache_enabled() -> bool:
 
 
 def _runtime_workers() -> int:
-    return 1
+    """Two processes on a machine with two cores or more (the second one a fresh interpreter:
+    the user's program must not be forked), unless HPMAN_WORKERS=1."""
+    from .index.parallel import available_cores
+    return 1 if os.environ.get("HPMAN_WORKERS") == "1" else min(2, available_cores())
 
 
 def _source_verdict(source: str, filename: str) -> Optional[Issue]:

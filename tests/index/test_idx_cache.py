@@ -173,3 +173,52 @@ def test_different_roots_do_not_share_a_cache(tmp_path):
     sub = scan(root / "pkg", cache_dir=cache)
     assert sub.parsed_files == 2
     assert len(os.listdir(str(cache))) == 2
+
+
+def test_the_syntax_verdict_is_cached_by_content(tmp_path):
+    """A module using hpman is checked whole once per content (verify=True, as `hpman check`);
+    an unchanged tree checks nothing on the next start and reports the same."""
+    root = tmp_path / "src"
+    write(root, "a.py", "from hpman.m import _\nlr = _('lr', 0.1)\n\nprint 'python 2'\n")
+    write(root, "b.py", "from hpman.m import _\nbs = _('bs', 32)\n")
+    cache = tmp_path / "cache"
+    first = Workspace([str(root)], cache_dir=str(cache), verify=True)
+    first.scan()
+    assert first.verified_files == 2
+    (err,) = problems(first, "syntax-error")
+    assert os.path.basename(err.path) == "a.py" and err.range[0] == 3
+    second = Workspace([str(root)], cache_dir=str(cache), verify=True)
+    second.scan()
+    assert second.verified_files == 0 and second.parsed_files == 0
+    assert [(p.path, p.range) for p in problems(second, "syntax-error")] == [(err.path, err.range)]
+
+
+def test_verify_pending_checks_in_batches_then_caches(tmp_path):
+    """The language server's way: scan without verification (fast first index), then
+    verify_pending in small batches; each batch returns the files to republish."""
+    root = tmp_path / "src"
+    for i in range(5):
+        write(root, "m{}.py".format(i), "from hpman.m import _\n_('n{}', 1)\n".format(i))
+    write(root, "bad.py", "from hpman.m import _\n_('b', 1)\n\nprint 'python 2'\n")
+    write(root, "plain.py", "print 'no hpman here'\n")
+    cache = tmp_path / "cache"
+    ws = Workspace([str(root)], cache_dir=str(cache))
+    ws.scan()
+    assert len(ws.pending()) == 6 and problems(ws, "syntax-error") == []
+    published = set()
+    rounds = 0
+    while ws.pending():
+        published |= ws.verify_pending(max_files=2)
+        rounds += 1
+    assert rounds == 3 and ws.verified_files == 6
+    assert str(root / "bad.py") in published
+    (err,) = problems(ws, "syntax-error")
+    assert err.path == str(root / "bad.py") and err.range[0] == 3
+    again = Workspace([str(root)], cache_dir=str(cache))
+    again.scan()
+    assert again.pending() == [] and len(problems(again, "syntax-error")) == 1
+    # an edited buffer is pending again until verified
+    again.set_text(str(root / "m0.py"), "from hpman.m import _\n_('n0', 1)\ndef (:\n")
+    assert again.pending() == [str(root / "m0.py")]
+    assert str(root / "m0.py") in again.verify_file(str(root / "m0.py"))
+    assert len(problems(again, "syntax-error")) == 2

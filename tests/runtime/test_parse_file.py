@@ -232,3 +232,44 @@ def test_warnings_of_the_code_read_are_neither_shown_nor_errors(tmp_path):
         warnings.simplefilter("error")
         m = HyperParameterManager("_").parse_file(path)
     assert m.get_value("pattern") == "\\(a\\)" and not seen
+
+
+def test_a_large_tree_is_parsed_in_two_processes_with_the_same_result(tmp_path, monkeypatch):
+    """parse_file spawns a fresh interpreter for half of the modules (never a fork of the user's
+    program); what it finds is exactly what one process finds."""
+    from hpman.index import parallel
+    for i in range(80):
+        write(tmp_path, "pkg/m{:02d}.py".format(i), "from hpman.m import _\ndef f():\n    return _('n{0}', {0}) + _('shared')\n".format(i))
+    write(tmp_path, "pkg/z.py", "from hpman.m import _\n_('shared', 1)\n")
+    spawned = []
+    real = parallel.map_spawned
+    monkeypatch.setattr(parallel, "map_spawned", lambda *a, **k: spawned.append(len(a[1])) or real(*a, **k))
+    import hpman.index.workspace as W
+    monkeypatch.setattr(W, "map_spawned", parallel.map_spawned)
+    monkeypatch.setenv("HPMAN_NO_CACHE", "1")
+    two = HyperParameterManager("_").parse_file(str(tmp_path))
+    assert spawned == [81]
+    monkeypatch.setenv("HPMAN_WORKERS", "1")
+    one = HyperParameterManager("_").parse_file(str(tmp_path))
+    assert list(two.get_values().items()) == list(one.get_values().items())
+    rows = lambda m: [(r.name, r.filename, r.lineno, repr(r.value)) for r in m.db]  # noqa: E731
+    assert rows(two) == rows(one)
+    write(tmp_path, "pkg/m40.py", "from hpman.m import _\ndef f(:\n    return _('n40', 40)\n")
+    monkeypatch.delenv("HPMAN_WORKERS")
+    with pytest.raises(SyntaxError) as err:
+        HyperParameterManager("_").parse_file(str(tmp_path))
+    assert err.value.filename.endswith("m40.py") and err.value.lineno == 2
+
+
+def test_a_syntax_error_anywhere_in_a_module_that_uses_hpman_raises_also_from_the_cache(tmp_path):
+    """0.13 parsed every module whole: a syntax error far from any `_()` call still fails the
+    parse, and the verdict kept in the cache says the same on the next start."""
+    path = write(tmp_path, "m.py", "from hpman.m import _\nx = _('x', 1)\n\ndef (:\n    pass\n")
+    for _attempt in range(2):
+        m = HyperParameterManager("_")
+        with pytest.raises(SyntaxError) as err:
+            m.parse_file(path)
+        assert err.value.lineno == 4 and err.value.filename == path
+        assert m.get_values() == {}
+    with pytest.raises(SyntaxError):
+        HyperParameterManager("_").parse_source("w = \uff3f('Z9')\n")   # a full-width underscore

@@ -9,10 +9,11 @@ crash, a result that does not decode) only means the parent computes those items
 itself. Fork only from a process without other threads: the command line, never
 the language server.
 """
+import importlib
 import marshal
 import os
 import sys
-from typing import Any, Callable, List, Optional, Sequence, TypeVar
+from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -77,6 +78,73 @@ def map_split(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], An
         if k < len(theirs):
             out.append(theirs[k])
     return out
+
+
+def map_spawned(fn: Callable[[T], R], items: Sequence[T], child_items: Sequence[Any],
+                target: Tuple[str, tuple], decode: Callable[[Any], R],
+                done: Optional[Callable[[int], None]] = None) -> List[R]:
+    """[fn(x) for x in items], the odd-indexed ones computed in a fresh interpreter.
+
+    For a process that must not fork (the runtime's parse_file runs inside the user's program:
+    threads, GPU contexts). The child runs `module:function` of `target` as
+    function(*args, child_items[1::2]), which returns marshal-able results that `decode` turns
+    back; `child_items` are what the child needs to redo an item (paths, not contents). On any
+    failure (no interpreter to start, a crash, bad data) the parent computes those items itself."""
+    if len(items) < MIN_ITEMS or not sys.executable or os.environ.get("HPMAN_WORKERS") == "1":
+        return map_sequential(fn, items, done)
+    import subprocess
+    import threading
+    theirs = list(child_items[1::2])
+    payload = marshal.dumps((target[0], target[1], theirs))
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = "import sys; sys.path.insert(0, sys.argv[1]); from hpman.index.parallel import child_main; child_main()"
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", code, here], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)
+    except (OSError, ValueError):
+        return map_sequential(fn, items, done)
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(payload)
+            proc.stdin.close()
+        except OSError:
+            pass
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    mine = []
+    try:
+        for x in items[0::2]:
+            mine.append(fn(x))
+            if done is not None:
+                done(min(2 * len(mine), len(items) - 1))
+        data = proc.stdout.read()
+        status = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        writer.join()
+        proc.stdout.close()
+    got = _decoded(data, decode, len(theirs)) if status == 0 else None
+    if got is None:
+        got = [fn(x) for x in items[1::2]]
+    out: List[R] = []
+    for k, result in enumerate(mine):
+        out.append(result)
+        if k < len(got):
+            out.append(got[k])
+    return out
+
+
+def child_main() -> None:
+    """The spawned interpreter's side of map_spawned: items on stdin, results on stdout."""
+    module, args, items = marshal.loads(sys.stdin.buffer.read())
+    name, function = module.split(":")
+    results = getattr(importlib.import_module(name), function)(*args, items)
+    sys.stdout.buffer.write(marshal.dumps(results))
+    sys.stdout.flush()
 
 
 def _decoded(data: bytes, decode: Callable[[Any], R], count: int) -> Optional[List[R]]:

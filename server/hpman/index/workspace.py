@@ -14,7 +14,7 @@ from . import cache as disk_cache
 from .facts import INFO, FileFacts, Issue, Occurrence, PieceCache, extract_workspace, syntax_verdict
 from .files import SKIPPED_DIRS, decode_lenient, excluded, iter_python_files, read_bytes
 from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
-from .parallel import map_sequential, map_split
+from .parallel import map_sequential, map_spawned, map_split
 from .overlay import ValuesFile
 
 Key = Tuple[str, str]  # (manager, name)
@@ -91,9 +91,11 @@ class Workspace:
         self._problem_cache: Dict[str, list] = {}
 
     # -- building ----------------------------------------------------------------
-    def scan(self, progress: Optional[Callable[[int, int], None]] = None, workers: int = 1) -> None:
+    def scan(self, progress: Optional[Callable[[int, int], None]] = None, workers: int = 1,
+             spawn: bool = False) -> None:
         """Index every Python file under the roots (from the cache where the content is unchanged);
-        with `workers` 2, files are parsed in two processes (a fork: see parallel.py)."""
+        with `workers` 2, files are parsed in two processes: a fork, or with `spawn` a fresh
+        interpreter (for a process that must not fork: see parallel.py)."""
         found = list(iter_python_files(self.given_roots, self.exclude, self.suffixes)) if self.roots else []
         paths = []
         for p in found:
@@ -115,7 +117,12 @@ class Workspace:
         if progress is not None:
             progress(len(entries), total)
         done = None if progress is None else (lambda n: n % 50 == 0 and progress(len(entries) + n, total))
-        if workers > 1:
+        if workers > 1 and spawn:
+            config = (self.verify, self.predeclared, self.max_bytes)
+            got = map_spawned(self._parse_item, to_parse, [item[0] for item in to_parse],
+                              ("hpman.index.workspace:parse_in_child", (config,)), self._decode_entry, done)
+            got = [self._same_content(entry, item) for entry, item in zip(got, to_parse)]
+        elif workers > 1:
             got = map_split(self._parse_item, to_parse, _encode_entry, self._decode_entry, done)
         else:
             got = map_sequential(self._parse_item, to_parse, done)
@@ -192,6 +199,10 @@ class Workspace:
         if cookie is not None:
             facts = _with_cookie_issue(facts, text, cookie)
         return FileEntry(path, text, facts, stamp, digest)
+
+    def _same_content(self, entry: "FileEntry", item: tuple) -> "FileEntry":
+        """A spawned child read the file again: if it changed meanwhile, parse what we read."""
+        return entry if entry.digest == item[3] else self._parse_item(item)
 
     def _decode_entry(self, data: tuple) -> "FileEntry":
         """A FileEntry made in the child process of a split scan (see _encode_entry)."""
@@ -516,8 +527,21 @@ def _relevance_test(predeclared: Optional[str]) -> Callable[[bytes], bool]:
     if predeclared is None:
         return lambda data: b"hpman" in data
     name = predeclared.encode("utf-8")
-    call = re.compile(rb"(?<![\w.])" + re.escape(name) + rb"\s*(?:\\\s*)*\(")
-    return lambda data: b"hpman" in data or (name in data and call.search(data) is not None)
+    # starts with the name itself, so that the regex engine skips ahead to each occurrence of it;
+    # the character before is tested by hand (a look-behind first would make it try every byte)
+    call = re.compile(re.escape(name) + rb"(?:\s|\\)*\(")
+
+    def relevant(data: bytes) -> bool:
+        if b"hpman" in data:
+            return True
+        for m in call.finditer(data):
+            start = m.start()
+            before = data[start - 1:start]
+            # a non-ASCII byte may end an identifier or be a BOM: looked at (the parse decides)
+            if not before or not (before.isalnum() or before in (b"_", b".")):
+                return True
+        return False
+    return relevant
 
 
 def _decode(path: str, data: bytes) -> Tuple[str, Optional[Tuple[int, str]]]:
@@ -543,6 +567,20 @@ def _with_cookie_issue(facts: FileFacts, text: str, cookie: Tuple[int, str]) -> 
                   "(Python itself would refuse to import this module)".format(name), (line, 0, line, width))
     return FileFacts(facts.path, facts.occurrences, sorted(facts.issues + [issue], key=lambda i: i.range),
                      facts.managers, facts.verified)
+
+
+def parse_in_child(config: tuple, paths: List[str]) -> List[tuple]:
+    """A spawned child's share of a scan (parallel.map_spawned): read and parse each path."""
+    verify, predeclared, max_bytes = config
+    ws = Workspace([], cache=False, verify=verify, predeclared=predeclared, max_bytes=max_bytes)
+    out = []
+    for path in paths:
+        entry, item = ws._lookup(path, None)
+        if entry is None:
+            entry = ws._parse_item(item) if item is not None else FileEntry(path, None, _unreadable(
+                path, "cannot read: the file is gone"), None)
+        out.append(_encode_entry(entry))
+    return out
 
 
 def _encode_entry(entry: FileEntry) -> tuple:
