@@ -14,6 +14,7 @@ _LAZY = {
     "P": "hpm_db", "HyperParameterManager": "manager", "BadArgumentsException": "primitives",
     "DoubleAssignmentException": "primitives", "EmptyValue": "primitives", "ImpossibleTree": "primitives",
     "NotLiteralEvaluable": "primitives", "NotLiteralNameException": "primitives", "SourceHelper": "source_helper",
+    "report": "trial",
 }
 
 
@@ -53,5 +54,5 @@ __all__ = [
     "__version__", "HyperParameterManager", "DoubleAssignmentException", "EmptyValue", "ImpossibleTree",
     "NotLiteralEvaluable", "NotLiteralNameException", "BadArgumentsException", "SourceHelper",
     "HyperParameterDB", "HyperParameterDBLambdas", "HyperParameterOccurrence", "HyperParameterPriority",
-    "HyperParamNode", "HyperParamTree", "L", "P",
+    "HyperParamNode", "HyperParamTree", "L", "P", "report",
 ]

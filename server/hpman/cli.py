@@ -1,4 +1,5 @@
-"""`hpman`: list, tree, show and check the hyperparameters of a source tree, statically."""
+"""`hpman`: list, tree, show and check the hyperparameters of a source tree, statically; `hpman sweep`
+searches them (hpman/sweep/)."""
 import argparse
 import errno
 import json
@@ -241,10 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", metavar="B", help="the same, to compare with A")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_diff)
+    # parsed by hpman.sweep.cli (main() hands it the rest of the command line); listed here for --help
+    sub.add_parser("sweep", add_help=False, help="search hyperparameters with Optuna (hpman sweep --help)")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "sweep":
+        from .sweep.cli import main as sweep_main
+        try:
+            return sweep_main(argv[1:])
+        except BrokenPipeError:
+            return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

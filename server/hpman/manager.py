@@ -21,6 +21,7 @@ from .index import notebooks
 from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
                          ImpossibleTree, NotLiteralEvaluable, NotLiteralNameException, Primitive, TreeMapping)
 from .source_helper import SourceHelper
+from .trial import apply_env_values
 
 _EMPTY = EmptyValue()
 PathLike = Union[str, "os.PathLike[str]"]
@@ -460,6 +461,7 @@ class HyperParameterManager:
             except BaseException:
                 self._restore(saved)
                 raise
+        apply_env_values(self)
         return self
 
     def _rederive(self) -> None:

@@ -4,13 +4,15 @@ Problems of a file are computed on demand from the workspace state and cached
 until a change affects that file (Workspace reports which files that is).
 """
 import os
+import re
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from ..primitives import NotLiteralEvaluable
+from ..primitives import EmptyValue, NotLiteralEvaluable
 from ..values.texts import closest as _closest
 from .facts import ERROR, INFO, WARNING, Occurrence
 from .notebooks import is_notebook, where as notebook_where
 from .positions import Range
+from .space import hint_problems
 from .workspace import Key, Workspace
 
 MAX_RELATED = 5
@@ -101,6 +103,8 @@ def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggesti
     key = occ.key()
     name = occ.name
     data = {"manager": occ.manager, "name": name}
+    if "range" in occ.hints:
+        out.extend(_sweep_hint_problems(ws, occ, data))
     if occ.has_default:
         if isinstance(occ.value, NotLiteralEvaluable):
             out.append(Problem(occ.path, occ.default_range, INFO, "non-literal-default",
@@ -139,6 +143,34 @@ def _choices_problem(occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
     return [Problem(occ.path, occ.default_range, WARNING, "not-in-choices",
                     "the default {} of `{}` is not one of its choices {!r}".format(occ.default_text, occ.name, choices),
                     data=data)]
+
+
+def _sweep_hint_problems(ws: Workspace, occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
+    """`range=`, `log=`, `step=` hints that do not describe a search space (see index/space.py)."""
+    out = []
+    default = occ.value if occ.has_default else EmptyValue()
+    for code, hint, message in hint_problems(occ.hints, default):
+        rng = occ.default_range if code == "out-of-range" else _hint_range(ws, occ, hint)
+        out.append(Problem(occ.path, rng, WARNING if code == "out-of-range" else ERROR, code,
+                           "`{}`: {}".format(occ.name, message), data=dict(data, hint=hint)))
+    return out
+
+
+def _hint_range(ws: Workspace, occ: Occurrence, hint: str) -> Range:
+    """The range of `hint=` inside the call (the whole call if it cannot be found)."""
+    text = ws.text_of(occ.path)
+    sl, sc, el, ec = occ.call
+    if text is None:
+        return occ.call
+    lines = text.split("\n")[sl:el + 1]
+    pattern = re.compile(r"(?<![\w.]){}\s*=(?!=)".format(re.escape(hint)))
+    for i, line in enumerate(lines):
+        begin = sc if i == 0 else 0
+        end = ec if i == len(lines) - 1 else len(line)
+        m = pattern.search(line, begin, end)
+        if m is not None:
+            return (sl + i, m.start(), sl + i, m.start() + len(hint))
+    return occ.call
 
 
 class _DefaultsInfo:

@@ -7,6 +7,7 @@ from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import Occurrence, in_tree_order
 from .positions import contains
 from .problems import problems_of
+from .space import Dimension, describe, dimension_of
 from .workspace import Key, Workspace
 
 NO_VALUE = EmptyValue()
@@ -225,3 +226,37 @@ def completion_context(ws: Workspace, path: str, line_before: str) -> Optional[T
     if manager is None:
         return None
     return manager, match.group(3)
+
+
+# -- sweeps ---------------------------------------------------------------------------
+
+def hints_of(ws: Workspace, key: Key) -> Dict[str, Any]:
+    """The hints of a name: those of its default, then those of its other occurrences."""
+    default = default_of(ws, key)
+    hints = dict(default.hints) if default is not None else {}
+    for occ in ws.occurrences_of(key):
+        for k, v in occ.hints.items():
+            hints.setdefault(k, v)
+    return hints
+
+
+def dimension(ws: Workspace, key: Key) -> Optional[Dimension]:
+    """The sweep dimension of a name, from its hints and default (None when it is not swept)."""
+    default = default_of(ws, key)
+    return dimension_of(key[1], hints_of(ws, key), default.value if default is not None else NO_VALUE)
+
+
+def search_space(ws: Workspace, manager: str) -> List[Dimension]:
+    """Every name of `manager` whose hints describe a dimension, in name order."""
+    out = []
+    for name in ws.names(manager):
+        dim = dimension(ws, (manager, name))
+        if dim is not None:
+            out.append(dim)
+    return out
+
+
+def space_text(ws: Workspace, key: Key) -> Optional[str]:
+    """"Sweep: float in [1e-05, 0.1], log scale" for the hover of a swept name, else None."""
+    dim = dimension(ws, key)
+    return None if dim is None else "Sweep: " + describe(dim)
