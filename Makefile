@@ -26,6 +26,9 @@ test-py: $(STAMP)
 	$(PY) -m pytest -q tests/runtime tests/index tests/argparse tests/records
 	# each LSP test starts a real server over stdio
 	$(PY) -m pytest -q tests/lsp
+	# sweeps: real Optuna on SQLite, and on a PostgreSQL server the test starts (scripts/postgres.sh installs it)
+	@bash scripts/postgres.sh
+	$(PY) -m pytest -q tests/sweep
 
 test-versions:
 	@bash scripts/test-versions.sh

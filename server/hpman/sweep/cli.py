@@ -195,11 +195,11 @@ def _rows(study: Any) -> List[Any]:
 
 
 def _note(t: Any) -> str:
-    from .worker import FAILURE, INTERRUPTED
+    from .worker import INTERRUPTED, result_of
     if t.user_attrs.get(INTERRUPTED):
         return "interrupted"
     if t.state.name == "FAIL":
-        return t.user_attrs.get(FAILURE) or "worker lost (queued again)"
+        return result_of(t).get("failure") or "worker lost (queued again)"
     if t.state.name == "PRUNED" and t.intermediate_values:
         return "pruned at step {}".format(max(t.intermediate_values))
     if t.system_attrs.get("failed_trial") is not None:
@@ -208,15 +208,16 @@ def _note(t: Any) -> str:
 
 
 def trial_json(t: Any) -> Dict[str, Any]:
-    from .worker import EXIT_CODE, LOG, SECONDS, STDERR_TAIL, decoded_values
+    from .worker import decoded_values, info_of, result_of
     from ..cli import _plain
+    result = result_of(t)
     return {
         "number": t.number, "state": t.state.name.lower(), "value": t.value,
         "values": {k: _plain(v) for k, v in decoded_values(t).items()},
         "intermediate": {str(k): v for k, v in sorted(t.intermediate_values.items())},
-        "seconds": t.user_attrs.get(SECONDS), "note": _note(t),
-        "exit_code": t.user_attrs.get(EXIT_CODE), "stderr_tail": t.user_attrs.get(STDERR_TAIL),
-        "log": t.user_attrs.get(LOG), "retry_of": t.system_attrs.get("failed_trial"),
+        "seconds": result.get("seconds"), "note": _note(t),
+        "exit_code": result.get("exit_code"), "stderr_tail": result.get("stderr_tail"),
+        "log": info_of(t).get("log"), "retry_of": t.system_attrs.get("failed_trial"),
     }
 
 
@@ -228,12 +229,12 @@ def cmd_show(study: Any, args: argparse.Namespace) -> int:
         return 0
     from tabulate import tabulate
     from .progress import short
-    from .worker import SECONDS, decoded_values
+    from .worker import decoded_values, result_of
     names = sorted({n for t in rows for n in decoded_values(t)})
     table = []
     for t in rows:
         values = decoded_values(t)
-        seconds = t.user_attrs.get(SECONDS)
+        seconds = result_of(t).get("seconds")
         table.append([t.number, t.state.name.lower(), "" if t.value is None else short(t.value),
                       "" if seconds is None else "{:.1f}".format(seconds)]
                      + [short(values[n]) if n in values else "" for n in names] + [_note(t)])

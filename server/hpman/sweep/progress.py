@@ -58,7 +58,7 @@ class Progress:
         self._status()
 
     def trial_finished(self, trial: Any, done: int, best: Optional[Any]) -> None:
-        from .worker import FAILURE, decoded_values
+        from .worker import decoded_values, result_of
         self.best = best
         state = trial.state.name.lower()
         if state == "complete":
@@ -66,7 +66,7 @@ class Progress:
             if best is not None and best.number == trial.number:
                 outcome += "  (best)"
         elif state == "fail":
-            outcome = "failed: {}".format(trial.user_attrs.get(FAILURE, "lost"))
+            outcome = "failed: {}".format(result_of(trial).get("failure", "worker lost"))
         else:
             last = max(trial.intermediate_values) if trial.intermediate_values else None
             outcome = "pruned at step {}".format(last) if last is not None else state

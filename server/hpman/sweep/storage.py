@@ -4,6 +4,8 @@ Optuna is imported only here and in worker.py, only by `hpman sweep`, so the res
 hpman never pays for it (and works without the `sweep` extra installed).
 """
 import os
+import random
+import time
 import warnings
 from typing import Any, List, Optional
 
@@ -63,18 +65,42 @@ def open_storage(url: str, heartbeat: Optional[int] = None) -> Any:
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     kwargs: dict = {}
-    if url.startswith("sqlite"):
-        kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
+    if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
+        kwargs["engine_kwargs"] = {"creator": _sqlite_connector(url[len("sqlite:///"):])}
     if heartbeat is not None:
         from optuna.storages import RetryHeartbeatStaleTrialCallback
         kwargs.update(heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
                       heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
-    try:
-        return optuna.storages.RDBStorage(url, **kwargs)
-    except ImportError as exc:
-        raise SweepError("cannot open the storage {}: a driver is missing ({})".format(_shown(url), exc)) from None
-    except Exception as exc:  # SQLAlchemy's errors: a bad URL, a server that refuses, …
-        raise SweepError("cannot open the storage {}: {}".format(_shown(url), _first_line(exc))) from None
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, **kwargs)
+        except ImportError as exc:
+            raise SweepError("cannot open the storage {}: a driver is missing ({})".format(
+                _shown(url), exc)) from None
+        except Exception as exc:  # SQLAlchemy's errors: a bad URL, a server that refuses, …
+            if attempt + 1 < _OPEN_ATTEMPTS and any(m in str(exc) for m in _RACES):
+                # workers started together on a fresh database all create its tables at once
+                time.sleep(0.2 + random.random())
+                continue
+            raise SweepError("cannot open the storage {}: {}".format(_shown(url), _first_line(exc))) from None
+    raise AssertionError("unreachable")
+
+
+_OPEN_ATTEMPTS = 6
+_RACES = ("duplicate key", "already exists", "UniqueViolation", "database is locked", "deadlock")
+
+
+def _sqlite_connector(path: str) -> Any:
+    """Connections in WAL mode: workers on one machine read while one writes, and a commit
+    does not wait for the disk twice (`synchronous=NORMAL` is still safe in WAL mode)."""
+    import sqlite3
+
+    def connect() -> Any:
+        conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+    return connect
 
 
 def _first_line(exc: BaseException) -> str:

@@ -26,13 +26,9 @@ from . import runner
 from .storage import SweepError, import_optuna, open_storage
 from .values_io import write_values
 
-# user attributes of a trial
-VALUES = "hpman.values"         # {name: repr(value)}: every value the trial ran with
-FAILURE = "hpman.failure"       # why the program failed (counts in the budget)
-EXIT_CODE = "hpman.exit_code"
-STDERR_TAIL = "hpman.stderr_tail"
-LOG = "hpman.log"
-SECONDS = "hpman.seconds"
+# user attributes of a trial (few: each one set is a write to the storage)
+TRIAL = "hpman.trial"           # at the start: {"values": {name: repr(value)}, "log": path}
+RESULT = "hpman.result"         # at the end: {"seconds", and on failure "failure", "exit_code", "stderr_tail"}
 SURPLUS = "hpman.surplus"       # asked beyond the budget by a racing worker: not a trial
 INTERRUPTED = "hpman.interrupted"
 
@@ -103,14 +99,25 @@ def takes_slot(trial: Any, TrialState: Any) -> bool:
     if attrs.get(SURPLUS) or attrs.get(INTERRUPTED):
         return False
     if trial.state == TrialState.FAIL:
-        return FAILURE in attrs   # heartbeat failures were queued again; they do not count
+        return "failure" in result_of(trial)   # heartbeat failures were queued again; they do not count
     return True
+
+
+def result_of(trial: Any) -> Dict[str, Any]:
+    """How the trial's program ended, as recorded (empty while it runs or when its worker died)."""
+    result = trial.user_attrs.get(RESULT)
+    return result if isinstance(result, dict) else {}
+
+
+def info_of(trial: Any) -> Dict[str, Any]:
+    info = trial.user_attrs.get(TRIAL)
+    return info if isinstance(info, dict) else {}
 
 
 def decoded_values(trial: Any) -> Dict[str, Any]:
     """The values a stored trial ran with (swept and fixed)."""
     out = {}
-    for name, text in (trial.user_attrs.get(VALUES) or {}).items():
+    for name, text in (info_of(trial).get("values") or {}).items():
         try:
             out[name] = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -153,7 +160,7 @@ def run_sweep(plan: Plan, progress: Any) -> int:
     workdir = tempfile.mkdtemp(prefix="hpman-sweep-")
     logs = os.path.join(plan.root, ".hpman", "sweep-logs", _safe(plan.study))
     os.makedirs(logs, exist_ok=True)
-    progress.start(plan, _done(study, TrialState))
+    progress.start(plan, _done(study.get_trials(deepcopy=False), TrialState))
     try:
         while True:
             fail_stale_trials(study)
@@ -172,7 +179,8 @@ def run_sweep(plan: Plan, progress: Any) -> int:
                 trial.set_user_attr(SURPLUS, True)
                 study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
                 continue
-            if _run_one(plan, study, trial, space, workdir, logs, progress) == "interrupted":
+            done = _done(trials, TrialState)
+            if _run_one(plan, study, trial, space, workdir, logs, progress, done) == "interrupted":
                 progress.interrupted()
                 return 130
     finally:
@@ -185,9 +193,9 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "study"
 
 
-def _done(study: Any, TrialState: Any) -> int:
+def _done(trials: List[Any], TrialState: Any) -> int:
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-    return sum(1 for t in study.get_trials(deepcopy=False) if t.state in finished and takes_slot(t, TrialState))
+    return sum(1 for t in trials if t.state in finished and takes_slot(t, TrialState))
 
 
 def _in_budget(study: Any, number: int, budget: int, TrialState: Any) -> bool:
@@ -196,23 +204,23 @@ def _in_budget(study: Any, number: int, budget: int, TrialState: Any) -> bool:
     return rank <= budget
 
 
-def _run_one(plan: Plan, study: Any, trial: Any, space: _Space, workdir: str, logs: str, progress: Any) -> str:
+def _run_one(plan: Plan, study: Any, trial: Any, space: _Space, workdir: str, logs: str, progress: Any,
+             done: int) -> str:
     """Run one trial to its end and tell the study; the trial's final state name."""
     optuna = import_optuna()
     TrialState = optuna.trial.TrialState
     values = dict(plan.fixed)
     values.update(space.values(trial.params))
-    trial.set_user_attr(VALUES, {name: repr(v) for name, v in values.items()})
     values_path = os.path.join(workdir, "trial-{}.yaml".format(trial.number))
     write_values(values_path, values)
     log_path = os.path.join(logs, "trial-{}.log".format(trial.number))
-    trial.set_user_attr(LOG, log_path)
+    trial.set_user_attr(TRIAL, {"values": {name: repr(v) for name, v in values.items()}, "log": log_path})
     env = dict(os.environ)
     env.update({ENV_VALUES: values_path, ENV_VALUES_MANAGER: plan.manager, "HPMAN_TRIAL": str(trial.number),
                 "HPMAN_STUDY": plan.study})
     ctx = TrialContext(plan, trial.number, values, env, log_path)
     _notify("trial_started", ctx)
-    progress.trial_started(trial.number, values, _done(study, TrialState))
+    progress.trial_started(trial.number, values, done)
     storage = study._storage
 
     def beat() -> None:
@@ -241,23 +249,23 @@ def _run_one(plan: Plan, study: Any, trial: Any, space: _Space, workdir: str, lo
             os.remove(values_path)
         except OSError:
             pass
-    trial.set_user_attr(SECONDS, round(outcome.seconds, 3))
+    result: Dict[str, Any] = {"seconds": round(outcome.seconds, 3)}
     failure = outcome.failure()
     value = outcome.value
     if failure is None and value is not None and value != value:
         failure = "reported NaN"
+    if outcome.stopped != "pruned" and failure is not None:
+        result.update(failure=failure, exit_code=outcome.exit_code, stderr_tail=outcome.stderr_tail)
+    trial.set_user_attr(RESULT, result)
     if outcome.stopped == "pruned":
         frozen = study.tell(trial, state=TrialState.PRUNED, skip_if_finished=True)
     elif failure is not None:
-        trial.set_user_attr(FAILURE, failure)
-        trial.set_user_attr(EXIT_CODE, outcome.exit_code)
-        trial.set_user_attr(STDERR_TAIL, outcome.stderr_tail)
         frozen = study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
     else:
         frozen = study.tell(trial, value, skip_if_finished=True)
-    ctx.env = env
     _notify("trial_finished", ctx, frozen)
-    progress.trial_finished(frozen, _done(study, TrialState), best_trial(study))
+    trials = study.get_trials(deepcopy=False)
+    progress.trial_finished(frozen, _done(trials, TrialState), best_trial(study, trials))
     return frozen.state.name.lower()
 
 
@@ -268,11 +276,12 @@ def _notify(method: str, *args: Any) -> None:
             fn(*args)
 
 
-def best_trial(study: Any) -> Optional[Any]:
-    """The best complete trial, or None."""
+def best_trial(study: Any, trials: Optional[List[Any]] = None) -> Optional[Any]:
+    """The best complete trial (of `trials`, else of the study), or None."""
     optuna = import_optuna()
-    done = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-            if t.value is not None]
+    if trials is None:
+        trials = study.get_trials(deepcopy=False)
+    done = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None]
     if not done:
         return None
     maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
