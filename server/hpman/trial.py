@@ -23,7 +23,6 @@ from typing import Any, Callable, List, Optional
 ENV_VALUES = "HPMAN_VALUES"
 ENV_VALUES_MANAGER = "HPMAN_VALUES_MANAGER"
 ENV_REPORT_FD = "HPMAN_REPORT_FD"
-MAX_VALUES_BYTES = 16 * 1024 * 1024
 
 #: Called with (value, step) on every `report()`, in or out of a sweep (the hook for run records).
 report_listeners: List[Callable[[float, Optional[int]], None]] = []
@@ -63,32 +62,52 @@ def report(value: Any, step: Optional[int] = None) -> None:
 
 
 def apply_env_values(manager: Any) -> None:
-    """Set the values of the file named by HPMAN_VALUES on `manager`, once per manager."""
+    """Set the values of the file named by HPMAN_VALUES on `manager`, once per manager.
+
+    In a sweep trial (HPMAN_TRIAL and HPMAN_STUDY set) the values are marked as the trial's,
+    so that a run record says where they came from."""
     path = os.environ.get(ENV_VALUES)
     if not path or getattr(manager, "_env_values_applied", False):
         return
     if manager.placeholder != (os.environ.get(ENV_VALUES_MANAGER) or "_"):
         return
     manager._env_values_applied = True
-    manager.set_values(read_values(path))
+    values = read_values(path, manager)
+    trial, study = os.environ.get("HPMAN_TRIAL"), os.environ.get("HPMAN_STUDY")
+    origins = None
+    if trial is not None and trial.isdigit():
+        from .records import sweep_trial_origin
+        origins = {name: sweep_trial_origin(study, int(trial)) for name in values}
+    manager.set_values(values, origins)
 
 
-def read_values(path: str) -> dict:
-    """{dotted name: value} of a YAML values file (nested or flat keys), read bounded and safely."""
-    from .index.values import ValuesFile
+def read_values(path: str, manager: Any = None) -> dict:
+    """{dotted name: value} of a values file (nested or flat keys; YAML, JSON or pickle as
+    `--hp-save` writes them), read bounded and safely. A name the manager knows takes its
+    value whole (a dict value is not a subtree of names)."""
+    from .values import ValuesError, load
+    from .values.yamlfmt import DICT_ANNOTATION
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_VALUES_BYTES + 1)
-    except OSError as exc:
-        raise ValuesFileError("{}={}: cannot read: {}".format(ENV_VALUES, path, exc.strerror or exc)) from None
-    if len(data) > MAX_VALUES_BYTES:
-        raise ValuesFileError("{}={}: larger than {} MiB; not read".format(ENV_VALUES, path, MAX_VALUES_BYTES >> 20))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValuesFileError("{}={}: not UTF-8 ({})".format(ENV_VALUES, path, exc.reason)) from None
-    parsed = ValuesFile.parse(path, text)
-    if parsed.error is not None:
-        message, rng = parsed.error
-        raise ValuesFileError("{}:{}: {}".format(path, rng[0] + 1, message))
-    return {entry.name: entry.value for entry in parsed.entries}
+        data = load(path)
+    except ValuesError as exc:
+        raise ValuesFileError("{}={}: {}".format(ENV_VALUES, path, exc)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValuesFileError("{}={}: a values file maps names to values, not a {}".format(
+            ENV_VALUES, path, type(data).__name__))
+    known = set(manager.get_values()) if manager is not None else set()
+    sep = getattr(manager, "separator", ".")
+    out: dict = {}
+    stack = [(data, "")]
+    while stack:
+        mapping, prefix = stack.pop()
+        for key, value in mapping.items():
+            name = prefix + sep + str(key) if prefix else str(key)
+            if isinstance(value, dict) and value.get(DICT_ANNOTATION) is True:
+                out[name] = {k: v for k, v in value.items() if k != DICT_ANNOTATION}
+            elif isinstance(value, dict) and name not in known:
+                stack.append((value, name))
+            else:
+                out[name] = value
+    return out

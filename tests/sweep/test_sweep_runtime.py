@@ -65,7 +65,8 @@ def test_a_broken_values_file_is_one_clear_error(tmp_path):
     bad = write(tmp_path, "bad.yaml", "lr: [unclosed\n")
     r = subprocess.run([PY, prog], env=env(tmp_path, HPMAN_VALUES=bad), capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
-    assert "bad.yaml:" in r.stderr.strip().splitlines()[-1] and "invalid YAML" in r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("hpman.trial.ValuesFileError: HPMAN_VALUES=") and "bad.yaml" in last and "line 2" in last
 
 
 def test_applied_once_per_manager_so_later_sets_stay(tmp_path, monkeypatch):
