@@ -16,6 +16,9 @@ def values_text(values: Dict[str, Any], limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+_COLORS = {"best": "32", "pruned": "33", "fail": "31"}
+
+
 class Progress:
     def __init__(self, stream: Optional[TextIO] = None, tty: Optional[bool] = None) -> None:
         self.stream = stream or sys.stderr
@@ -28,9 +31,11 @@ class Progress:
         self.status_shown = False
 
     # -- output -----------------------------------------------------------------
-    def _line(self, text: str) -> None:
+    def _line(self, text: str, color: str = "") -> None:
         if self.tty and self.status_shown:
             self.stream.write("\r\x1b[K")
+        if self.tty and color:
+            text = "\x1b[{}m{}\x1b[0m".format(_COLORS[color], text)
         self.stream.write(text + "\n")
         self.status_shown = False
         self._status()
@@ -41,7 +46,7 @@ class Progress:
             return
         elapsed = int(time.monotonic() - self.started)
         best = "best {} (#{})".format(short(self.best.value), self.best.number) if self.best is not None else "no best yet"
-        text = "\x1b[1m{}\x1b[0m · {} · {} · {}:{:02d}".format(self.current, self.study, best, elapsed // 60,
+        text = "\x1b[1;36m{} · {} · {} · {}:{:02d}\x1b[0m".format(self.current, self.study, best, elapsed // 60,
                                                               elapsed % 60)
         self.stream.write("\r\x1b[K" + text)
         self.stream.flush()
@@ -60,18 +65,23 @@ class Progress:
     def trial_finished(self, trial: Any, done: int, best: Optional[Any]) -> None:
         from .worker import decoded_values, result_of
         self.best = best
+        self.current = "{} of {} done".format(done, self.total)
         state = trial.state.name.lower()
+        color = ""
         if state == "complete":
             outcome = "value {}".format(short(trial.value))
             if best is not None and best.number == trial.number:
                 outcome += "  (best)"
+                color = "best"
         elif state == "fail":
             outcome = "failed: {}".format(result_of(trial).get("failure", "worker lost"))
+            color = "fail"
         else:
             last = max(trial.intermediate_values) if trial.intermediate_values else None
             outcome = "pruned at step {}".format(last) if last is not None else state
+            color = "pruned"
         self._line("[{}/{}] #{:<3} {}  {}".format(done, self.total, trial.number, outcome,
-                                                  values_text(decoded_values(trial))))
+                                                  values_text(decoded_values(trial))), color)
 
     def waiting(self) -> None:
         self.current = "waiting for other workers' trials"
