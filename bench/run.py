@@ -634,6 +634,60 @@ class Bench:
             f"{fmt_mb(self.ours_cli_rss)}."
             + (" Ratio column: (main + one worker) / original." if r["children_maxrss_kb"] else ""))
 
+    # row: sweeps -----------------------------------------------------------
+    SWEEP_PROGRAM = """\
+import time
+import hpman
+from hpman.m import _
+_.parse_file(__file__)
+x = _('bench.x', 0.5, range=(0.0, 1.0))
+depth = _('bench.depth', 4, range=(1, 8))
+opt = _('bench.opt', 'a', choices=['a', 'b'])
+time.sleep({seconds})
+hpman.report((x - 0.3) ** 2 + depth)
+"""
+
+    def row_sweep(self):
+        """Per-trial overhead of `hpman sweep` over running the command directly: the time per
+        trial of two sweeps that differ only in their number of trials, minus the time of a
+        direct run. The sweep also indexes the whole corpus, once per worker (at its start)."""
+        what = "`hpman sweep`: overhead per trial over running the command directly"
+        target = "< 5% of a 10-s trial (0.5 s)"
+        seconds = 0.3 if self.quick else 1.0
+        small, large = (2, 6) if self.quick else (3, 13)
+        rounds = 1 if self.quick else 2
+        proj = self.tmp / "sweep"
+        proj.mkdir(exist_ok=True)
+        (proj / "train.py").write_text(self.SWEEP_PROGRAM.format(seconds=seconds))
+        env = clean_env(HPMAN_CACHE_DIR=str(self.fresh_cache()))
+        py = str(self.ours_py)
+        try:
+            direct = med([run_timed([py, "train.py"], env=env, cwd=str(proj))["seconds"] for _ in range(large)])
+            overheads, starts = [], []
+            for r in range(rounds):
+                times = {}
+                for n in (small, large):
+                    cmd = [py, "-m", "hpman", "sweep", str(proj), str(self.corpus), "--only", "bench.*",
+                           "--trials", str(n), "--study", f"bench-{r}-{n}", "--pruner", "none", "--", py, "train.py"]
+                    times[n] = run_timed(cmd, env=env, cwd=str(proj), timeout=900)["seconds"]
+                per_trial = (times[large] - times[small]) / (large - small)
+                overheads.append(per_trial - direct)
+                starts.append(times[small] - small * per_trial)
+        except NA as e:
+            return self.na_row("sweep", what, target, e, "— (no sweeps in 0.13)")
+        overhead, start = med(overheads), med(starts)
+        self.raw["sweep"] = {"direct_s": direct, "overheads_s": overheads, "starts_s": starts,
+                             "trial_seconds": seconds, "trials": [small, large]}
+        self.add_row("sweep", what, "— (no sweeps in 0.13)",
+                     f"{fmt_s(overhead)} per trial = {100 * overhead / 10:.1f}% of a 10-s trial",
+                     None, target, overhead < 0.5)
+        self.notes.append(
+            f"Row sweep: a program that sleeps {seconds} s and reports, run directly ({fmt_s(direct)} a run, "
+            f"median of {large}) and by `hpman sweep` over it and the corpus on SQLite with {small} and "
+            f"{large} trials ({rounds} round(s)); overhead = the difference per trial minus a direct run "
+            f"(median {fmt_s(overhead)}, rounds {', '.join(fmt_s(o) for o in overheads)}). "
+            f"A worker's start (imports, indexing the corpus once, opening the storage): {fmt_s(start)}.")
+
     # ---------------------------------------------------------------------
     def run(self):
         t_all = time.perf_counter()
@@ -641,7 +695,7 @@ class Bench:
         self.load_start = os.getloadavg()[0]
         self.setup()
         steps = [self.row_cold, self.row_cache, self.row_reindex, self.row_uses,
-                 self.row_runtime, self.row_lsp, self.row_memory]
+                 self.row_runtime, self.row_lsp, self.row_memory, self.row_sweep]
         for step in steps:
             t0 = time.perf_counter()
             try:
@@ -662,7 +716,7 @@ class Bench:
             return "n/a" if m is None else ("met" if m else "**not met**")
 
         order = ["cold", "cache", "reindex", "uses", "runtime-set", "runtime-get",
-                 "lsp-hover", "lsp-definition", "lsp-references", "lsp-edit", "memory"]
+                 "lsp-hover", "lsp-definition", "lsp-references", "lsp-edit", "memory", "sweep"]
         rows = sorted(self.rows, key=lambda r: order.index(r["key"]))
         commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()

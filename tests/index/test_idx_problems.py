@@ -379,6 +379,8 @@ def test_every_code_is_documented_in_the_readme_with_its_severity(tmp_path):
                     "_(v)\n_()\n_('h', 1, help=f())\n"
                     "_('learning')\n_('nl', f())\n"
                     "_('c', 3, choices=[1])\n"
+                    "_('r1', 1, range=(1, 2, 3))\n_('r2', 3, range=(5, 1))\n_('r3', 20, range=(0, 10))\n"
+                    "_('r4', 0.5, range=(0.0, 1.0), log=True)\n_('r5', 2, range=(1, 10), step=0)\n"
                     "def f(_):\n    return _('x')\n"),
         "/w/b.py": "from hpman.m import _\n_('broken',\n",
     })

@@ -231,3 +231,29 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path):
         last = r.stderr.strip().splitlines()[-1]   # argparse's usage lines, then one error line
         assert last.startswith("hpman sweep") and expected in last, (args, r.stderr)
         assert "Traceback" not in r.stderr
+
+
+def test_on_a_terminal_a_status_line_shows_trial_n_of_n_and_the_best(tmp_path):
+    import pty
+    proj = tmp_path / "proj"
+    write(proj, "train.py", OBJECTIVE)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([PY, "-m", "hpman", "sweep", str(proj), "--trials", "2", "--", PY, "train.py"],
+                            cwd=str(proj), env=env(tmp_path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:      # EIO: the sweep closed the terminal's last end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert "\r\x1b[K\x1b[1;36mtrial 1 of 2 (#0)" in text and "trial 2 of 2 (#1)" in text
+    assert "best " in text.split("trial 2 of 2")[1].split("\n")[0]          # best so far, after the first
+    assert "\x1b[32m[1/2] #0" in text                                      # the first is the best so far
