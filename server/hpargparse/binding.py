@@ -39,24 +39,28 @@ _DEFAULT_ACTIONS = ACTIONS
 
 
 def parse_action_list(inject_actions: Union[bool, Iterable[str]]) -> List[str]:
-    """The actions to add, in canonical order. `True` means all of them; a list may name
-    any subset. `serial-format` comes with `save` or `load`, and `exit` with any action."""
+    """The actions to add, in the order their options are added (what `-h` shows). `True`
+    means all of them, in canonical order; a list may name any subset, and its order is kept
+    (as in hpargparse 0.14). `serial-format` comes with `save` or `load`, then `exit` with any
+    action, after the listed ones."""
     if isinstance(inject_actions, bool):
-        chosen = set(_DEFAULT_ACTIONS) if inject_actions else set()
-    elif isinstance(inject_actions, str):
+        return list(_DEFAULT_ACTIONS) if inject_actions else []
+    if isinstance(inject_actions, str):
         raise TypeError("inject_actions must be True, False or a list of action names, not a string")
-    else:
-        chosen = set()
-        for name in inject_actions:
-            key = str(name).replace("_", "-")
-            if key not in ACTIONS:
-                raise ValueError("unknown hpargparse action `{}` (choose from {})".format(name, ", ".join(ACTIONS)))
-            chosen.add(key)
-    if chosen & {"save", "load"}:
-        chosen.add("serial-format")
-    if chosen:
-        chosen.add("exit")
-    return [a for a in ACTIONS if a in chosen]
+    chosen: List[str] = []
+    named = set()
+    for name in inject_actions:
+        key = str(name).replace("_", "-")
+        if key not in ACTIONS:
+            raise ValueError("unknown hpargparse action `{}` (choose from {})".format(name, ", ".join(ACTIONS)))
+        named.add(key)
+        if key not in chosen and key not in ("serial-format", "exit"):
+            chosen.append(key)
+    if "serial-format" in named or {"save", "load"} & named:
+        chosen.append("serial-format")
+    if named:
+        chosen.append("exit")
+    return chosen
 
 
 def _escape(text: str) -> str:

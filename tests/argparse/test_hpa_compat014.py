@@ -162,3 +162,14 @@ def test_non_literal_default_from_a_public_project(make_mgr, run):
     assert r.code is None and r.ns.date == "2021-01-01" == mgr.get_value("date")
     assert isinstance(hpman.HyperParameterManager("_").parse_source("_('d', f())").get_value("d"),
                       hpman.NotLiteralEvaluable)
+
+
+def test_listed_actions_keep_their_order_in_help(make_mgr):
+    # as hpargparse 0.14: the options come in the list's order, then serial-format and exit
+    parser = new_parser()
+    hpargparse.bind(parser, make_mgr("from hpman.m import _\n_('a', 1)\n"),
+                    inject_actions=["detail", "list", "load", "save"])
+    options = [a.option_strings[0] for a in parser._actions if a.option_strings[0].startswith("--hp-")]
+    assert options == ["--hp-detail", "--hp-list", "--hp-load", "--hp-save", "--hp-serial-format", "--hp-exit"]
+    assert hpargparse.hputils.parse_action_list(["exit", "list", "list"]) == ["list", "exit"]
+    assert hpargparse.hputils.parse_action_list(["serial-format"]) == ["serial-format", "exit"]
