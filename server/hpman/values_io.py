@@ -5,6 +5,7 @@ pickles read by the restricted unpickler); dict values in a record's YAML carry
 import errno
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from .values.assign import flat_names
 from .values.literals import is_literal, plain
 from .values.safeio import MAX_BYTES as MAX_VALUES_BYTES, ValuesError as ValuesFileError
 from .values.safeio import read_regular, write_atomic  # noqa: F401
@@ -39,19 +40,6 @@ def yaml_text(values: Dict[str, Any]) -> str:
     return _yaml_text(data)
 
 
-def _flatten(data: Dict[Any, Any], prefix: str, out: Dict[str, Any], known: Optional[Set[str]]) -> None:
-    for key, value in data.items():
-        name = "{}.{}".format(prefix, key) if prefix else str(key)
-        if isinstance(value, dict) and value.get(DICT_ANNOTATION) is True:
-            out[name] = {k: v for k, v in value.items() if k != DICT_ANNOTATION}
-        elif known is not None and name in known:
-            out[name] = value
-        elif isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
-            _flatten(value, name, out, known)
-        else:
-            out[name] = value
-
-
 def read_values(path: str, known: Optional[Set[str]] = None) -> Dict[str, Any]:
     """`{dotted name: value}` of a values file (nested or flat). A mapping is one dict value
     when annotated `__is_dict__: true` or when its name is in `known`, else a tree of names."""
@@ -61,6 +49,4 @@ def read_values(path: str, known: Optional[Set[str]] = None) -> Dict[str, Any]:
     if not isinstance(loaded, dict):
         raise ValuesFileError("`{}` must hold a mapping of names to values, not a {}".format(
             path, type(loaded).__name__))
-    out: Dict[str, Any] = {}
-    _flatten(loaded, "", out, known)
-    return out
+    return flat_names(loaded, known or set())

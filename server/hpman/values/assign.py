@@ -65,6 +65,26 @@ def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dic
     return flat
 
 
+def flat_names(data: Dict[Any, Any], known: Set[str] = frozenset(), sep: str = ".") -> Dict[str, Any]:
+    """`{dotted name: value}` of a loaded mapping, any key accepted (for tools that compare or
+    apply files without checking names: run records, `hpman diff`, sweeps). A mapping is one
+    dict value when annotated `__is_dict__: true` or when its name is in `known`, else a tree
+    of names; an empty mapping is a value."""
+    out: Dict[str, Any] = {}
+    stack = [(data, "")]
+    while stack:
+        mapping, prefix = stack.pop(0)
+        for key, value in mapping.items():
+            name = "{}{}{}".format(prefix, sep, key) if prefix else str(key)
+            if isinstance(value, dict) and value.get(DICT_ANNOTATION) is True:
+                out[name] = {k: v for k, v in value.items() if k != DICT_ANNOTATION}
+            elif name not in known and isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
+                stack.append((value, name))
+            else:
+                out[name] = value
+    return out
+
+
 def known_names(hp_mgr: "HyperParameterManager") -> Dict[str, Any]:
     """Each name a values file may set, with its current value: those with a value, and the
     names the code uses without a default anywhere (any value fits those)."""
