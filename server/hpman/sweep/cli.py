@@ -50,6 +50,9 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--manager", metavar="NAME", help="the manager (default: `_` or the only one)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the index cache")
+    p.add_argument("--mlflow", action="store_true", help="log each trial to MLflow: one nested run per trial under "
+                   "one parent run for the study (MLflow's default store unless MLFLOW_TRACKING_URI is set)")
+    p.add_argument("--mlflow-experiment", metavar="NAME", help="the MLflow experiment (default: MLflow's default)")
     return p
 
 
@@ -81,12 +84,38 @@ def main(argv: Sequence[str]) -> int:
         from .progress import Progress
         from .worker import run_sweep
         plan = make_plan(args, command)
-        return run_sweep(plan, Progress())
+        return _run_recorded(plan, Progress(), run_sweep, args)
     except SweepError as exc:
         parser.exit(2, "hpman sweep: error: {}\n".format(exc))
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")
         return 130
+
+
+def _run_recorded(plan: Any, progress: Any, run_sweep: Any, args: argparse.Namespace) -> int:
+    """Run the sweep with a run record per trial and, with --mlflow, an MLflow run per trial."""
+    from ..records import SweepTrialRecords
+    from .worker import trial_hooks
+    hooks: List[Any] = [SweepTrialRecords()]
+    runs = None
+    if args.mlflow:
+        from ..mlflow import SweepRuns
+        try:
+            runs = SweepRuns(plan.study, args.mlflow_experiment)
+            runs.start()
+        except ImportError as exc:
+            raise SweepError(str(exc)) from None
+        hooks.append(runs)
+    trial_hooks.extend(hooks)
+    code = 1
+    try:
+        code = run_sweep(plan, progress)
+        return code
+    finally:
+        for hook in hooks:
+            trial_hooks.remove(hook)
+        if runs is not None:
+            runs.end(code)
 
 
 def _index(args: argparse.Namespace):
