@@ -41,6 +41,7 @@ def _workspace(args: argparse.Namespace) -> Workspace:
         if not os.path.exists(path):
             raise _UserError("no such file or directory: {}".format(path))
     ws = Workspace(args.paths or ["."], exclude=args.exclude, cache=not args.no_cache, verify=True)
+    ws.path_form = _rel   # messages name other files as the output names the file of each problem
     ws.scan(progress=_progress_printer(), workers=min(2, available_cores()))
     if args.values:
         from .records import values_path_for

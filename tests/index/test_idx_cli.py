@@ -143,6 +143,23 @@ def test_list_order_is_the_runtime_order_for_nesting_and_files(tmp_path):
     assert list(HyperParameterManager("_").parse_file(str(tmp_path)).get_values()) == list(listed)
 
 
+def test_check_names_related_places_in_the_form_of_the_main_path(tmp_path):
+    write(tmp_path, "proj/one/lib.py", "from hpman.m import _\n_('lr', 0.1)\n")
+    write(tmp_path, "proj/two/lib.py", "from hpman.m import _\n\n_('lr', 0.2)\n")
+    one, two = os.path.join("proj", "one", "lib.py"), os.path.join("proj", "two", "lib.py")
+    out = hpman("check", "proj", cwd=tmp_path, check=1).stdout.splitlines()
+    assert out == [
+        "{}:2:9: error duplicate-default `lr` has a default in 2 places (also at {}:3)".format(one, two),
+        "{}:3:9: error duplicate-default `lr` has a default in 2 places (also at {}:2)".format(two, one),
+    ]
+    found = json.loads(hpman("check", "--format", "json", "proj", cwd=tmp_path, check=1).stdout)
+    assert [(p["path"], [r["path"] for r in p["related"]]) for p in found] == [(one, [two]), (two, [one])]
+    # run from inside the tree, the paths are relative to there, in the message too
+    out = hpman("check", cwd=tmp_path / "proj", check=1).stdout.splitlines()
+    assert out[0].startswith(os.path.join("one", "lib.py") + ":2:9:")
+    assert out[0].endswith("(also at {}:3)".format(os.path.join("two", "lib.py")))
+
+
 def test_list_tree_and_values_overlay():
     proc = hpman("list", "--tree", "--values", "values.yaml", cwd=PROJECT, check=0)
     assert yaml.safe_load(proc.stdout) == {

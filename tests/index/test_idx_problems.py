@@ -36,7 +36,23 @@ def test_duplicate_default_reported_at_every_default_pointing_at_the_others(tmp_
         assert others == everyone - {(p.path, p.range)}
     # the use without a default is not a duplicate
     assert {p.path for p in dups} == {a, b, c}
-    assert "also at b.py:2, c.py:2" in dups[0].message
+    assert "also at b.py:2, sub/c.py:2" in dups[0].message   # paths relative to the root, as given
+
+
+def test_related_places_are_named_by_path_not_file_name(tmp_path):
+    """Two `lib.py` in a tree: the message names the other one by its path."""
+    write(tmp_path, "one/lib.py", "from hpman.m import _\n_('lr', 0.1)\n")
+    write(tmp_path, "two/lib.py", "from hpman.m import _\n\n_('lr', 0.2)\n")
+    ws = scan(tmp_path)
+    first, second = problems(ws, "duplicate-default")
+    assert first.path.endswith(os.path.join("one", "lib.py"))
+    assert "(also at {}:3)".format(os.path.join("two", "lib.py")) in first.message
+    assert "(also at {}:2)".format(os.path.join("one", "lib.py")) in second.message
+    assert [r.path for r in first.related] == [second.path]
+    # a workspace without roots (an editor with loose files) names them by their absolute path
+    loose = memory_ws({"/w/one/lib.py": "from hpman.m import _\n_('lr', 0.1)\n",
+                       "/w/two/lib.py": "from hpman.m import _\n_('lr', 0.2)\n"})
+    assert "(also at /w/two/lib.py:2)" in problems(loose, "duplicate-default")[0].message
 
 
 def test_duplicate_default_all_equal_is_still_an_error():

@@ -54,9 +54,11 @@ class Problem:
 
 
 def _where(occ: Occurrence, ws: Optional[Workspace] = None) -> str:
+    """`path:line` of an occurrence, the path in the workspace's form for messages."""
+    name = ws.path_for_messages(occ.path) if ws is not None else occ.path
     if ws is not None and is_notebook(occ.path):   # `exp.ipynb:cell 3:2`
-        return notebook_where(os.path.basename(occ.path), ws.text_of(occ.path), occ.line + 1)
-    return "{}:{}".format(os.path.basename(occ.path), occ.line + 1)
+        return notebook_where(name, ws.text_of(occ.path), occ.line + 1)
+    return "{}:{}".format(name, occ.line + 1)
 
 
 def _others(occs: List[Occurrence], exclude: Occurrence, limit: int = MAX_RELATED) -> List[Occurrence]:

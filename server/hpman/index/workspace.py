@@ -89,6 +89,20 @@ class Workspace:
         self.names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
         self.parsed_files = 0        # how many files were parsed (not taken from the cache)
         self._problem_cache: Dict[str, list] = {}
+        # how messages name a file (the command line sets its own form, relative to the cwd)
+        self.path_form: Optional[Callable[[str], str]] = None
+
+    def path_for_messages(self, path: str) -> str:
+        """A file as a message names it: in the form the caller shows paths in, else relative to
+        the root that holds it (never just the file name: two `lib.py` must not be confused)."""
+        if self.path_form is not None:
+            return self.path_form(path)
+        for root in self.roots:
+            if path.startswith(root.rstrip(os.sep) + os.sep):
+                return os.path.relpath(path, root)
+            if path == root:
+                return os.path.basename(path)
+        return path
 
     # -- building ----------------------------------------------------------------
     def scan(self, progress: Optional[Callable[[int, int], None]] = None, workers: int = 1,
