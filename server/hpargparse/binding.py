@@ -27,7 +27,7 @@ from hpman.values_io import ValuesFileError
 from . import config
 from hpman.values.assign import LoadError, flatten_loaded, prefixes_of, read_values  # noqa: F401
 from hpman.values.detail import default_sources, detail_table
-from hpman.values.safeio import ValuesError
+from hpman.values.safeio import ValuesError, drop_stdout
 from hpman.values.store import FORMAT_CHOICES, UnknownExtension, save
 from hpman.values.texts import list_json, list_yaml
 
@@ -341,8 +341,13 @@ class _Binding:
                 text = list_json(values, default_sources(hp_mgr))
             else:
                 text = list_yaml(values, default_sources(hp_mgr))
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            try:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            except OSError as exc:   # `--hp-list > /dev/full`: one line, not a traceback at exit
+                drop_stdout()
+                self.parser.exit(1, "{}: error: cannot write the listing: {}\n".format(
+                    self.parser.prog, exc.strerror or exc))
             self.parser.exit(0)
         if self._action_value(ns, "exit"):
             self.parser.exit(0)

@@ -16,7 +16,7 @@ from .index.parallel import available_cores
 from .primitives import EmptyValue, NotLiteralEvaluable
 from .source_helper import SourceHelper
 from .values import texts
-from .values.safeio import ValuesError, read_regular
+from .values.safeio import ValuesError, drop_stdout, read_regular
 
 
 def _rel(path: str) -> str:
@@ -265,29 +265,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except _UserError as exc:
         parser.exit(2, "hpman: error: {}\n".format(exc))
     except BrokenPipeError:
-        _drop_stdout()
+        drop_stdout()
         return 0
     except KeyboardInterrupt:
         return 130
     except OSError as exc:   # stdout on a full disk (`hpman list > /dev/full`) and the like
         if exc.errno not in _WRITE_ERRORS:
             raise
-        _drop_stdout()
+        drop_stdout()
         sys.stderr.write("hpman: error: cannot write the output: {}\n".format(exc.strerror or exc))
         return 1
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
-
-
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 if __name__ == "__main__":

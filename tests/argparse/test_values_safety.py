@@ -209,3 +209,13 @@ def test_save_refusal_from_the_core(tmp_path):
         save(str(tmp_path), {"a": 1}, "yaml")
     with pytest.raises(ValuesError, match="cannot tell the format"):
         save(str(tmp_path / "v.txt"), {"a": 1})
+
+
+def test_hp_list_to_a_full_disk_is_one_line(tmp_path):
+    write(tmp_path, "main.py", "import argparse\nimport hpargparse\nfrom hpman.m import _\n_('lr', 0.1)\n"
+                               "p = argparse.ArgumentParser(prog='main.py')\n_.parse_file(__file__)\n"
+                               "hpargparse.bind(p, _)\np.parse_args()\n")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "main.py", "--hp-list"], cwd=str(tmp_path), stdout=full,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=TIMEOUT)
+    assert (proc.returncode, proc.stderr) == (1, "main.py: error: cannot write the listing: No space left on device\n")

@@ -11,6 +11,7 @@ message names the path.
 import errno
 import os
 import stat
+import sys
 import tempfile
 
 #: Largest values file read (bytes). Values files are kilobytes; this bounds memory.
@@ -146,3 +147,14 @@ def write_atomic(path: str, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise ValuesError("cannot save `{}`: {}".format(path, _reason(exc))) from None
         raise
+
+
+def drop_stdout() -> None:
+    """After a failed write to stdout (a full disk, `> /dev/full`), point stdout at /dev/null so
+    that the interpreter's last flush does not fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
