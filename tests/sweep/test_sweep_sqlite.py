@@ -55,6 +55,9 @@ def test_forty_trials_find_the_known_optimum_and_best_round_trips_through_hp_loa
                          env=env(tmp_path), capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == dict(best["values"], value=best["value"])
+    listed = hpman(tmp_path, "list", str(proj), "--values", str(tmp_path / "best.yaml"), "--format", "json")
+    assert json.loads(listed.stdout) == best["values"]        # the editor's overlay reads it too
+    assert hpman(tmp_path, "sweep", "best", str(proj), "--save", str(tmp_path / "best.txt")).returncode == 2
 
     table = hpman(tmp_path, "sweep", "show", str(proj)).stdout.splitlines()
     assert table[0] == "study `proj` (minimize): 40 trials"
@@ -257,3 +260,25 @@ def test_on_a_terminal_a_status_line_shows_trial_n_of_n_and_the_best(tmp_path):
     assert "\r\x1b[K\x1b[1;36mtrial 1 of 2 (#0)" in text and "trial 2 of 2 (#1)" in text
     assert "best " in text.split("trial 2 of 2")[1].split("\n")[0]          # best so far, after the first
     assert "\x1b[32m[1/2] #0" in text                                      # the first is the best so far
+
+
+QUIET = """\
+    import os, sys, time
+    import hpman
+    from hpman.m import _
+    _.parse_file(__file__)
+    x = _('x', 0.5, range=(0.0, 1.0))
+    os.close(1)
+    os.close(2)                  # no more output, but the program goes on
+    time.sleep(1.0)
+    hpman.report(x)
+    """
+
+
+def test_a_program_that_closes_its_output_still_runs_to_its_report(tmp_path):
+    proj = tmp_path / "proj"
+    write(proj, "train.py", QUIET)
+    r = sweep(tmp_path, proj, 1, [PY, "train.py"])
+    assert r.returncode == 0, r.stderr
+    (t,) = show_json(tmp_path, proj)["trials"]
+    assert t["state"] == "complete" and t["value"] == t["values"]["x"]

@@ -160,7 +160,9 @@ def _watch(proc: subprocess.Popen, report_fd: int, outcome: Outcome, log: _Log,
     exited_at: Optional[float] = None
     kill_at: Optional[float] = None
     try:
-        while sel.get_map():
+        while True:
+            if not sel.get_map() and proc.poll() is not None:
+                break   # a program may close its output and go on: it is done only when it exits
             now = time.monotonic()
             if now >= next_beat:
                 heartbeat()
