@@ -251,8 +251,8 @@ class Bench:
 
     # row 1 + 9 ------------------------------------------------------------
     def row_cold(self):
-        what = f"cold static index of the corpus ({self.corpus_info['files']:,} files, " \
-               f"{self.corpus_info['lines']:,} lines)"
+        what = f"cold `hpman check` of the corpus ({self.corpus_info['files']:,} files, " \
+               f"{self.corpus_info['lines']:,} lines), with syntax verification"
         ours, orig, astp, ours_err, orig_err = [], [], [], None, self.ref_error
         ours_rss, orig_rss = [], []
         cpu = {"ours": [], "orig": [], "ast": []}
@@ -323,7 +323,7 @@ class Bench:
 
     # row 2 ----------------------------------------------------------------
     def row_cache(self):
-        what = "second start with the cache"
+        what = "`hpman check` second start with the cache"
         target = "≤ 0.02 × original cold"
         try:
             cache = self.fresh_cache()
@@ -363,6 +363,52 @@ class Bench:
         self.notes.append(f"Row 2: `hpman check CORPUS` with a warm HPMAN_CACHE_DIR (first, "
                           f"populating run: {fmt_s(first['seconds'])}); output identical to the "
                           f"populating run: {'yes' if same else 'NO'}.")
+
+    # runtime parse_file rows --------------------------------------------------
+    def row_runtime_parse(self):
+        """The runtime's `_.parse_file(CORPUS)` as a whole process, cold (empty cache) and on a
+        second start (warm cache), against the original's cold parse_file of row 1."""
+        what_cold = "runtime `_.parse_file(corpus)` cold (empty cache), with syntax verification"
+        what_warm = "runtime `_.parse_file(corpus)` second start (cache)"
+        t_cold, t_warm = "≤ 0.15 × original", "≤ 0.03 × original"
+        cold, warm, cpu_cold, cpu_warm, names = [], [], [], [], None
+        try:
+            for i in range(self.R_cold):
+                r = worker(self.ours_py, "ours-parse-file", self.corpus, cwd=self.neutral_cwd,
+                           env=clean_env(HPMAN_CACHE_DIR=str(self.fresh_cache())))
+                cold.append(r["wall"])
+                cpu_cold.append(r["cpu"])
+                names = r["names"]
+                log(f"[rt] parse_file cold #{i + 1}: {r['wall']:.2f} s ({names} names)")
+            cache = self.fresh_cache()
+            worker(self.ours_py, "ours-parse-file", self.corpus, cwd=self.neutral_cwd,
+                   env=clean_env(HPMAN_CACHE_DIR=str(cache)))
+            for i in range(self.R):
+                r = worker(self.ours_py, "ours-parse-file", self.corpus, cwd=self.neutral_cwd,
+                           env=clean_env(HPMAN_CACHE_DIR=str(cache)))
+                warm.append(r["wall"])
+                cpu_warm.append(r["cpu"])
+                log(f"[rt] parse_file second start #{i + 1}: {r['wall']:.3f} s")
+        except NA as e:
+            if not cold:
+                self.na_row("rt-cold", what_cold, t_cold, e)
+            return self.na_row("rt-cache", what_warm, t_warm, e)
+        self.raw["runtime_parse"] = {"cold": cold, "warm": warm, "cold_cpu": cpu_cold, "warm_cpu": cpu_warm}
+        for key, what, target, times, limit in (("rt-cold", what_cold, t_cold, cold, 0.15),
+                                                ("rt-cache", what_warm, t_warm, warm, 0.03)):
+            m = med(times)
+            ratio = m / self.orig_cold if self.orig_cold else None
+            self.add_row(key, what, fmt_s(self.orig_cold) if self.orig_cold else "n/a", fmt_s(m), ratio, target,
+                         None if ratio is None else ratio <= limit)
+        n_orig = getattr(self, "orig_names", None)
+        self.notes.append(
+            f"Runtime rows: `python -c 'from hpman.m import _; _.parse_file(CORPUS)'` as a whole process, "
+            f"ours with an empty HPMAN_CACHE_DIR (cold, median of {len(cold)}) and a warm one (median of "
+            f"{len(warm)}), against the original's cold parse_file of row 1; ours reads every module, checks "
+            f"each one that uses hpman whole (0.13's SyntaxError), and parses on two processes (the second a "
+            f"spawned interpreter). CPU time (user + system, both processes): cold {fmt_s(med(cpu_cold))}, "
+            f"second start {fmt_s(med(cpu_warm))}. Names found: {names:,} ours, "
+            + (f"{n_orig:,} original" if n_orig is not None else "original n/a") + ".")
 
     # row 3 ----------------------------------------------------------------
     def row_reindex(self):
@@ -699,7 +745,7 @@ hpman.report((x - 0.3) ** 2 + depth)
         started = datetime.datetime.now(datetime.timezone.utc)
         self.load_start = os.getloadavg()[0]
         self.setup()
-        steps = [self.row_cold, self.row_cache, self.row_reindex, self.row_uses,
+        steps = [self.row_cold, self.row_cache, self.row_runtime_parse, self.row_reindex, self.row_uses,
                  self.row_runtime, self.row_lsp, self.row_memory, self.row_sweep]
         for step in steps:
             t0 = time.perf_counter()
@@ -720,7 +766,7 @@ hpman.report((x - 0.3) ** 2 + depth)
         def met_s(m):
             return "n/a" if m is None else ("met" if m else "**not met**")
 
-        order = ["cold", "cache", "reindex", "uses", "runtime-set", "runtime-get",
+        order = ["cold", "cache", "rt-cold", "rt-cache", "reindex", "uses", "runtime-set", "runtime-get",
                  "lsp-hover", "lsp-definition", "lsp-references", "lsp-edit", "memory", "sweep"]
         rows = sorted(self.rows, key=lambda r: order.index(r["key"]))
         commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],

@@ -77,6 +77,16 @@ def task_orig_index(path):
     }
 
 
+def task_ours_parse_file(path):
+    """Our runtime: parse_file on the tree (cold or warm as HPMAN_CACHE_DIR says)."""
+    from hpman.m import _
+
+    t0 = time.perf_counter()
+    _.parse_file(path)
+    dt = time.perf_counter() - t0
+    return {"seconds": dt, "names": len(_.get_values()), **_rss()}
+
+
 def task_ours_workspace(path):
     """Our index, in process, cache off: time and peak memory."""
     from hpman.index import Workspace
