@@ -211,6 +211,19 @@ def test_the_runtime_placeholder_counts_where_the_module_does_not_bind_it(source
     assert list(runtime(source)) == ["a"]
 
 
+def test_in_a_module_without_the_import_the_placeholder_counts_until_rebound():
+    # nothing binds `_` at the call, so it is the placeholder's, as in 0.13; the rebinding takes over below
+    assert runtime("x = _('k', 1)\n\n_ = 3\n_('after')\ndef f():\n    return _('in_f', 2)\n") == {"k": 1}
+    assert list(runtime("f(_('k.v', 1 + 2))\n\nfor _ in range(3):\n    pass\n")) == ["k.v"]
+
+
+def test_bad_calls_carry_their_walk_order_like_occurrences():
+    facts = F.extract_workspace("from hpman.m import _\nf(_(x))\n_()\n", "/w/m.py")
+    deeper, shallower = sorted(facts.issues, key=lambda i: i.range)
+    assert (deeper.code, shallower.code) == ("non-literal-name", "bad-arguments")
+    assert shallower.order < deeper.order   # `_()` is less nested: 0.13 met it first
+
+
 def test_the_runtime_follows_scopes_like_the_index():
     text = "def f(_):\n    return _('param', 1)\ng = lambda _: _('lambda', 2)\nxs = [_('loop') for _ in 'ab']\n"
     assert runtime(text) == {}

@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional, Sequence
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import FileFacts, Issue, Occurrence
 
-FORMAT = 7  # bump whenever extraction changes, so stale facts are never reused
+FORMAT = 8  # bump whenever extraction changes, so stale facts are never reused
 _EMPTY_MARK = ("\0hpman", "empty")
 _NONLITERAL_MARK = ("\0hpman", "non-literal")
 
@@ -61,7 +61,7 @@ def _unpack_value(value: Any) -> Any:
 def pack_facts(facts: FileFacts) -> tuple:
     occs = tuple((o.manager, o.name, o.call, o.name_range, o.default_range, _pack_value(o.value), o.default_text,
                   o.hints, o.order) for o in facts.occurrences)
-    issues = tuple((i.code, i.severity, i.message, i.range, i.data, i.manager) for i in facts.issues)
+    issues = tuple((i.code, i.severity, i.message, i.range, i.data, i.manager, i.order) for i in facts.issues)
     return occs, issues, facts.managers, facts.verified
 
 

@@ -113,10 +113,10 @@ def _same(a: Any, b: Any) -> bool:
 class Issue:
     """A problem found inside one file, independent of every other file."""
 
-    __slots__ = ("code", "severity", "message", "range", "data", "manager")
+    __slots__ = ("code", "severity", "message", "range", "data", "manager", "order")
 
     def __init__(self, code: str, severity: str, message: str, rng: Range, data: Any = None,
-                 manager: Optional[str] = None) -> None:
+                 manager: Optional[str] = None, order: Optional[tuple] = None) -> None:
         self.code = code
         self.severity = severity
         self.message = message
@@ -125,12 +125,13 @@ class Issue:
         # the manager whose call this is about (None: about the whole file, e.g. a syntax error),
         # so that `hp.parse_file` raises for hp's bad calls and not for `_`'s
         self.manager = manager
+        self.order = order   # a bad call's place in `ast.walk` order (see Occurrence.order), else None
 
     def __getstate__(self):
-        return (self.code, self.severity, self.message, self.range, self.data, self.manager)
+        return (self.code, self.severity, self.message, self.range, self.data, self.manager, self.order)
 
     def __setstate__(self, state):
-        self.code, self.severity, self.message, self.range, self.data, self.manager = state
+        self.code, self.severity, self.message, self.range, self.data, self.manager, self.order = state
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Issue) and self.__getstate__() == other.__getstate__()
@@ -581,9 +582,10 @@ class _Resolver:
     Module-level bindings come from every piece of the file and are ordered by
     position: a module-level call sees the binding in force at its line, a call
     inside a function the bindings as they stand at the module's end. A name
-    that the module never binds at module level is `initial`'s (the runtime's
-    placeholder: `_.parse_source('_("a", 1)')` counts, as in 0.13), and so is a
-    name imported from another module (`from config import _` may re-export it).
+    not bound yet is `initial`'s (the runtime's placeholder:
+    `_.parse_source('_("a", 1)')` counts, as in 0.13) unless the module imports
+    it from hpman further down; so is a name imported from another module
+    (`from config import _` may re-export it).
     """
 
     _MAX_STEPS = 1_000_000
@@ -599,6 +601,8 @@ class _Resolver:
             items.sort(key=lambda item: item[0])
             self.module[alias] = ([p for p, _f, _b in items], [(f, b) for _p, f, b in items])
         self.initial = initial
+        # names the module imports from hpman: above that import they are not bound yet
+        self.imported = {alias for alias, (_p, items) in self.module.items() if any(b.kind == MGR for _f, b in items)}
         self.memo: Dict[Tuple[int, int], Tuple[Optional[str], Optional[_Binding], int]] = {}
 
     def _find(self, first: int, scope: _Scope, name: str, pos: Tuple[int, int]):
@@ -625,8 +629,8 @@ class _Resolver:
         entry = self.module.get(name)
         if entry is not None:
             i = bisect.bisect_right(entry[0], at) - 1
-            if i < 0:
-                return None, None   # used before the module binds it (a NameError)
+            if i < 0:   # above the module's first binding: unbound where an hpman import follows
+                return None, (None if name in self.imported else self.initial.get(name))
             bfirst, b = entry[1][i]
             return b, bfirst
         return None, self.initial.get(name)
@@ -1100,7 +1104,8 @@ def _build(path: str, groups, resolver: _Resolver, accept) -> Tuple[List[Occurre
                     taken.setdefault((id(binding), bfirst), (binding, bfirst, []))[2].append(line)
                 continue
             if isinstance(raw, Issue):
-                issues.append(Issue(raw.code, raw.severity, raw.message, _shift(raw.range, first), raw.data, manager))
+                issues.append(Issue(raw.code, raw.severity, raw.message, _shift(raw.range, first), raw.data, manager,
+                                    (order[0], order[1] + first) + order[2:]))
                 continue
             name, call, name_range, default_range, value, text, hints, node = raw
             if node is not None and first:
