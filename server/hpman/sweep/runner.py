@@ -177,8 +177,16 @@ def _watch(proc: subprocess.Popen, report_fd: int, outcome: Outcome, log: _Log,
             if kill_at is not None and now >= kill_at and proc.poll() is None:
                 _signal(proc, signal.SIGKILL)
                 kill_at = None
+            wait = min(0.25, max(0.01, next_beat - now))
             try:
-                events = sel.select(timeout=min(0.25, max(0.01, next_beat - now)))
+                if sel.get_map():
+                    events = sel.select(timeout=wait)
+                else:   # every pipe is closed: wait for the exit itself, not for the next tick
+                    events = []
+                    try:
+                        proc.wait(timeout=wait)
+                    except subprocess.TimeoutExpired:
+                        pass
             except KeyboardInterrupt:
                 if outcome.stopped == "interrupted":   # a second Ctrl-C: no more grace
                     _signal(proc, signal.SIGKILL)

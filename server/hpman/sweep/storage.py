@@ -68,9 +68,13 @@ def open_storage(url: str, heartbeat: Optional[int] = None) -> Any:
     if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
         kwargs["engine_kwargs"] = {"creator": _sqlite_connector(url[len("sqlite:///"):])}
     if heartbeat is not None:
-        from optuna.storages import RetryHeartbeatStaleTrialCallback
-        kwargs.update(heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
-                      heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY))
+        kwargs.update(heartbeat_interval=heartbeat, grace_period=3 * heartbeat)
+        try:   # Optuna >= 4.9; before, the same callback was RetryFailedTrialCallback
+            from optuna.storages import RetryHeartbeatStaleTrialCallback
+            kwargs["heartbeat_stale_trial_callback"] = RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+        except ImportError:
+            from optuna.storages import RetryFailedTrialCallback
+            kwargs["failed_trial_callback"] = RetryFailedTrialCallback(max_retry=MAX_RETRY)
     for attempt in range(_OPEN_ATTEMPTS):
         try:
             return optuna.storages.RDBStorage(url, **kwargs)
