@@ -31,9 +31,11 @@ class Difference:
     applies: Callable[[dict], bool]
     rewrite: Callable[[dict, Result, Result], Tuple[Result, Result]]
     status: str = "documented"   # or "pending: reported to SESSION" while a fix is under way
+    kind: str = "hpman"          # the cases it is about: "hpman", "argparse" or "values" (files)
 
     def explain(self, case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-        if not self.applies(case):
+        kind = "values" if "direction" in case else "argparse" if "argv" in case else "hpman"
+        if kind != self.kind or not self.applies(case):
             return ours, orig
         return self.rewrite(case, copy.deepcopy(ours), copy.deepcopy(orig))
 
@@ -305,3 +307,332 @@ ENTRIES: List[Difference] = [
         applies=has_text(r"""\((['"]{1,3})\1\s*,"""), rewrite=empty_name_in_tree,
         status="pending: reported to semantics"),
 ]
+
+
+# -- hpargparse 0.14 ------------------------------------------------------------------
+
+def _prefix(case: dict) -> str:
+    return "--{}-".format(case.get("bind", {}).get("action_prefix", "hp"))
+
+
+def _map_help(side: Result, fn) -> None:
+    help_ = side.get("help")
+    if isinstance(help_, dict) and "entries" in help_:
+        help_["usage"] = fn(None, help_["usage"])
+        help_["entries"] = [[fn(None, head), fn(head, text)] for head, text in help_["entries"]]
+
+
+def defaults_on_hp_options_only(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    """0.14 switched the whole parser to ArgumentDefaultsHelpFormatter: its own options and
+    -h got a `(default: ...)` too."""
+    prefix = _prefix(case)
+
+    def fix(head, text):
+        if head is not None and (head.startswith(prefix) or head.startswith("-h")):
+            return re.sub(r" \(default: [^()]*\)$", "", text)
+        return text
+    _map_help(orig, fix)
+    return ours, orig
+
+
+def json_format_choice(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    _map_help(orig, lambda head, text: text.replace("{auto,yaml,pickle}", "{auto,yaml,json,pickle}"))
+    return ours, orig
+
+
+def serial_format_help(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    _map_help(orig, lambda head, text: text.replace(". It can be set to override", ". Can be set to override"))
+    return ours, orig
+
+
+def lacks_an_action(case: dict) -> bool:
+    actions = case.get("bind", {}).get("inject_actions", True)
+    return actions is False or (isinstance(actions, list) and not {"save", "load", "list"} <= set(actions))
+
+
+ENTRIES += [
+    Difference(
+        id="help-defaults", kind="argparse",
+        case_class="-h with show_defaults (the default): the `--hp-*` options and -h",
+        reason="deliberate: 0.14 switched the whole parser to ArgumentDefaultsHelpFormatter, so every option "
+               "(and the program's own) showed `(default: None)`",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="no longer switches the whole parser",
+        applies=lambda c: True, rewrite=defaults_on_hp_options_only),
+    Difference(
+        id="json-format", kind="argparse", case_class="-h: the choices of --hp-serial-format",
+        reason="deliberate: values files may be JSON (0.14 had yaml and pickle only)",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="`--hp-serial-format json` exist",
+        applies=lambda c: True, rewrite=json_format_choice),
+    Difference(
+        id="pending-serial-format-help", kind="argparse", case_class="-h: the help of --hp-serial-format",
+        reason="0.14 says 'It can be set to override', ours 'Can be set to override'",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="", applies=lambda c: True,
+        rewrite=serial_format_help, status="pending: reported to values"),
+    Difference(
+        id="inject-subsets", kind="argparse",
+        case_class="bind(inject_actions=[...]) without all of save, load and list",
+        reason="0.14 crashes in parse_args with AttributeError (it reads the namespace attribute of every action)",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="Every subset of `inject_actions` works",
+        applies=lacks_an_action,
+        rewrite=when(lambda ours, orig: exc_type(orig) == "AttributeError" and msg_has(orig, "attribute '"))),
+]
+
+#: default kinds 0.14 converts with the type's constructor (tuple('(1, 2)') is a tuple of
+#: characters, bytes('ab') a TypeError) or with literal_eval (a SyntaxError traceback)
+MISTYPED = {"list", "tuple", "dict", "set", "bytes", "none"}
+
+
+def overridden_kinds(case: dict) -> set:
+    """The kinds of the hyperparameters the command line gives a value."""
+    import base64
+
+    text = base64.b64decode(case["files"]["main.py"]).decode("utf-8")
+    kinds = set()
+    for flag in case["argv"]:
+        if not flag.startswith("--"):
+            continue
+        m = re.search(r"_\('{}', ([^\n]*)\)\n".format(re.escape(flag[2:]).replace("\\-", "[-_]")), text)
+        if m:
+            kinds.add(kind_of_default(m.group(1)))
+    return kinds
+
+
+def kind_of_default(text: str) -> str:
+    import ast
+
+    try:
+        value = ast.literal_eval(text.split(", choices=")[0].split(", help=")[0].split(", required=")[0])
+    except (ValueError, SyntaxError):
+        return "nonliteral"
+    return {type(None): "none"}.get(type(value), type(value).__name__)
+
+
+def take_ours_except_help(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    merged = dict(ours)
+    if "help" in orig:
+        merged["help"] = orig["help"]
+    return ours, merged
+
+
+def type_func_help(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    """0.14 names list and dict options after its converter: `A type_func hyper-parameter`."""
+    ours_entries = {h: t for h, t in (ours.get("help") or {}).get("entries", [])}
+
+    def fix(head, text):
+        if head is not None and "A type_func hyper-parameter" in text and head in ours_entries:
+            m = re.match(r"A (list|dict) hyper-parameter", ours_entries[head])
+            if m:
+                return text.replace("A type_func", "A " + m.group(1))
+        return text
+    _map_help(orig, fix)
+    return ours, orig
+
+
+ENTRIES += [
+    Difference(
+        id="typed-values", kind="argparse",
+        case_class="a command-line value for a list, tuple, set, dict, bytes or None hyperparameter",
+        reason="0.14 converts with the type itself (tuple('5, 6') is a tuple of characters, set('ab') a set of "
+               "letters, bytes('ab') and NoneType('x') fail) or crashes with a SyntaxError traceback for a "
+               "malformed list/dict; ours reads a Python literal of that type and makes a bad one a usage error",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="typed properly",
+        applies=lambda c: bool(overridden_kinds(c) & MISTYPED), rewrite=take_ours_except_help),
+    Difference(
+        id="type-func-help", kind="argparse", case_class="-h of a list or dict hyperparameter",
+        reason="0.14 prints its converter's name: `A type_func hyper-parameter named ...`",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="typed properly",
+        applies=lambda c: True, rewrite=type_func_help),
+]
+
+
+def has_kind(case: dict, kinds: set) -> bool:
+    import base64
+
+    text = base64.b64decode(case["files"]["main.py"]).decode("utf-8")
+    for m in re.finditer(r"_\('[^']*', ([^\n]*)\)\n", text):
+        if kind_of_default(m.group(1)) in kinds:
+            return True
+    return False
+
+
+def listing_format(case: dict) -> str:
+    argv = case["argv"]
+    for i, word in enumerate(argv):
+        if word.endswith("-list"):
+            nxt = argv[i + 1] if i + 1 < len(argv) else ""
+            return nxt if nxt in ("json", "yaml", "detail") else "yaml"
+    return ""
+
+
+def percent_help(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    """0.14's help formatting fails on the hint's lone %: in -h (the parse) and in format_help."""
+    if exc_type(orig) == "ValueError":
+        return ours, ours
+    if isinstance(orig.get("help"), dict) and "exc" in orig["help"]:
+        orig["help"] = ours.get("help")
+    return ours, orig
+
+
+def json_key_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    for side in (ours, orig):
+        listing = side.get("listing")
+        if isinstance(listing, list) and listing[0] == "json" and listing[1][0] == "dict":
+            listing[1] = ["dict", sorted(listing[1][1], key=lambda kv: repr(kv[0]))]
+    return ours, orig
+
+
+ENTRIES += [
+    Difference(
+        id="pending-nonliteral-option", kind="argparse", case_class="a hyperparameter whose default is not a literal",
+        reason="issue 13 item 7", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: has_kind(c, {"nonliteral"}), rewrite=take_original, status="pending: reported to values"),
+    Difference(
+        id="pending-json-order", kind="argparse", case_class="--hp-list json: key order",
+        reason="reported 10:27", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: listing_format(c) == "json", rewrite=json_key_order, status="pending: reported to values"),
+    Difference(
+        id="pending-json-listing-crash", kind="argparse", case_class="--hp-list json of bytes, sets, complex numbers",
+        reason="0.14 crashes with TypeError in json.dumps", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: listing_format(c) == "json" and has_kind(c, {"bytes", "set", "complex"}),
+        rewrite=when(lambda ours, orig: exc_type(orig) == "TypeError"), status="pending: reported to values"),
+    Difference(
+        id="pending-int-literals", kind="argparse", case_class="an int option given 0x10",
+        reason="reported 10:27", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: "0x10" in c["argv"], rewrite=take_ours_except_help, status="pending: reported to values"),
+    Difference(
+        id="pending-percent-help", kind="argparse", case_class="a help hint with a lone %",
+        reason="0.14's -h crashes with ValueError", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=has_text(r"help='[^']*%'"), rewrite=percent_help,
+        status="pending: reported to values"),
+]
+
+
+# -- values files, saved by one side and loaded by the other ---------------------------
+
+EXT_FORMAT = {"yaml": "yaml", "yml": "yaml", "pickle": "pickle", "pkl": "pickle", "json": "json"}
+
+
+def files_path(case: dict) -> str:
+    argv = case["argv"]
+    for flag in ("--hp-save", "--hp-load"):
+        if flag in argv:
+            return argv[argv.index(flag) + 1]
+    return ""
+
+
+def unsupported_extension(ours: Result, orig: Result) -> bool:
+    return exc_type(orig) == "ValueError" and msg_has(orig, "Unsupported file extension")
+
+
+def format_option_differs(case: dict) -> bool:
+    """--hp-serial-format names another format than the file's extension (0.14 ignores the option)."""
+    fmt = case.get("fmt")
+    return bool(fmt) and EXT_FORMAT.get(case.get("ext", ""), "") != fmt
+
+
+def tested_is_right(case: dict, tested: Result, base: Result) -> Tuple[Result, Result]:
+    return tested, tested
+
+
+def by_name(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    for side in (ours, orig):
+        if isinstance(side.get("values"), list):
+            side["values"] = sorted(side["values"], key=lambda kv: kv[0])
+    return ours, orig
+
+
+ENTRIES += [
+    Difference(
+        id="json-values-file", kind="argparse", case_class="--hp-save/--hp-load of a .json file",
+        reason="deliberate: values files may be JSON; 0.14 raised ValueError('Unsupported file extension: .json')",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="`--hp-serial-format json` exist",
+        applies=lambda c: files_path(c).endswith(".json"), rewrite=when(unsupported_extension)),
+    Difference(
+        id="serial-format-option", kind="argparse", case_class="--hp-serial-format on the command line",
+        reason="0.14 ignored the option (it used bind's serial_format), so a file without a known extension "
+               "raised ValueError even with the option",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="`--hp-serial-format` given on the command line is honoured",
+        applies=lambda c: "--hp-serial-format" in c["argv"], rewrite=when(unsupported_extension)),
+    Difference(
+        id="serial-format-option-files", kind="values",
+        case_class="a file saved and loaded with --hp-serial-format naming another format than its extension",
+        reason="0.14 ignored the option: it wrote and read by the extension, so the two sides' files differ in format",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="`--hp-serial-format` given on the command line is honoured",
+        applies=format_option_differs, rewrite=tested_is_right),
+    Difference(
+        id="yaml-tags", kind="values", case_class="0.14's own YAML file with a tuple or complex value, read back",
+        reason="0.14 wrote `!!python/tuple`/`!!python/complex` with yaml.dump and could not read them with "
+               "yaml.safe_load (ConstructorError); ours reads those two tags",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="YAML files with `!!python/tuple` still load",
+        applies=lambda c: c["direction"] == "ours-reads-orig",
+        rewrite=lambda c, tested, base: (tested, tested) if exc_type(base) == "ConstructorError" else (tested, base)),
+    Difference(
+        id="pending-none-in-file", kind="values", case_class="a None hyperparameter loaded from a values file",
+        reason="0.14 crashes: NoneType takes no arguments", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: True,
+        rewrite=lambda c, tested, base: (tested, tested) if msg_has(base, "NoneType takes no arguments") else (tested, base),
+        status="pending: reported to values"),
+    Difference(
+        id="pending-dill-complex", kind="values", case_class="a 0.14 (dill) pickle with a complex value",
+        reason="issue 13 item 6", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: c["direction"] == "ours-reads-orig" and c.get("ext") in ("pickle", "pkl"),
+        rewrite=tested_is_right, status="pending: reported to values"),
+    Difference(
+        id="pending-tree-order", kind="argparse", case_class="get_values() order after parse (0.13: by tree)",
+        reason="reported", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
+        rewrite=by_name, status="pending: reported to semantics"),
+]
+ENTRIES.append(Difference(
+    id="pending-tree-order-files", kind="values", case_class="get_values() order after a load (0.13: by tree)",
+    reason="reported", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
+    rewrite=by_name, status="pending: reported to semantics"))
+
+
+def has_nonfinite_override(case: dict) -> bool:
+    return any(w in ("inf", "-inf", "nan") for w in case["argv"])
+
+
+ENTRIES += [
+    Difference(
+        id="detail-after-override", kind="argparse", case_class="--hp-detail / --hp-list detail after a command-line value",
+        reason="0.14 crashes with TypeError sorting occurrences by file name (a runtime occurrence has none)",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="also works after command",
+        applies=lambda c: listing_format(c) == "detail" or any(w.endswith("-detail") for w in c["argv"]),
+        rewrite=when(lambda ours, orig: exc_type(orig) == "TypeError" and msg_has(orig, "not supported between"))),
+    Difference(
+        id="pending-json-nonfinite", kind="argparse", case_class="--hp-list json of inf/nan",
+        reason="0.14 prints Infinity/NaN (not JSON); ours the Python text", doc=HPARGPARSE_DOC,
+        section=HPARGPARSE_SECTION, bullet="", applies=lambda c: listing_format(c) == "json" and has_nonfinite_override(c),
+        rewrite=take_ours_except_help, status="pending: reported to values"),
+]
+
+
+def detail_help_prefix(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    prefix = _prefix(case)
+    _map_help(orig, lambda head, text: text.replace("Shorthand for --hp-list detail",
+                                                     "Shorthand for {}list detail".format(prefix)))
+    return ours, orig
+
+
+ENTRIES.append(Difference(
+    id="pending-detail-help-prefix", kind="argparse", case_class="-h of --PREFIX-detail with action_prefix",
+    reason="0.14 always says 'Shorthand for --hp-list detail'", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION,
+    bullet="", applies=lambda c: _prefix(c) != "--hp-", rewrite=detail_help_prefix,
+    status="pending: reported to values"))
+
+
+def actions_in_any_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    for side in (ours, orig):
+        help_ = side.get("help")
+        if isinstance(help_, dict) and "entries" in help_:
+            help_["entries"] = sorted(help_["entries"])
+            head, _, rest = help_["usage"].partition("[")
+            help_["usage"] = head + " ".join(sorted(re.findall(r"\[[^\[\]]*(?:\[[^\[\]]*\])?[^\[\]]*\]", "[" + rest)))
+    return ours, orig
+
+
+ENTRIES.append(Difference(
+    id="pending-action-order", kind="argparse", case_class="-h with inject_actions given as a list",
+    reason="0.14 adds the action options in the list's order, ours in a fixed order", doc=HPARGPARSE_DOC,
+    section=HPARGPARSE_SECTION, bullet="", applies=lambda c: isinstance(c.get("bind", {}).get("inject_actions"), list),
+    rewrite=actions_in_any_order, status="pending: reported to values"))

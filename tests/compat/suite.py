@@ -7,6 +7,7 @@ import argparse
 import base64
 import collections
 import json
+import os
 import random
 import sys
 import time
@@ -83,16 +84,102 @@ class Run:
         return reports
 
 
+class ValuesRun:
+    """Values files across the two sides: each side saves (phase 1), then each side loads
+    the other's file and its own (phase 2). Compared: the saves as ordinary cases; the
+    original reading our file against it reading its own ("orig-reads-ours"); ours reading
+    the original's file against the original reading it ("ours-reads-orig")."""
+
+    def __init__(self, ours: str, original: str) -> None:
+        self.ours, self.original = ours, original
+        self.used: collections.Counter = collections.Counter()
+
+    def judge(self, cases: List[dict]) -> List[Optional[tuple]]:
+        """Per case: None, or (class, rendered case, divergences) of its first unexplained divergence."""
+        import tempfile
+
+        out: List[Optional[tuple]] = [None] * len(cases)
+        with tempfile.TemporaryDirectory(prefix="hpman-compat-values-") as tmp:
+            rendered = []
+            for i, case in enumerate(cases):
+                r = gen_argparse.render(case)
+                r["argv"] = [a.replace("{OUT}", tmp).replace("{I}", str(i)) for a in r["argv"]]
+                r["help"] = False
+                rendered.append(r)
+            first = harness.run_both(self.ours, self.original, "argparse", rendered)
+            loads, where = [], []
+            for i, (r, a, b) in enumerate(zip(rendered, *first)):
+                left, used = harness.unexplained(r, a, b, registry.ENTRIES)
+                self.used.update(used)
+                if left:
+                    out[i] = ("save " + harness.divergence_class(left), r, left)
+                    continue
+                path = gen_argparse.saved_path(r)
+                files = {side: path.replace("{SIDE}", side) for side in ("ours", "orig")}
+                if not all(os.path.exists(f) for f in files.values()):
+                    continue  # neither saved (both refused the same way): nothing to cross
+                for reader in ("ours", "orig"):
+                    for writer in ("ours", "orig"):
+                        loads.append(gen_argparse.load_case(r, files[writer]))
+                        where.append((i, reader, writer))
+            if not loads:
+                return out
+            by_ours, by_orig = harness.run_both(self.ours, self.original, "argparse", loads)
+            got: Dict[tuple, dict] = {}
+            for (i, reader, writer), a, b in zip(where, by_ours, by_orig):
+                got[(i, reader, writer)] = a if reader == "ours" else b
+            for i in sorted({w[0] for w in where}):
+                if out[i] is not None:
+                    continue
+                ext = gen_argparse.saved_path(rendered[i]).rsplit(".", 1)[1]
+                base = got[(i, "orig", "orig")]
+                for direction, tested in (("orig-reads-ours", got[(i, "orig", "ours")]),
+                                          ("ours-reads-orig", got[(i, "ours", "orig")])):
+                    case = dict(rendered[i], direction=direction, ext=ext)
+                    left, used = harness.unexplained(case, tested, base, registry.ENTRIES)
+                    self.used.update(used)
+                    if left:
+                        out[i] = ("{} .{} {}".format(direction, ext, harness.divergence_class(left)), case, left)
+                        break
+        return out
+
+    def run(self, n: int, seed: int, batch: int = 500, shrink_classes: int = 4, only: str = "") -> List[str]:
+        rng = random.Random(seed)
+        cases = [gen_argparse.save_case(rng) for _ in range(n)]
+        failures: Dict[str, list] = collections.OrderedDict()
+        for start in range(0, n, batch):
+            chunk = cases[start:start + batch]
+            for case, verdict in zip(chunk, self.judge(chunk)):
+                if verdict and only in verdict[0]:
+                    failures.setdefault(verdict[0], []).append(case)
+
+        def check(options):
+            return [v[0] if v else None for v in self.judge(options)]
+
+        reports = []
+        for key, group in list(failures.items())[:shrink_classes]:
+            small = harness.shrink(group[0], key, check, gen_argparse.shrink_save_candidates)
+            verdict = self.judge([small])[0] or ("?", gen_argparse.render(small), [])
+            reports.append("[{}] {} of {} cases\n{}".format(
+                key, len(group), n, harness.format_failure(show_case(verdict[1]), verdict[2])))
+        for key in list(failures)[shrink_classes:]:
+            reports.append("[{}] {} more cases (not shrunk)".format(key, len(failures[key])))
+        return reports
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("kind", choices=sorted(KINDS))
+    ap.add_argument("kind", choices=sorted(KINDS) + ["values"])
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--classes", type=int, default=8)
     ap.add_argument("--only", default="", help="only classes containing this text")
     args = ap.parse_args()
     t0 = time.time()
-    run = Run(args.kind, sys.executable, harness.original_python())
+    if args.kind == "values":
+        run = ValuesRun(sys.executable, harness.original_python())
+    else:
+        run = Run(args.kind, sys.executable, harness.original_python())
     reports = run.run(args.n, args.seed, shrink_classes=args.classes, only=args.only)
     print("\n\n".join(reports) or "no unexplained divergence")
     print("\nregistry entries used:", dict(run.used))

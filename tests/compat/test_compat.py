@@ -36,6 +36,20 @@ def test_hpman_parse_and_runtime(original, seed):
     assert not reports, "\n\n".join(reports)
 
 
+def test_hpargparse_command_lines(original):
+    """bind + parse_args: -h entries and usage, values and namespace, exit status and the
+    option an error blames, --hp-list in each format."""
+    reports = suite.Run("argparse", sys.executable, original).run(cases(1500), 1)
+    assert not reports, "\n\n".join(reports)
+
+
+def test_values_files_across_versions(original):
+    """--hp-save by each side, --hp-load of each file by each side (yaml, yml, pickle, pkl, json,
+    and an unknown extension with --hp-serial-format)."""
+    reports = suite.ValuesRun(sys.executable, original).run(cases(400), 1)
+    assert not reports, "\n\n".join(reports)
+
+
 def test_registry_entries_are_described():
     """Every entry says what it covers, why, and where the docs describe it."""
     root = harness.REPO

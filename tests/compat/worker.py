@@ -172,9 +172,55 @@ def help_entries(parser):
     return {"usage": " ".join(usage.split()), "entries": entries}
 
 
-def run_argparse_case(case, root):
+def yaml_loader():
+    """A SafeLoader that reads the tags both sides write (tuples, complex numbers) and keeps
+    any other tag as a marker instead of failing."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("tag:yaml.org,2002:python/tuple",
+                           lambda loader, node: tuple(loader.construct_sequence(node, deep=True)))
+    Loader.add_constructor("tag:yaml.org,2002:python/complex",
+                           lambda loader, node: complex(loader.construct_scalar(node)))
+    Loader.add_multi_constructor("", lambda loader, suffix, node: "<tag {}>".format(node.tag))
+    return Loader
+
+
+def parse_listing(text):
+    """What a `--hp-list` printed, as data: JSON (keeping key order), YAML, or for the
+    detail table the names of its "All hyperparameters:" line."""
+    import yaml
+
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if stripped.startswith("All hyperparameters:"):
+        line = stripped.splitlines()[1].strip()
+        try:
+            return ["detail", canon(ast.literal_eval(line))]
+        except (ValueError, SyntaxError):
+            return ["detail", line]
+    try:
+        return ["json", canon(json.loads(stripped, object_pairs_hook=lambda kv: dict(kv)))]
+    except ValueError:
+        pass
+    try:
+        return ["yaml", canon(yaml.load(stripped, Loader=yaml_loader()))]
+    except yaml.YAMLError as exc:
+        return ["unparsable", str(exc).split("\n", 1)[0]]
+
+
+def error_line(text):
+    lines = [ln for ln in text.splitlines() if ln.startswith("main.py: error:")]
+    return lines[-1] if lines else None
+
+
+def run_argparse_case(case, root, side=""):
     import hpargparse
 
+    argv = [a.replace("{SIDE}", side) for a in case["argv"]]
     mgr = hpman.HyperParameterManager("_")
     out = {}
     try:
@@ -193,18 +239,15 @@ def run_argparse_case(case, root):
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
-            ns = parser.parse_args(case["argv"])
+            ns = parser.parse_args(argv)
             out["exc"] = None
             out["ns"] = {k: canon(v) for k, v in sorted(vars(ns).items()) if k in case.get("names", ())}
         except BaseException as exc:  # noqa: BLE001 - SystemExit is what argparse does
             out["exc"] = describe_exception(exc)
-    out["stdout"] = stdout.getvalue()
-    out["stderr"] = stderr.getvalue()
+    if "-h" not in argv:
+        out["listing"] = parse_listing(stdout.getvalue())
+    out["error"] = error_line(stderr.getvalue())
     out["values"] = [[k, canon(v)] for k, v in mgr.get_values().items()]
-    saved = case.get("saved")
-    if saved and os.path.exists(saved):
-        with open(saved, "rb") as f:
-            out["saved_bytes"] = base64.b64encode(f.read()).decode("ascii")
     return out
 
 
@@ -223,7 +266,7 @@ def main():
                 if batch["kind"] == "hpman":
                     results.append(run_hpman_case(case, root))
                 else:
-                    results.append(run_argparse_case(case, root))
+                    results.append(run_argparse_case(case, root, batch.get("side", "")))
             except BaseException as exc:  # noqa: BLE001 - a crash of the harness itself
                 results.append({"harness_error": describe_exception(exc),
                                 "traceback": traceback.format_exc()[-2000:]})
