@@ -8,6 +8,7 @@ entry, then any divergence left fails. An entry applies only to the cases of its
 (`applies`), so it cannot hide a divergence elsewhere.
 """
 import copy
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Tuple
@@ -217,6 +218,48 @@ def empty_name_in_tree(case: dict, ours: Result, orig: Result) -> Tuple[Result, 
     return ours, orig
 
 
+def _spread_none_hint(hints: Any) -> Any:
+    if isinstance(hints, list) and hints and hints[0] == "dict":
+        merged: Dict[str, list] = {}  # as Python merges keywords: first place, last value
+        for k, v in hints[1]:
+            spread = v[1] if k == ["None"] and isinstance(v, list) and v and v[0] == "dict" else [[k, v]]
+            for k2, v2 in spread:
+                merged[json.dumps(k2)] = [k2, v2]
+        return ["dict", list(merged.values())]
+    return hints
+
+
+def double_star_hints(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    """0.13's hint `None: {...}` becomes the dict's own items."""
+    for snap in (orig, orig.get("after")):
+        if not isinstance(snap, dict):
+            continue
+        snap["occurrences"] = sorted(
+            ([r[0], r[1], _spread_none_hint(r[2])] + r[3:] for r in snap.get("occurrences", [])),
+            key=lambda r: json.dumps(r))
+        for name, row in snap.get("top", {}).items():
+            if isinstance(row, list) and len(row) > 2:
+                row[2] = _spread_none_hint(row[2])
+    return ours, orig
+
+
+def rebinds_placeholder(case: dict) -> bool:
+    """The placeholder's name is bound to something else somewhere in the case."""
+    ph = re.escape(case.get("placeholder", "_"))
+    rx = re.compile(r"(^|\n)[ \t]*{0}[ \t]*=(?!=)|\bfor {0} in\b|\bdef \w+\({0}[,)]|\blambda {0}:|\bas {0}\b"
+                    .format(ph))
+    return any(rx.search(t) for t in texts(case))
+
+
+def ours_sees_less(ours: Result, orig: Result) -> bool:
+    """Ours' occurrences are some of the original's (the calls where the name is not the manager
+    are left out), or ours accepts what the original refused because of such calls."""
+    if exc_type(ours) is None and exc_type(orig) is not None:
+        return True
+    a, b = ours.get("occurrences"), orig.get("occurrences")
+    return isinstance(a, list) and isinstance(b, list) and all(r in b for r in a)
+
+
 def has_text(pattern: str) -> Callable[[dict], bool]:
     rx = re.compile(pattern)
     return lambda case: any(rx.search(t) for t in texts(case))
@@ -238,10 +281,17 @@ ENTRIES: List[Difference] = [
         doc=README, section=HPMAN_SECTION, bullet="", applies=has_cr_only_lines, rewrite=take_original,
         status="pending: reported to semantics"),
     Difference(
-        id="pending-starred-hints", case_class="`**{...}` or `**kw` among a call's keywords",
-        reason="issue 12 item 4", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=has_text(r"\*\*(\{|kw)"), rewrite=orig_or_ours_raises("NotLiteralEvaluable"),
-        status="pending: reported to semantics"),
+        id="double-star-hints", case_class="`**{'help': 'h'}` (a literal dict) among a call's keywords",
+        reason="deliberate: the dict's keys are the hints, as Python passes them; 0.13 stored the whole dict "
+               "under the hint name None",
+        doc=README, section=HPMAN_SECTION, bullet="the literal dict's keys are the call's hints",
+        applies=has_text(r"\*\*\{"), rewrite=double_star_hints),
+    Difference(
+        id="bindings-in-order", case_class="the placeholder's name rebound (`_ = 3`, `for _ in`, `def f(_)`, ...)",
+        reason="deliberate: a call counts only where the name is the manager, in the order Python binds it; "
+               "0.13 counted every call of the name",
+        doc=README, section=HPMAN_SECTION, bullet="Bindings count in order and scopes are followed",
+        applies=rebinds_placeholder, rewrite=when(ours_sees_less)),
     Difference(
         id="pending-starred-args", case_class="`*x` among a call's positional arguments",
         reason="issue 12 item 4", doc=README, section=HPMAN_SECTION, bullet="",
@@ -361,13 +411,13 @@ ENTRIES += [
     Difference(
         id="json-format", kind="argparse", case_class="-h: the choices of --hp-serial-format",
         reason="deliberate: values files may be JSON (0.14 had yaml and pickle only)",
-        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="`--hp-serial-format json` exist",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='`--hp-serial-format json` and JSON values files exist',
         applies=lambda c: True, rewrite=json_format_choice),
     Difference(
-        id="pending-serial-format-help", kind="argparse", case_class="-h: the help of --hp-serial-format",
+        id="serial-format-help", kind="argparse", case_class="-h: the help of --hp-serial-format",
         reason="0.14 says 'It can be set to override', ours 'Can be set to override'",
-        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="", applies=lambda c: True,
-        rewrite=serial_format_help, status="pending: reported to values"),
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='The help of `--hp-serial-format` reads', applies=lambda c: True,
+        rewrite=serial_format_help),
     Difference(
         id="inject-subsets", kind="argparse",
         case_class="bind(inject_actions=[...]) without all of save, load and list",
@@ -473,6 +523,17 @@ def percent_help(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result
     return ours, orig
 
 
+def nonliteral_help(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    ours_entries = {h: t for h, t in (ours.get("help") or {}).get("entries", [])}
+
+    def fix(head, text):
+        if head in ours_entries and text.endswith("(default: )") and re.search(r"\(default: .+\)$", ours_entries[head]):
+            return text[:-len("(default: )")] + re.search(r"\(default: .+\)$", ours_entries[head]).group(0)
+        return text
+    _map_help(orig, fix)
+    return ours, orig
+
+
 def json_key_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
     for side in (ours, orig):
         listing = side.get("listing")
@@ -483,27 +544,40 @@ def json_key_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Resu
 
 ENTRIES += [
     Difference(
-        id="pending-nonliteral-option", kind="argparse", case_class="a hyperparameter whose default is not a literal",
-        reason="issue 13 item 7", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
-        applies=lambda c: has_kind(c, {"nonliteral"}), rewrite=take_original, status="pending: reported to values"),
+        id="nonliteral-help", kind="argparse", case_class="-h of a hyperparameter whose default is not a literal",
+        reason="deliberate: the help shows the default's source text; 0.14 printed `(default: )`",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="the help's default is the default's source text",
+        applies=lambda c: has_kind(c, {"nonliteral"}), rewrite=nonliteral_help),
     Difference(
-        id="pending-json-order", kind="argparse", case_class="--hp-list json: key order",
-        reason="reported 10:27", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
-        applies=lambda c: listing_format(c) == "json", rewrite=json_key_order, status="pending: reported to values"),
+        id="nonliteral-value", kind="argparse", case_class="a command-line value for a non-literal default",
+        reason="deliberate: the text replaces the default as a literal or a string; 0.14 stored "
+               "NotLiteralEvaluable('<text>')",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="it as a literal or a string",
+        applies=lambda c: "nonliteral" in overridden_kinds(c), rewrite=take_ours_except_help),
     Difference(
-        id="pending-json-listing-crash", kind="argparse", case_class="--hp-list json of bytes, sets, complex numbers",
-        reason="0.14 crashes with TypeError in json.dumps", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        id="pending-nonliteral-listing", kind="argparse", case_class="--hp-list of a non-literal default",
+        reason="0.14: YAML with a python/object tag, JSON crashes (TypeError); ours the source text",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: bool(listing_format(c)) and has_kind(c, {"nonliteral"}),
+        rewrite=take_ours_except_help, status="pending: reported to values"),
+    Difference(
+        id="pending-json-order", kind="argparse", case_class="--hp-list json: key order (get_values() order; 0.13: by tree)",
+        reason="reported to semantics with the get_values() order", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        applies=lambda c: listing_format(c) == "json", rewrite=json_key_order, status="pending: reported to semantics"),
+    Difference(
+        id="json-listing-crash", kind="argparse", case_class="--hp-list json of bytes, sets, complex numbers",
+        reason="0.14 crashes with TypeError in json.dumps", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='prints every value (0.14 crashed on sets, bytes and complex numbers)',
         applies=lambda c: listing_format(c) == "json" and has_kind(c, {"bytes", "set", "complex"}),
-        rewrite=when(lambda ours, orig: exc_type(orig) == "TypeError"), status="pending: reported to values"),
+        rewrite=when(lambda ours, orig: exc_type(orig) == "TypeError")),
     Difference(
-        id="pending-int-literals", kind="argparse", case_class="an int option given 0x10",
-        reason="reported 10:27", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
-        applies=lambda c: "0x10" in c["argv"], rewrite=take_ours_except_help, status="pending: reported to values"),
+        id="int-literals", kind="argparse", case_class="an int option given 0x10",
+        reason="deliberate: int options take Python integer literals; 0.14's int() refused 0x10",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='int options take Python',
+        applies=lambda c: "0x10" in c["argv"], rewrite=take_ours_except_help),
     Difference(
-        id="pending-percent-help", kind="argparse", case_class="a help hint with a lone %",
-        reason="0.14's -h crashes with ValueError", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
-        applies=has_text(r"help='[^']*%'"), rewrite=percent_help,
-        status="pending: reported to values"),
+        id="percent-help", kind="argparse", case_class="a help hint with a lone %",
+        reason="0.14's -h crashes with ValueError", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='A help hint with a lone `%`',
+        applies=has_text(r"help='[^']*%'"), rewrite=percent_help),
 ]
 
 
@@ -545,7 +619,7 @@ ENTRIES += [
     Difference(
         id="json-values-file", kind="argparse", case_class="--hp-save/--hp-load of a .json file",
         reason="deliberate: values files may be JSON; 0.14 raised ValueError('Unsupported file extension: .json')",
-        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="`--hp-serial-format json` exist",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='`--hp-serial-format json` and JSON values files exist',
         applies=lambda c: files_path(c).endswith(".json"), rewrite=when(unsupported_extension)),
     Difference(
         id="serial-format-option", kind="argparse", case_class="--hp-serial-format on the command line",
@@ -563,29 +637,20 @@ ENTRIES += [
         id="yaml-tags", kind="values", case_class="0.14's own YAML file with a tuple or complex value, read back",
         reason="0.14 wrote `!!python/tuple`/`!!python/complex` with yaml.dump and could not read them with "
                "yaml.safe_load (ConstructorError); ours reads those two tags",
-        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="YAML files with `!!python/tuple` still load",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='0.14 could not read its own YAML with',
         applies=lambda c: c["direction"] == "ours-reads-orig",
         rewrite=lambda c, tested, base: (tested, tested) if exc_type(base) == "ConstructorError" else (tested, base)),
     Difference(
-        id="pending-none-in-file", kind="values", case_class="a None hyperparameter loaded from a values file",
-        reason="0.14 crashes: NoneType takes no arguments", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        id="none-in-file", kind="values", case_class="a None hyperparameter loaded from a values file",
+        reason="0.14 crashes: NoneType takes no arguments", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='hyperparameter whose default is None loads from a file',
         applies=lambda c: True,
-        rewrite=lambda c, tested, base: (tested, tested) if msg_has(base, "NoneType takes no arguments") else (tested, base),
-        status="pending: reported to values"),
-    Difference(
-        id="pending-dill-complex", kind="values", case_class="a 0.14 (dill) pickle with a complex value",
-        reason="issue 13 item 6", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
-        applies=lambda c: c["direction"] == "ours-reads-orig" and c.get("ext") in ("pickle", "pkl"),
-        rewrite=tested_is_right, status="pending: reported to values"),
+        rewrite=lambda c, tested, base: (tested, tested) if msg_has(base, "NoneType takes no arguments") else (tested, base)),
     Difference(
         id="pending-tree-order", kind="argparse", case_class="get_values() order after parse (0.13: by tree)",
         reason="reported", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
         rewrite=by_name, status="pending: reported to semantics"),
 ]
-ENTRIES.append(Difference(
-    id="pending-tree-order-files", kind="values", case_class="get_values() order after a load (0.13: by tree)",
-    reason="reported", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
-    rewrite=by_name, status="pending: reported to semantics"))
+
 
 
 def has_nonfinite_override(case: dict) -> bool:
@@ -600,10 +665,10 @@ ENTRIES += [
         applies=lambda c: listing_format(c) == "detail" or any(w.endswith("-detail") for w in c["argv"]),
         rewrite=when(lambda ours, orig: exc_type(orig) == "TypeError" and msg_has(orig, "not supported between"))),
     Difference(
-        id="pending-json-nonfinite", kind="argparse", case_class="--hp-list json of inf/nan",
+        id="json-nonfinite", kind="argparse", case_class="--hp-list json of inf/nan",
         reason="0.14 prints Infinity/NaN (not JSON); ours the Python text", doc=HPARGPARSE_DOC,
-        section=HPARGPARSE_SECTION, bullet="", applies=lambda c: listing_format(c) == "json" and has_nonfinite_override(c),
-        rewrite=take_ours_except_help, status="pending: reported to values"),
+        section=HPARGPARSE_SECTION, bullet='In JSON listings NaN and infinities are the', applies=lambda c: listing_format(c) == "json" and has_nonfinite_override(c),
+        rewrite=take_ours_except_help),
 ]
 
 
@@ -615,10 +680,9 @@ def detail_help_prefix(case: dict, ours: Result, orig: Result) -> Tuple[Result, 
 
 
 ENTRIES.append(Difference(
-    id="pending-detail-help-prefix", kind="argparse", case_class="-h of --PREFIX-detail with action_prefix",
+    id="detail-help-prefix", kind="argparse", case_class="-h of --PREFIX-detail with action_prefix",
     reason="0.14 always says 'Shorthand for --hp-list detail'", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION,
-    bullet="", applies=lambda c: _prefix(c) != "--hp-", rewrite=detail_help_prefix,
-    status="pending: reported to values"))
+    bullet='Shorthand for --cfg-list detail', applies=lambda c: _prefix(c) != "--hp-", rewrite=detail_help_prefix))
 
 
 def actions_in_any_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:

@@ -174,8 +174,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--classes", type=int, default=8)
     ap.add_argument("--only", default="", help="only classes containing this text")
+    ap.add_argument("--without", default="", help="registry entries to leave out (ids, comma-separated; "
+                    "'pending' for every pending one): is an entry still needed?")
     args = ap.parse_args()
     t0 = time.time()
+    drop = set(args.without.split(",")) - {""}
+    registry.ENTRIES[:] = [e for e in registry.ENTRIES
+                           if e.id not in drop and not ("pending" in drop and e.status.startswith("pending"))]
     if args.kind == "values":
         run = ValuesRun(sys.executable, harness.original_python())
     else:
