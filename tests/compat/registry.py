@@ -555,18 +555,18 @@ ENTRIES += [
         doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="it as a literal or a string",
         applies=lambda c: "nonliteral" in overridden_kinds(c), rewrite=take_ours_except_help),
     Difference(
-        id="pending-nonliteral-listing", kind="argparse", case_class="--hp-list of a non-literal default",
+        id="nonliteral-listing", kind="argparse", case_class="--hp-list of a non-literal default",
         reason="0.14: YAML with a python/object tag, JSON crashes (TypeError); ours the source text",
-        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
+        doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="its YAML listing showed a non-literal default",
         applies=lambda c: bool(listing_format(c)) and has_kind(c, {"nonliteral"}),
-        rewrite=take_ours_except_help, status="pending: reported to values"),
+        rewrite=take_ours_except_help),
     Difference(
         id="pending-json-order", kind="argparse", case_class="--hp-list json: key order (get_values() order; 0.13: by tree)",
         reason="reported to semantics with the get_values() order", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
         applies=lambda c: listing_format(c) == "json", rewrite=json_key_order, status="pending: reported to semantics"),
     Difference(
         id="json-listing-crash", kind="argparse", case_class="--hp-list json of bytes, sets, complex numbers",
-        reason="0.14 crashes with TypeError in json.dumps", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='prints every value (0.14 crashed on sets, bytes and complex numbers)',
+        reason="0.14 crashes with TypeError in json.dumps", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='prints every value (0.14 crashed on sets, bytes, complex numbers',
         applies=lambda c: listing_format(c) == "json" and has_kind(c, {"bytes", "set", "complex"}),
         rewrite=when(lambda ours, orig: exc_type(orig) == "TypeError")),
     Difference(
