@@ -75,7 +75,9 @@ def dumps(values: Dict[str, Any], serial_format: str) -> bytes:
 def _read_json(text: str, path: str) -> Any:
     try:
         return parse_json(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise ValuesError("cannot parse `{}` as JSON: it is nested too deeply to read".format(path)) from None
+    except ValueError as exc:
         raise ValuesError("cannot parse `{}` as JSON: {}".format(path, shorten(exc))) from None
 
 

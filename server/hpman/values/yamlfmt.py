@@ -21,6 +21,7 @@ COMPLEX_TAG = "tag:yaml.org,2002:python/complex"
 MAP_TAG = "tag:yaml.org,2002:map"
 DICT_ANNOTATION = "__is_dict__"
 MAX_EXPANDED_NODES = 200000
+TOO_DEEP = "it is nested too deeply to read"
 
 
 class Dumper(yaml.SafeDumper):
@@ -115,7 +116,9 @@ def compose(text: str, path: str) -> Optional[yaml.Node]:
         where = " (line {}, column {})".format(mark.line + 1, mark.column + 1) if mark is not None else ""
         raise ValuesError("cannot parse `{}` as YAML{}: {}".format(
             path, where, shorten(exc.problem or exc.context or exc))) from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except RecursionError:
+        raise ValuesError("cannot parse `{}` as YAML: {}".format(path, TOO_DEEP)) from None
+    except yaml.YAMLError as exc:
         raise ValuesError("cannot parse `{}` as YAML: {}".format(path, shorten(exc) or type(exc).__name__)) from None
     if root is not None:
         problem = alias_problem(root)
@@ -183,7 +186,8 @@ def construct(loader: Loader, node: yaml.Node, path: str, name: str) -> Any:
                           "sequences, sets, tuples, strings, bytes, numbers, booleans and null are allowed)"
                           .format(path, where(exc.mark, name), exc.tag)) from None
     except _BUILD_ERRORS as exc:
-        reason = getattr(exc, "problem", None) or str(exc).split(";")[0] or type(exc).__name__
+        reason = TOO_DEEP if isinstance(exc, RecursionError) else (
+            getattr(exc, "problem", None) or str(exc).split(";")[0] or type(exc).__name__)
         raise ValuesError("cannot read `{}`{}: {}".format(path, where(node.start_mark, name), shorten(reason))) from None
 
 
