@@ -90,13 +90,26 @@ FAILING = """\
     """
 
 
+# runs a command and prints the peak RSS (KiB) of its processes: the worker, or the program it ran
+PEAK_RSS = ("import resource, subprocess, sys\n"
+            "code = subprocess.run(sys.argv[1:]).returncode\n"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+            "sys.exit(code)\n")
+
+
 def test_programs_that_fail_fail_their_trial_clearly_and_the_sweep_goes_on(tmp_path):
     proj = tmp_path / "proj"
     write(proj, "train.py", FAILING)
+    peak = {}
     for mode in ("silent", "crash", "loud"):
-        r = sweep(tmp_path, proj, 2, [PY, "train.py"], "--study", mode, "--fix", "mode=" + mode)
+        r = subprocess.run([PY, "-c", PEAK_RSS, PY, "-m", "hpman", "sweep", str(proj), "--trials", "2",
+                            "--study", mode, "--fix", "mode=" + mode, "--", PY, "train.py"],
+                           cwd=str(proj), env=env(tmp_path), capture_output=True, text=True, timeout=240)
         assert r.returncode == 0, r.stderr
         assert r.stderr.count("failed: ") == 2, r.stderr
+        peak[mode] = int(r.stdout.split()[-1])
+    # 20 MB of output went through the worker; holding it would add that much to its peak
+    assert peak["loud"] < peak["silent"] + 8 * 1024, peak
     silent = show_json(tmp_path, proj, "--study", "silent")["trials"]
     assert [t["state"] for t in silent] == ["fail", "fail"]
     assert silent[0]["note"] == "exited with code 0 without calling hpman.report()"
@@ -200,6 +213,32 @@ def test_a_trial_over_its_time_limit_fails(tmp_path):
     (t,) = show_json(tmp_path, proj)["trials"]
     assert t["note"] == "stopped after the time limit"
     assert not _alive(int(open(proj / "pid-0").read()))
+
+
+TUPLES = """\
+    import hpman
+    from hpman.m import _
+    _.parse_file(__file__)
+    shape = _('shape', (1, 2), choices=[(1, 2), (3, 4), (5, 6)])
+    assert isinstance(shape, tuple), repr(shape)
+    hpman.report(shape[0] * shape[1])
+    """
+
+
+def test_choices_that_are_not_plain_reach_the_program_as_themselves_and_maximize(tmp_path):
+    proj = tmp_path / "proj"
+    write(proj, "train.py", TUPLES)
+    r = sweep(tmp_path, proj, 6, [PY, "train.py"], "--direction", "maximize", "--seed", "2")
+    assert r.returncode == 0, r.stderr
+    data = show_json(tmp_path, proj)
+    assert data["direction"] == "maximize" and len(by_state(data, "complete")) == 6
+    best = data["trials"][0]
+    assert best["value"] == max(t["value"] for t in data["trials"])
+    assert best["values"]["shape"] in ([1, 2], [3, 4], [5, 6])         # JSON has no tuples
+    assert hpman(tmp_path, "sweep", "best", str(proj), "--save", str(tmp_path / "b.yaml")).returncode == 0
+    assert "!!python/tuple" in (tmp_path / "b.yaml").read_text()
+    again = sweep(tmp_path, proj, 8, [PY, "train.py"])                  # minimize on a maximize study
+    assert again.returncode == 2 and "maximizes its value" in again.stderr
 
 
 def test_only_and_fix_narrow_the_space(tmp_path):

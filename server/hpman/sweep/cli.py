@@ -236,13 +236,27 @@ def _note(t: Any) -> str:
     return ""
 
 
+def _jsonable(value: Any) -> Any:
+    """JSON's types: tuples and sets as lists, other values JSON cannot hold as their text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else repr(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_jsonable(v) for v in value), key=repr)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return repr(value)
+
+
 def trial_json(t: Any) -> Dict[str, Any]:
     from .worker import decoded_values, info_of, result_of
-    from ..cli import _plain
     result = result_of(t)
     return {
         "number": t.number, "state": t.state.name.lower(), "value": t.value,
-        "values": {k: _plain(v) for k, v in decoded_values(t).items()},
+        "values": {k: _jsonable(v) for k, v in decoded_values(t).items()},
         "intermediate": {str(k): v for k, v in sorted(t.intermediate_values.items())},
         "seconds": result.get("seconds"), "note": _note(t),
         "exit_code": result.get("exit_code"), "stderr_tail": result.get("stderr_tail"),

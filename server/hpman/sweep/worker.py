@@ -153,8 +153,9 @@ def run_sweep(plan: Plan, progress: Any) -> int:
     TrialState = optuna.trial.TrialState
     study = open_study(plan)
     if study.direction.name.lower() != plan.direction:
-        raise SweepError("study `{}` {}s its value; this sweep asks to {} (use another --study)".format(
-            plan.study, study.direction.name.lower()[:-1], plan.direction[:-1]))
+        raise SweepError("study `{}` {}s its value; this sweep would {} it (use --direction {}, or another "
+                         "--study)".format(plan.study, study.direction.name.lower(), plan.direction,
+                                           study.direction.name.lower()))
     space = _Space(optuna, plan.space)
     storage = study._storage
     workdir = tempfile.mkdtemp(prefix="hpman-sweep-")
