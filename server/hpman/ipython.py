@@ -188,8 +188,10 @@ class HpmanMagics(Magics):
         if args:
             _fail("usage: %hpman tree")
         from .notebooks import value_text
+        from .values.detail import default_sources
         from .values.texts import tree_lines
         values = mgr.get_values()
+        sources = default_sources(mgr)
         sep = mgr.separator
         tree: Dict[str, Any] = {}
         for name in sorted(values):
@@ -199,7 +201,7 @@ class HpmanMagics(Magics):
 
         def text(node: Tuple[str, str, Dict[str, Any]]) -> str:
             full, key, _kids = node
-            return key + (" = " + value_text(values[full]) if full in values else "")
+            return key + (" = " + value_text(values[full], source=sources.get(full)) if full in values else "")
 
         def children(node: Tuple[str, str, Dict[str, Any]]) -> List[Tuple[str, str, Dict[str, Any]]]:
             full, _key, kids = node
@@ -211,7 +213,9 @@ class HpmanMagics(Magics):
         if len(args) != 1:
             _fail("usage: %hpman show NAME")
         from .notebooks import location, type_text, value_text
+        from .values.detail import default_sources
         name = args[0]
+        sources = default_sources(mgr)
         value = mgr.get_value(name, raise_exception=False)
         if isinstance(value, EmptyValue):
             _fail("no hyperparameter named `{}`{}".format(name, _did_you_mean(name, mgr)))
@@ -220,9 +224,10 @@ class HpmanMagics(Magics):
                                                                  if n.startswith(name + mgr.separator)])))
             for sub, sub_value in sorted(mgr.get_values().items()):
                 if sub.startswith(name + mgr.separator):
-                    print("  {} = {}  ({})".format(sub, value_text(sub_value), type_text(sub_value)))
+                    print("  {} = {}  ({})".format(sub, value_text(sub_value, source=sources.get(sub)),
+                                                   type_text(sub_value)))
             return
-        print("{} = {}  ({})".format(name, value_text(value), type_text(value)))
+        print("{} = {}  ({})".format(name, value_text(value, source=sources.get(name)), type_text(value)))
         from .hpm_db import P
         origin = {P.PRIORITY_PARSED_FROM_SOURCE_CODE: "default", P.PRIORITY_SET_FROM_CALLABLE: "runtime _()",
                   P.PRIORITY_SET_FROM_SETTER: "set_value"}
@@ -230,9 +235,9 @@ class HpmanMagics(Magics):
             kind = origin.get(int(row.priority), str(row.priority))
             where = location(row)
             if where is None:
-                print("  {}: {}".format(kind, value_text(row.value)))
+                print("  {}: {}".format(kind, value_text(row.value, source=sources.get(name))))
             else:
-                shown = "(use)" if isinstance(row.value, EmptyValue) else value_text(row.value)
+                shown = "(use)" if isinstance(row.value, EmptyValue) else value_text(row.value, source=sources.get(name))
                 print("  {}: {} at {}".format(kind if not isinstance(row.value, EmptyValue) else "use", shown, where))
             if row.hints:
                 print("    hints: " + ", ".join("{}={!r}".format(k, v) for k, v in sorted(row.hints.items())))

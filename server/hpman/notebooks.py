@@ -38,9 +38,15 @@ def type_text(value: Any) -> str:
     return type(value).__name__
 
 
-def value_text(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+def value_text(value: Any, limit: int = MAX_VALUE_CHARS, source: Optional[str] = None) -> str:
+    """As every front end shows a value (a non-literal default: its `source` text)."""
     from .values.texts import value_text as shown
-    return shown(value, limit=limit)
+    return shown(value, source, limit=limit)
+
+
+def _sources(manager: "HyperParameterManager") -> Dict[str, str]:
+    from .values.detail import default_sources
+    return default_sources(manager)
 
 
 def rows(manager: "HyperParameterManager") -> List[Tuple[str, Any, str, str]]:
@@ -76,9 +82,10 @@ def _has_value(row: Any) -> bool:
 def to_html(manager: "HyperParameterManager") -> str:
     """An HTML table: name, value, type, where the default is."""
     esc = html.escape
+    sources = _sources(manager)
     body = "".join(
         "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>".format(
-            esc(name), esc(value_text(value)), esc(kind), esc(place))
+            esc(name), esc(value_text(value, source=sources.get(name))), esc(kind), esc(place))
         for name, value, kind, place in rows(manager))
     count = len(manager.get_values())
     caption = "hpman manager <code>{}</code>: {} hyperparameter{}".format(
@@ -91,8 +98,10 @@ def to_html(manager: "HyperParameterManager") -> str:
 def to_text(manager: "HyperParameterManager") -> str:
     """Plain text: the repr line, then `name = value  (type, where)` per hyperparameter."""
     lines = [repr(manager)]
+    sources = _sources(manager)
     for name, value, kind, place in rows(manager):
-        lines.append("  {} = {}  ({}; default: {})".format(name, value_text(value), kind, place or "?"))
+        lines.append("  {} = {}  ({}; default: {})".format(name, value_text(value, source=sources.get(name)), kind,
+                                                          place or "?"))
     return "\n".join(lines)
 
 

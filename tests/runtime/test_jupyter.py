@@ -381,3 +381,18 @@ def test_load_of_a_file_saved_by_hpargparse_014(shell, capsys):
     run(shell, "from hpman.m import hp\nhp('dots', None)\nhp('z', 0j)")
     run(shell, "%hpman load " + os.path.join(fixtures, "ellipsis.pkl"))
     assert shell.user_ns["hp"].get_values() == {"dots": Ellipsis, "z": 3j}
+
+
+def test_non_literal_default_shows_its_source_everywhere(shell, capsys, tmp_path):
+    (tmp_path / "mod.py").write_text("from hpman.m import hp\nimport datetime\nhp('date', datetime.date.today())\n")
+    run(shell, "from hpman.m import hp\n%hpman parse mod.py")
+    capsys.readouterr()
+    for cell, expected in (("%hpman list", "date: datetime.date.today()\n"),
+                           ("%hpman list json", '{\n  "date": "datetime.date.today()"\n}\n')):
+        run(shell, cell)
+        assert capsys.readouterr().out == expected
+    run(shell, "%hpman tree")
+    assert capsys.readouterr().out == "hp\n└── date = datetime.date.today()\n"
+    run(shell, "%hpman show date")
+    assert capsys.readouterr().out.startswith("date = datetime.date.today()  (not a literal)\n")
+    assert "datetime.date.today()" in shell.user_ns["hp"]._repr_html_()
