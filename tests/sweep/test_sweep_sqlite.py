@@ -321,3 +321,18 @@ def test_a_program_that_closes_its_output_still_runs_to_its_report(tmp_path):
     assert r.returncode == 0, r.stderr
     (t,) = show_json(tmp_path, proj)["trials"]
     assert t["state"] == "complete" and t["value"] == t["values"]["x"]
+
+
+def test_two_workers_on_one_machine_share_the_default_sqlite_storage(tmp_path):
+    proj = tmp_path / "proj"
+    write(proj, "train.py", OBJECTIVE)
+    cmd = [PY, "-m", "hpman", "sweep", str(proj), "--trials", "8", "--heartbeat", "2", "--", PY, "train.py"]
+    procs = [subprocess.Popen(cmd, cwd=str(proj), env=env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    for p in procs:
+        _out, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
+    trials = show_json(tmp_path, proj)["trials"]
+    assert len(by_state({"trials": trials}, "complete")) == 8
+    numbers = [t["number"] for t in trials]
+    assert len(numbers) == len(set(numbers))
