@@ -19,8 +19,7 @@ def main(argv=None) -> int:
     if args.log_level != "DEBUG":
         logging.getLogger("pygls").setLevel(logging.WARNING)   # pygls logs every message body at INFO
     from .server import create_server
-    create_server().start_io()
-    return 0
+    return create_server().start_io()   # 1 after `exit` without `shutdown`
 
 
 if __name__ == "__main__":

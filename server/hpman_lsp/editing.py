@@ -1,22 +1,24 @@
 """Completion, rename, workspace symbols, code lens and inlay hints."""
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcInvalidParams
 
-from hpman.index import edits, queries
-from hpman.primitives import EmptyValue
+from hpman.index import edits, editor, queries
 
 from .actions import workspace_edit
+from .host import Host
+
+SHOW_USES = "hpman.showUses"
 
 
-def _line_text(ls, path: str, line: int) -> str:
+def _line_text(ls: Host, path: str, line: int) -> str:
     text = ls.ws.text_of(path) or ""
     lines = text.split("\n")
     return lines[line] if 0 <= line < len(lines) else ""
 
 
-def register(ls) -> None:
+def register(ls: Host) -> None:
     @ls.request(T.TEXT_DOCUMENT_COMPLETION, T.CompletionOptions(trigger_characters=["'", '"', "."]))
     def completion(params: T.CompletionParams) -> Optional[T.CompletionList]:
         path = ls.path_of(params.text_document.uri)
@@ -61,13 +63,10 @@ def register(ls) -> None:
         key = queries.key_at(ls.ws, path, line, col)
         if key is None:
             raise JsonRpcInvalidParams("there is no hyperparameter here to rename")
-        new_name = params.new_name.strip()
-        if not new_name or any(c in new_name for c in "\n\r'\"\\") or new_name.startswith(".") \
-                or new_name.endswith(".") or ".." in new_name:
-            raise JsonRpcInvalidParams("`{}` is not a valid hyperparameter name".format(params.new_name))
-        if new_name != key[1] and (key[0], new_name) in ls.ws.by_key:
-            raise JsonRpcInvalidParams("`{}` already exists".format(new_name))
-        return workspace_edit(ls, edits.rename(ls.ws, key, new_name))
+        problem = editor.new_name_problem(ls.ws, key, params.new_name)
+        if problem is not None:
+            raise JsonRpcInvalidParams(problem)
+        return workspace_edit(ls, edits.rename(ls.ws, key, params.new_name.strip()))
 
     @ls.request(T.WORKSPACE_SYMBOL, empty=[])
     def symbols(params: T.WorkspaceSymbolParams) -> List[T.SymbolInformation]:
@@ -82,38 +81,55 @@ def register(ls) -> None:
     @ls.request(T.TEXT_DOCUMENT_CODE_LENS, T.CodeLensOptions(resolve_provider=False), empty=[])
     def code_lens(params: T.CodeLensParams) -> List[T.CodeLens]:
         path = ls.path_of(params.text_document.uri)
-        entry = ls.ws.files.get(path) if path else None
-        if entry is None:
+        if path is None:
             return []
-        first = {}
-        for occ in entry.facts.occurrences:   # one lens per name: at its default, else its first use here
-            if occ.key() not in first or (occ.has_default and not first[occ.key()].has_default):
-                first[occ.key()] = occ
-        lenses = []
-        for key, occ in first.items():
-            n = len(ls.ws.occurrences_of(key))
-            title = "{} occurrence{}".format(n, "" if n == 1 else "s")
-            lenses.append(T.CodeLens(ls.positions.range(path, occ.name_range),
-                                     T.Command(title=title, command="", arguments=[occ.manager, occ.name])))
-        return sorted(lenses, key=lambda l: (l.range.start.line, l.range.start.character))
+        out = []
+        for lens in editor.lens_targets(ls.ws, path):
+            target = lens.target
+            rng = ls.positions.range(path, target.name_range)
+            uses = [ls.location_dict(u.path, u.name_range) for u in lens.uses]
+            out.append(T.CodeLens(rng, T.Command(title=lens.title, command=SHOW_USES, arguments=[
+                ls.uri_of(path), {"line": rng.start.line, "character": rng.start.character}, uses])))
+        return out
+
+    @ls.command(SHOW_USES)
+    def show_uses(*arguments: Any):
+        """For clients that run lens commands on the server (eglot, Neovim without a handler
+        of its own): show the next use after the lens in the editor; the uses are the answer."""
+        uri, position, uses = _show_uses_arguments(list(arguments))
+        if not uses:
+            return []
+        here = (uri, position.get("line", 0), position.get("character", 0))
+        keyed = sorted((((u["uri"], u["range"]["start"]["line"], u["range"]["start"]["character"]), u) for u in uses),
+                       key=lambda pair: pair[0])
+        after = [u for k, u in keyed if k > here] or [u for _k, u in keyed]
+        target = after[0]
+        caps = ls.client_capabilities.window
+        if caps is not None and caps.show_document is not None and caps.show_document.support:
+            rng = target["range"]
+            ls.spawn(ls.window_show_document_async(T.ShowDocumentParams(
+                uri=target["uri"], take_focus=True, selection=T.Range(
+                    T.Position(rng["start"]["line"], rng["start"]["character"]),
+                    T.Position(rng["end"]["line"], rng["end"]["character"])))))
+        return uses
 
     @ls.request(T.TEXT_DOCUMENT_INLAY_HINT, T.InlayHintOptions(resolve_provider=False), empty=[])
     def inlay_hints(params: T.InlayHintParams) -> List[T.InlayHint]:
         path = ls.path_of(params.text_document.uri)
-        entry = ls.ws.files.get(path) if path else None
-        if entry is None:
+        if path is None:
             return []
-        first, last = params.range.start.line, params.range.end.line
         hints = []
-        for occ in entry.facts.occurrences:
-            if occ.has_default or not first <= occ.call[2] <= last:
-                continue
-            value, source = queries.effective_value(ls.ws, occ.key())
-            if isinstance(value, EmptyValue):
-                continue
-            end = ls.positions.range(path, occ.call).end
-            hints.append(T.InlayHint(
-                position=end, label="= {}".format(queries.value_text(ls.ws, occ.key())),
-                kind=T.InlayHintKind.Type, padding_left=True,
-                tooltip="value of `{}` ({})".format(occ.name, source)))
+        for value in editor.inlay_values(ls.ws, path, params.range.start.line, params.range.end.line):
+            end = ls.positions.range(path, value.occurrence.call).end
+            hints.append(T.InlayHint(position=end, label=value.label, padding_left=True, tooltip=value.tooltip))
         return hints
+
+
+def _show_uses_arguments(arguments: List[Any]):
+    """(uri, position, uses) from the lens command's arguments, checked."""
+    if len(arguments) != 3 or not isinstance(arguments[0], str) or not isinstance(arguments[1], dict) \
+            or not isinstance(arguments[2], list):
+        raise JsonRpcInvalidParams("{} takes (uri, position, locations)".format(SHOW_USES))
+    uses = [u for u in arguments[2] if isinstance(u, dict) and isinstance(u.get("uri"), str)
+            and isinstance(u.get("range"), dict)]
+    return arguments[0], arguments[1], uses

@@ -7,7 +7,8 @@ from lsprotocol import types as T
 from hpman.index import queries
 from hpman.primitives import EmptyValue
 
-from .server import Plain
+from .host import Host
+from .protocol import Plain
 
 
 def key_at(ls, uri: str, position: T.Position):
@@ -36,7 +37,11 @@ def hover_markdown(ls, key) -> str:
     text = queries.value_text(ws, key)
     occurrences = ws.occurrences_of(key)
     default = queries.default_of(ws, key)
-    lines = ["**`{}`** — hyperparameter of `{}`".format(name, manager), ""]
+    # the manager is named only when there are several (with one, "of `_`" is jargon)
+    title = "**`{}`** — hyperparameter".format(name)
+    if len(ws.managers()) > 1:
+        title += " of `{}`".format(manager)
+    lines = [title, ""]
     if isinstance(value, EmptyValue):
         lines.append("Value: *none* (no default anywhere)")
     else:

@@ -6,8 +6,9 @@ code cells one after another, each after a marker line), under the notebook's
 path. This module keeps, per open notebook, the cell URIs and the map between
 cell lines and virtual lines, and translates at the edges:
 
-* requests from a cell: the cell URI becomes the notebook's URI and lines
-  shift to the virtual module, for the existing feature handlers;
+* requests from a cell (in `around`, which the server's request wrapper calls for every
+  request): the cell URI becomes the notebook's URI and lines shift to the virtual
+  module, for the feature handlers, which know nothing of notebooks;
 * answers: locations, highlights, hover ranges and workspace edits that fall in
   an open notebook go back to (cell URI, cell line);
 * diagnostics published for a notebook are split per cell.
@@ -16,10 +17,9 @@ A notebook that is not open in the editor has no cell URIs: locations point at
 the notebook file, diagnostics name the cell in their message, and quick fixes
 that would edit it are not offered (its file is JSON, not the virtual text).
 """
-import inspect
 import json
 import re
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import attrs
 from lsprotocol import types as T
@@ -27,17 +27,11 @@ from pygls.exceptions import JsonRpcInvalidRequest
 
 from hpman.index.notebooks import NotebookSource, cell_of_line, from_cells, is_notebook
 
+from .host import Host
+from .protocol import Plain
+
 SYNC_OPTIONS = T.NotebookDocumentSyncOptions(notebook_selector=[
     T.NotebookDocumentFilterWithCells(cells=[T.NotebookCellLanguage(language="python")], notebook="jupyter-notebook")])
-
-# requests whose answers hold positions, translated for cells
-REQUESTS = (T.TEXT_DOCUMENT_HOVER, T.TEXT_DOCUMENT_DEFINITION, T.TEXT_DOCUMENT_REFERENCES,
-            T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, T.TEXT_DOCUMENT_CODE_ACTION, T.TEXT_DOCUMENT_COMPLETION,
-            T.TEXT_DOCUMENT_PREPARE_RENAME, T.TEXT_DOCUMENT_RENAME, T.TEXT_DOCUMENT_CODE_LENS,
-            T.TEXT_DOCUMENT_INLAY_HINT, T.WORKSPACE_SYMBOL, "hpman/tree")
-EMPTY_LISTS = (T.TEXT_DOCUMENT_CODE_ACTION, T.TEXT_DOCUMENT_REFERENCES, T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT,
-               T.TEXT_DOCUMENT_CODE_LENS, T.TEXT_DOCUMENT_INLAY_HINT)
-
 
 class OpenNotebook:
     """What the editor has open: the notebook URI, its cells and the virtual module map."""
@@ -58,7 +52,7 @@ class OpenNotebook:
 
 
 class Notebooks:
-    def __init__(self, ls: Any) -> None:
+    def __init__(self, ls: Host) -> None:
         self.ls = ls
         self.by_path: Dict[str, OpenNotebook] = {}
         self.by_cell: Dict[str, OpenNotebook] = {}
@@ -90,7 +84,7 @@ class Notebooks:
             self.by_cell[cell.document] = state
         state.source = from_cells([(kind, text, None) for kind, text in cells])
         state.cells_json = json.dumps({"cells": [{"cell_type": k, "source": t} for k, t in cells]})
-        ls.open_docs[path] = uri   # the editor's text wins over the disk (see HpmanServer.files_changed)
+        ls.documents.open[path] = uri   # the editor's text wins over the disk (see sync.Documents.files_changed)
         self.dirty.add(path)
         self.schedule()
 
@@ -105,16 +99,15 @@ class Notebooks:
         for cell_uri in sorted(state.published):
             self._publish_raw(cell_uri, [])
         self.dirty.discard(path)
-        if ls.open_docs.get(path) == uri:
-            del ls.open_docs[path]
-        if ls.ready is not None and ls.ready.is_set():
-            ls.after_change(ls.ws.reload(path) | {path} | set(ls.published))
+        if ls.documents.open.get(path) == uri:
+            del ls.documents.open[path]
+        if ls.is_ready():
+            ls.publisher.after_change(ls.ws.reload(path) | {path} | set(ls.publisher.published))
 
     def schedule(self) -> None:
         if not self._scheduled:
             self._scheduled = True
-            import asyncio
-            asyncio.get_event_loop().call_soon(self._run_scheduled)
+            self.ls.loop().call_soon(self._run_scheduled)
 
     def _run_scheduled(self) -> None:
         self._scheduled = False
@@ -126,22 +119,28 @@ class Notebooks:
             self.ls.spawn(self._after_ready())
 
     async def _after_ready(self) -> None:
-        if self.ls.ready is not None:
-            await self.ls.ready.wait()
+        if self.ls.indexer.ready is not None:
+            await self.ls.indexer.ready.wait()
         self.flush()
 
     def flush(self) -> None:
         ls = self.ls
-        if not self.dirty or ls.ready is None or not ls.ready.is_set():
+        if not self.dirty or not ls.is_ready():
             return
         paths, self.dirty = self.dirty, set()
-        affected: Set[str] = set(ls.published) if self.relocated & paths else set()
+        affected: Set[str] = set(ls.publisher.published) if self.relocated & paths else set()
         self.relocated -= paths
         for path in sorted(paths):
             state = self.by_path.get(path)
             if state is not None:
                 affected |= ls.ws.set_text(path, state.cells_json)
-        ls.after_change(affected | paths, first=sorted(paths))
+        ls.publisher.after_change(affected | paths, first=sorted(paths))
+
+    def give_all(self) -> None:
+        """A fresh index reads notebooks from disk: give it the open notebooks' cells."""
+        for path, state in self.by_path.items():
+            self.ls.ws.set_text(path, state.cells_json)
+            self.dirty.discard(path)
 
     # -- positions ---------------------------------------------------------------------------
     def to_cell(self, path: Optional[str], rng: T.Range) -> Optional[Tuple[str, T.Range]]:
@@ -212,44 +211,34 @@ class Notebooks:
         return attrs.evolve(edit, changes=changes)
 
     # -- requests ---------------------------------------------------------------------------
-    def wrap(self, method: str) -> None:
-        features = self.ls.protocol.fm.features
-        original = features.get(method)
-        if original is None:
-            return
-        notebooks = self
-
-        async def handler(params: Any) -> Any:
-            uri = getattr(getattr(params, "text_document", None), "uri", None)
-            state = notebooks.by_cell.get(uri) if uri is not None else None
-            cell = None
-            if state is not None:
-                if notebooks.ls.ready is not None:
-                    await notebooks.ls.ready.wait()
-                notebooks.flush()
-                cell = state.cell_of_uri(uri)
-                if cell is None:
-                    return [] if method in EMPTY_LISTS else None
-                params = _shift_params(params, state.uri, cell.start)
-            result = original(params)
-            if inspect.isawaitable(result):
-                result = await result   # a JsonRpcException (e.g. an invalid new name) goes to the client
-            try:
-                answer = notebooks.answer(result, uri if state is not None else None, cell)
-            except Exception as exc:
-                notebooks.ls.log_error(method + " (notebook)", exc)
-                return [] if method in EMPTY_LISTS else None
-            if answer is None and isinstance(result, T.WorkspaceEdit):
-                raise JsonRpcInvalidRequest("a notebook that holds this hyperparameter is not open: "
-                                            "open it to rename there too")
-            return answer
-
-        features[method] = handler
+    def around(self, handler: Callable[[Any], Any], params: Any, empty: Any) -> Any:
+        """Run a request handler: from a cell, with the params moved to its notebook's virtual
+        module; whatever it answers, with locations in open notebooks moved to their cells."""
+        uri = getattr(getattr(params, "text_document", None), "uri", None)
+        state = self.by_cell.get(uri) if uri is not None else None
+        cell = None
+        if state is not None:
+            self.flush()
+            cell = state.cell_of_uri(uri)
+            if cell is None:
+                return empty
+            params = _shift_params(params, state.uri, cell.start)
+        result = handler(params)   # a JsonRpcException (e.g. an invalid new name) goes to the client
+        if state is None and not self._any_notebook():
+            return result
+        try:
+            answer = self.answer(result, uri if state is not None else None, cell)
+        except Exception as exc:
+            self.ls.log_error("notebook answer", exc)
+            return empty
+        if answer is None and isinstance(result, T.WorkspaceEdit):
+            raise JsonRpcInvalidRequest("a notebook that holds this hyperparameter is not open: "
+                                        "open it to rename there too")
+        return answer
 
     def answer(self, result: Any, cell_uri: Optional[str], cell: Any) -> Any:
         if result is None:
             return None
-        from .server import Plain
         if isinstance(result, Plain):   # plain JSON (references, the tree): its {uri, range} locations
             return Plain(self._plain(result.value)) if self._any_notebook() else result
         if isinstance(result, list):
@@ -385,22 +374,14 @@ def _in_cell(rng: T.Range, cell: Any) -> Optional[T.Range]:
                    T.Position(end_line - cell.start, rng.end.character))
 
 
-def register(ls: Any) -> None:
-    """Notebook sync handlers, request translation and per-cell diagnostics (call last)."""
-    notebooks = Notebooks(ls)
-    ls.notebooks = notebooks
+def register(ls: Host) -> None:
+    """Notebook sync handlers and per-cell diagnostics (requests are translated by
+    `Notebooks.around`, which the server's request wrapper calls)."""
+    notebooks = ls.notebooks
     ls._notebook_document_sync = SYNC_OPTIONS
-    notebooks._original_publish = ls.text_document_publish_diagnostics
-    ls.text_document_publish_diagnostics = notebooks.publish
-    original_reindex = ls.reindex
-
-    async def reindex() -> None:
-        """A fresh index reads notebooks from disk: give it the open notebooks' cells again."""
-        await original_reindex()
-        notebooks.dirty |= set(notebooks.by_path)
-        notebooks.flush()
-
-    ls.reindex = reindex
+    notebooks._original_publish = ls.publisher.send
+    ls.publisher.send = notebooks.publish
+    ls.indexer.after_index.append(notebooks.give_all)
 
     @ls.notification(T.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open(params: T.DidOpenNotebookDocumentParams) -> None:
@@ -417,6 +398,3 @@ def register(ls: Any) -> None:
     @ls.notification(T.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def did_close(params: T.DidCloseNotebookDocumentParams) -> None:
         notebooks.closed(params.notebook_document.uri)
-
-    for method in REQUESTS:
-        notebooks.wrap(method)

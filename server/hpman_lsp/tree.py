@@ -1,14 +1,15 @@
-"""The custom protocol of the tree view (SPEC §E): `hpman/tree` and `hpman/treeChanged`."""
+"""The custom protocol of the tree view: `hpman/tree` and `hpman/treeChanged`."""
 from typing import Any, Dict
 
 from hpman.index import queries
 
-from .server import Plain
+from .host import Host
+from .protocol import Plain
 
 TREE = "hpman/tree"
 
 
-def node_dict(ls, node: queries.TreeNode, manager: str = "_") -> Dict[str, Any]:
+def node_dict(ls: Host, node: queries.TreeNode, manager: str = "_") -> Dict[str, Any]:
     return {
         "name": node.name,
         "label": node.label,
@@ -20,16 +21,26 @@ def node_dict(ls, node: queries.TreeNode, manager: str = "_") -> Dict[str, Any]:
         "default": ls.location_dict(node.default.path, node.default.name_range) if node.default else None,
         "occurrences": [ls.location_dict(o.path, o.name_range) for o in node.occurrences],
         "problems": node.problems,
+        "severity": node.severity,      # "error" / "warning" / "information", null without problems
+        "messages": node.messages,      # the problems' texts (for a tooltip)
         "children": [node_dict(ls, child, manager) for child in queries.children_of(node)],
     }
 
 
-def tree(ls) -> Dict[str, Any]:
-    return {"managers": [{"name": manager, "nodes": [node_dict(ls, n, manager) for n in queries.name_tree(ls.ws, manager)]}
-                         for manager in ls.ws.managers()]}
+def tree(ls: Host) -> Dict[str, Any]:
+    """Every manager's names; a name still being typed in an open document is left out."""
+    typed = set()
+    for path in ls.documents.cursor:
+        typed |= ls.publisher.typed(path)
+    return {"managers": [{"name": manager, "nodes": [node_dict(ls, n, manager) for n in queries.name_tree(ls.ws, manager, typed)]}
+                         for manager in ls.ws.managers() if not _only_typed(ls, manager, typed)]}
 
 
-def register(ls) -> None:
+def _only_typed(ls: Host, manager: str, typed) -> bool:
+    return all((manager, name) in typed for name in ls.ws.names(manager))
+
+
+def register(ls: Host) -> None:
     @ls.request(TREE, empty={"managers": []})
     def hpman_tree(params) -> Plain:
         return Plain(tree(ls))

@@ -108,15 +108,35 @@ async def test_workspace_symbols(start):
     assert ("_", "hello.world") not in names                  # gettext's calls are not symbols
 
 
-async def test_code_lens_shows_occurrence_counts(start):
+async def test_code_lens_names_the_hyperparameter_and_only_counts_that_tell_something(start):
     s = await start()
     lenses = await s.client.text_document_code_lens_async(T.CodeLensParams(doc(s, "model.py")))
     got = [(l.range.start.line, l.command.title) for l in lenses]
-    assert got == [(4, "3 occurrences"), (5, "2 occurrences"), (6, "2 occurrences"), (7, "1 occurrence")]
+    # `optimizer` is used once: a lens saying "1 use" tells nothing
+    assert got == [(4, "lr: 3 uses in 2 files"), (5, "model.depth: 2 uses"), (6, "model.width: 2 uses")]
     assert lenses[0].range == s.range_of("model.py", "'lr'")
     lenses = await s.client.text_document_code_lens_async(T.CodeLensParams(doc(s, "train.py")))
     assert [(l.range.start.line, l.command.title) for l in lenses] == [
-        (2, "3 occurrences"), (3, "2 occurrences"), (4, "1 occurrence")]
+        (2, "lr: 3 uses in 2 files"), (3, "batch_size: 2 uses in 2 files")]
+
+
+async def test_a_lens_carries_the_command_that_shows_the_uses(start):
+    s = await start()
+    (lens, *_rest) = await s.client.text_document_code_lens_async(T.CodeLensParams(doc(s, "model.py")))
+    assert lens.command.command == "hpman.showUses"
+    assert "hpman.showUses" in s.init_result.capabilities.execute_command_provider.commands
+    uri_arg, position, uses = lens.command.arguments
+    assert uri_arg == s.uri("model.py") and (position["line"], position["character"]) == (
+        lens.range.start.line, lens.range.start.character)
+    assert sorted((u["uri"], u["range"]["start"]["line"]) for u in uses) == sorted(
+        [(s.uri("model.py"), 4), (s.uri("train.py"), 2), (s.uri("train.py"), 5)])
+    # a client that runs lens commands on the server (eglot) gets the uses back
+    result = await s.client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command=lens.command.command, arguments=lens.command.arguments))
+    assert sorted(u["range"]["start"]["line"] for u in result) == [2, 4, 5]
+    with pytest.raises(Exception, match="takes"):
+        await s.client.workspace_execute_command_async(T.ExecuteCommandParams(
+            command="hpman.showUses", arguments=["x"]))
 
 
 @pytest.mark.parametrize("encodings", [None, ["utf-8"]])
@@ -125,8 +145,9 @@ async def test_inlay_hints_show_the_effective_value_after_calls_without_default(
     whole = T.Range(T.Position(0, 0), T.Position(100, 0))
     hints = await s.client.text_document_inlay_hint_async(T.InlayHintParams(doc(s, "train.py"), whole))
     got = [(h.position, h.label) for h in hints]
-    assert got == [(s.pos("train.py", "_('lr')", 7, occurrence=0), "= 0.1"),
-                   (s.pos("train.py", "_('lr')", 7, occurrence=1), "= 0.1")]
+    # an arrow, not `=`: `_('lr') = 0.1` would read as Python
+    assert got == [(s.pos("train.py", "_('lr')", 7, occurrence=0), "\u21d2 0.1"),
+                   (s.pos("train.py", "_('lr')", 7, occurrence=1), "\u21d2 0.1")]
     only_last = T.Range(T.Position(5, 0), T.Position(5, 30))
     hints = await s.client.text_document_inlay_hint_async(T.InlayHintParams(doc(s, "train.py"), only_last))
     assert [h.position.line for h in hints] == [5]
@@ -138,4 +159,4 @@ async def test_inlay_hints_follow_the_values_file(start):
     s = await start(settings={"valuesFile": "values.yaml"})
     whole = T.Range(T.Position(0, 0), T.Position(100, 0))
     hints = await s.client.text_document_inlay_hint_async(T.InlayHintParams(doc(s, "model.py"), whole))
-    assert [h.label for h in hints] == ["= 8", "= 256"]
+    assert [h.label for h in hints] == ["\u21d2 8", "\u21d2 256"]

@@ -2,6 +2,7 @@
 from lsprotocol import types as T
 
 NODE_KEYS = {"name", "label", "kind", "value", "type", "origin", "defaultValue", "default", "occurrences", "problems",
+             "severity", "messages",
              "children"}
 
 
@@ -52,7 +53,7 @@ async def test_tree_has_the_specified_shape(start):
         "name": "model.depth", "label": "depth", "kind": "leaf", "value": "4", "type": "int",
         "origin": None, "defaultValue": "4", "default": loc(s, "model.py", "'model.depth'"),
         "occurrences": [loc(s, "model.py", "'model.depth'", 0), loc(s, "model.py", "'model.depth'", 1)],
-        "problems": 0, "children": []}
+        "problems": 0, "severity": None, "messages": [], "children": []}
     assert [c["name"] for c in model["children"]] == ["model.depth", "model.width"]
 
     hp_nodes = {n["name"]: n for n in under["hp"]}
@@ -70,8 +71,14 @@ async def test_tree_conflicts_problems_and_names_without_defaults(start):
     assert nodes["dropout"]["problems"] == 2                  # a duplicate default, reported in two places
     epochz = nodes["epochz"]
     assert epochz["value"] is None and epochz["default"] is None and epochz["problems"] == 1
+    assert epochz["severity"] == "warning" and epochz["messages"] == [
+        "`epochz` has no default value anywhere; did you mean `epochs`?"]
     assert epochz["occurrences"] == [loc(s, "problems.py", "'epochz'")]
     assert nodes["computed"]["value"] == "int('3')"
+    # only information: the icon must not say warning, and the tooltip says what it is
+    assert nodes["computed"]["severity"] == "information"
+    assert nodes["computed"]["messages"] == [
+        "the default of `computed` is not a literal: it cannot be saved or set from the command line"]
     assert nodes["lr"]["default"] == loc(s, "model.py", "'lr'")
     assert len(nodes["lr"]["occurrences"]) == 3
 

@@ -5,10 +5,12 @@ import fnmatch
 import os
 import re
 import stat
-from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+
+Exclude = Union[Sequence[str], Mapping[str, Sequence[str]]]   # globs, or globs per root
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist",
                           ".hpman_cache", ".mypy_cache", ".pytest_cache", ".tox", ".nox", ".ipynb_checkpoints"})
@@ -98,13 +100,60 @@ def excluded(rel: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
 
 
-def iter_python_files(paths: Iterable[str], exclude: Sequence[str] = (),
+def patterns_for(exclude: Exclude, root: str) -> List[str]:
+    """The exclude globs of one root (the same for every root unless given per root)."""
+    if isinstance(exclude, Mapping):
+        return list(exclude.get(root) or exclude.get(os.path.abspath(root)) or ())
+    return list(exclude)
+
+
+def skipped_dir(path: str, rel: str, exclude: Sequence[str] = ()) -> bool:
+    """Whether discovery leaves out the folder at `path` (`rel`: its path below the root)."""
+    return rel.rsplit("/", 1)[-1] in SKIPPED_DIRS or excluded(rel, exclude) or is_virtualenv(path)
+
+
+def _inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def owned(path: str, roots: Sequence[str], exclude: Exclude = (),
+          suffixes: Tuple[str, ...] = (".py",)) -> bool:
+    """Whether `path` is a file the workspace scan of `roots` indexes: the one "is this ours"
+    test of the scan, a reload and the language server's events (a file inside a virtual
+    environment, a skipped or excluded folder, or reached through a link that leaves the
+    roots is not ours). Without roots, every file with a wanted suffix is."""
+    path = os.path.abspath(path)
+    if not path.endswith(suffixes):
+        return False
+    if not roots:
+        return True
+    for root in roots:
+        patterns = patterns_for(exclude, root)
+        root = os.path.abspath(root)
+        if not _inside(path, root) or path == root:
+            continue
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        parts = rel.split("/")
+        folder = root
+        for i, part in enumerate(parts[:-1]):
+            folder = os.path.join(folder, part)
+            if skipped_dir(folder, "/".join(parts[:i + 1]), patterns):
+                return False
+        if excluded(rel, patterns):
+            return False
+        return _inside(os.path.realpath(path), os.path.realpath(root))
+    return False
+
+
+def iter_python_files(paths: Iterable[str], exclude: Exclude = (),
                       suffixes: Tuple[str, ...] = (".py",)) -> Iterator[str]:
     """Yield each Python file under `paths` once (by real path), in a stable order.
 
-    Directories are walked recursively without following symlink loops; VCS,
-    virtual environments (by their pyvenv.cfg), node_modules, caches, build and
-    dist folders are skipped. Missing paths raise FileNotFoundError.
+    Directories are walked recursively; a symlink is followed only when its target stays
+    inside the folder being walked (a link to `/` or to a sibling project is not), so neither
+    loops nor links out of the workspace are walked. VCS, virtual environments (by their
+    pyvenv.cfg), node_modules, caches, build and dist folders are skipped (see `owned`).
+    Missing paths raise FileNotFoundError.
     """
     seen: Set[str] = set()
     for path in paths:
@@ -112,7 +161,7 @@ def iter_python_files(paths: Iterable[str], exclude: Sequence[str] = (),
         if not os.path.exists(path):
             raise FileNotFoundError(path)
         if os.path.isdir(path):
-            yield from _walk(path, exclude, suffixes, seen)
+            yield from _walk(path, patterns_for(exclude, path), suffixes, seen)
         else:
             real = os.path.realpath(path)
             if real not in seen:
@@ -124,7 +173,8 @@ def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Se
     # Real paths are derived from the folder's real path; only symlinks need os.path.realpath
     # (resolving every file costs an lstat per path component: most of a cached start).
     visited_dirs: Set[str] = set()
-    stack: List[Tuple[str, str, str]] = [(root, "", os.path.realpath(root))]
+    real_root = os.path.realpath(root)
+    stack: List[Tuple[str, str, str]] = [(root, "", real_root)]
     while stack:
         folder, rel_folder, real = stack.pop()
         if real in visited_dirs:
@@ -143,14 +193,16 @@ def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Se
             except OSError:
                 continue
             if is_dir:
-                if entry.name in SKIPPED_DIRS or is_virtualenv(entry.path) or excluded(rel, exclude):
+                if skipped_dir(entry.path, rel, exclude):
                     continue
                 sub_real = os.path.realpath(entry.path) if is_link else os.path.join(real, entry.name)
+                if is_link and not _inside(sub_real, real_root):
+                    continue
                 subdirs.append((entry.path, rel + "/", sub_real))
             elif entry.name.endswith(suffixes) and not excluded(rel, exclude):
                 if is_link:
                     file_real = os.path.realpath(entry.path)
-                    regular = os.path.isfile(file_real)
+                    regular = _inside(file_real, real_root) and os.path.isfile(file_real)
                 else:
                     file_real = os.path.join(real, entry.name)
                     try:
@@ -161,3 +213,38 @@ def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Se
                     seen.add(file_real)
                     yield entry.path
         stack.extend(reversed(subdirs))
+
+
+def folders_to_watch(roots: Sequence[str], exclude: Exclude = (), limit: int = 20000) -> List[str]:
+    """The folders discovery walks under `roots` (the same pruning and link rule as
+    iter_python_files), at most `limit`: what a file watcher needs to see, and no more."""
+    out: List[str] = []
+    seen: Set[str] = set()
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        patterns = patterns_for(exclude, root)
+        real_root = os.path.realpath(root)
+        stack: List[Tuple[str, str]] = [(root, "")]
+        while stack and len(out) < limit:
+            folder, rel_folder = stack.pop()
+            real = os.path.realpath(folder)
+            if real in seen:
+                continue
+            seen.add(real)
+            out.append(folder)
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in reversed(entries):
+                rel = rel_folder + entry.name
+                try:
+                    if not entry.is_dir() or skipped_dir(entry.path, rel, patterns):
+                        continue
+                    if entry.is_symlink() and not _inside(os.path.realpath(entry.path), real_root):
+                        continue
+                except OSError:
+                    continue
+                stack.append((entry.path, rel + "/"))
+    return out

@@ -1,12 +1,12 @@
 """Queries over the workspace index, as the CLI and the language server need them."""
 import bisect
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Collection, Dict, List, Optional, Tuple
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import Occurrence, in_tree_order
 from .positions import contains
-from .problems import problems_of
+from .problems import SEVERITY_ORDER, Problem, problems_of
 from .space import Dimension, describe, dimension_of
 from .workspace import Key, Workspace
 
@@ -97,7 +97,8 @@ def value_text(ws: Workspace, key: Key) -> Optional[str]:
 class TreeNode:
     """One level of the dotted-name tree of a manager."""
 
-    __slots__ = ("name", "label", "children", "value", "type", "default", "occurrences", "problems", "has_value")
+    __slots__ = ("name", "label", "children", "value", "type", "default", "occurrences", "problems", "has_value",
+                 "severity", "messages")
 
     def __init__(self, name: str, label: str) -> None:
         self.name = name
@@ -109,18 +110,23 @@ class TreeNode:
         self.occurrences: List[Occurrence] = []
         self.problems = 0
         self.has_value = False
+        self.severity: Optional[str] = None   # the worst severity of its problems
+        self.messages: List[str] = []         # the text of its problems
 
     @property
     def kind(self) -> str:
         return "branch" if self.children else "leaf"
 
 
-def name_tree(ws: Workspace, manager: str) -> List[TreeNode]:
-    """The names of a manager as a tree (a name that is a value and a prefix is a branch with a value)."""
+def name_tree(ws: Workspace, manager: str, hidden: Collection[Key] = ()) -> List[TreeNode]:
+    """The names of a manager as a tree (a name that is a value and a prefix is a branch with
+    a value); names in `hidden` (still being typed) are left out."""
     root = TreeNode("", "")
-    counts = _problem_counts(ws, manager)
+    found = _problems_by_name(ws, manager)
     for name in ws.names(manager):
         key = (manager, name)
+        if key in hidden:
+            continue
         level = root
         parts = name.split(".")
         for i, part in enumerate(parts):
@@ -134,7 +140,11 @@ def name_tree(ws: Workspace, manager: str) -> List[TreeNode]:
         level.has_value = not isinstance(value, EmptyValue)
         level.value = value_text(ws, key)
         level.type = type_name(value)
-        level.problems = counts.get(name, 0)
+        problems = found.get(name, [])
+        level.problems = len(problems)
+        level.messages = [p.message for p in problems]
+        if problems:
+            level.severity = min((p.severity for p in problems), key=lambda s: SEVERITY_ORDER.get(s, 3))
     return _sorted_children(root)
 
 
@@ -146,15 +156,15 @@ def children_of(node: TreeNode) -> List[TreeNode]:
     return _sorted_children(node)
 
 
-def _problem_counts(ws: Workspace, manager: str) -> Dict[str, int]:
+def _problems_by_name(ws: Workspace, manager: str) -> Dict[str, List[Problem]]:
     """Problems per name of one manager, over the files that hold the manager's names."""
-    counts: Dict[str, int] = {}
+    found: Dict[str, List[Problem]] = {}
     paths = {p for (m, _n), files in ws.by_key.items() if m == manager for p in files}
-    for path in paths:
+    for path in sorted(paths):
         for problem in problems_of(ws, path):
             if problem.data.get("manager") == manager and problem.data.get("name"):
-                counts[problem.data["name"]] = counts.get(problem.data["name"], 0) + 1
-    return counts
+                found.setdefault(problem.data["name"], []).append(problem)
+    return found
 
 
 def completions(ws: Workspace, manager: str, prefix: str = "") -> List[Tuple[str, Optional[str], str]]:

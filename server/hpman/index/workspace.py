@@ -6,13 +6,13 @@ changed. Problems and queries are computed from this state by problems.py,
 queries.py and edits.py.
 """
 import os
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import re
 
 from . import cache as disk_cache
 from .facts import INFO, FileFacts, Issue, Occurrence, PieceCache, extract_workspace, syntax_verdict
-from .files import SKIPPED_DIRS, decode_lenient, excluded, iter_python_files, read_bytes
+from .files import Exclude, decode_lenient, iter_python_files, owned, read_bytes
 from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
 from .parallel import map_sequential, map_spawned, map_split
 from .overlay import ValuesFile
@@ -51,7 +51,7 @@ def _signature(occurrences: Iterable[Occurrence]) -> Dict[Key, tuple]:
 class Workspace:
     """Facts of every Python file under the roots, plus an optional values file."""
 
-    def __init__(self, roots: Sequence[str] = (), exclude: Sequence[str] = (), cache: bool = True,
+    def __init__(self, roots: Sequence[str] = (), exclude: Exclude = (), cache: bool = True,
                  cache_dir: Optional[str] = None, verify: bool = False, predeclared: Optional[str] = None,
                  max_bytes: Optional[int] = MAX_FILE_BYTES, keep_text: bool = False,
                  suffixes: Tuple[str, ...] = SUFFIXES) -> None:
@@ -75,7 +75,7 @@ class Workspace:
         self._stored: Dict[str, Tuple[str, FileFacts]] = {}   # ... as last loaded or saved
         self.verified_files = 0      # whole-module syntax checks done (not taken from the cache)
         self.vanished: List[str] = []   # listed by the last scan, gone before they could be read
-        self.exclude = list(exclude)
+        self.exclude = dict(exclude) if isinstance(exclude, Mapping) else list(exclude)   # globs (per root)
         self.use_cache = cache
         self.cache_dir = cache_dir
         self.files: Dict[str, FileEntry] = {}
@@ -276,6 +276,11 @@ class Workspace:
                 text = parse_notebook(text).text
             except NotebookError as exc:
                 return self._install(FileEntry(path, None, _unreadable(path, "cannot read notebook: {}".format(exc)), None))
+        if self.max_bytes is not None and _over_cap(text, self.max_bytes):
+            # the same cap as a file on disk: an open 50 MB buffer is not indexed
+            self.starts.pop(path, None)
+            return self._install(FileEntry(path, None, _unreadable(
+                path, "document is larger than {} MB; not indexed".format(self.max_bytes // (1024 * 1024))), None))
         if "\0" in text:
             facts = _unreadable(path, "binary file (contains NUL bytes)")
         else:
@@ -291,7 +296,7 @@ class Workspace:
             st = os.stat(path)
         except OSError:
             return self.remove(path)
-        if not path.endswith(SUFFIXES) or not self._included(path):
+        if not self.owns(path):
             return self.remove(path)
         entry, item = self._lookup(path, self._disk.get(path))
         if entry is None:
@@ -322,15 +327,9 @@ class Workspace:
         self._forget(affected)
         return affected
 
-    def _included(self, path: str) -> bool:
-        if not self.roots:
-            return True
-        for root in self.roots:
-            if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
-                rel = os.path.relpath(path, root).replace(os.sep, "/")
-                parts = rel.split("/")
-                return not (any(p in SKIPPED_DIRS for p in parts[:-1]) or excluded(rel, self.exclude))
-        return False
+    def owns(self, path: str) -> bool:
+        """Whether the scan of this workspace indexes `path` (see files.owned)."""
+        return owned(path, self.roots, self.exclude, self.suffixes)
 
     def _install(self, entry: FileEntry, track: bool = True) -> Set[str]:
         """Put a file's facts in place; with `track`, return the files whose problems may change."""
@@ -529,6 +528,13 @@ def _moved_keys(old: List[Occurrence], new: List[Occurrence]) -> Set[Key]:
 def _changed_keys(old: List[Occurrence], new: List[Occurrence]) -> Set[Key]:
     before, after = _signature(old), _signature(new)
     return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+
+
+def _over_cap(text: str, limit: int) -> bool:
+    """Whether a text is over `limit` bytes in UTF-8 (encoded only when it may be)."""
+    if len(text) > limit:
+        return True
+    return len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit
 
 
 def _unreadable(path: str, message: str, line: int = 0, data: Any = None) -> FileFacts:
