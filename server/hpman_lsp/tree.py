@@ -1,8 +1,9 @@
 """The custom protocol of the tree view: `hpman/tree` and `hpman/treeChanged`."""
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from hpman.index import queries
 
+from .diagnostics import SEVERITY
 from .host import Host
 from .protocol import Plain
 
@@ -21,10 +22,17 @@ def node_dict(ls: Host, node: queries.TreeNode, manager: str = "_") -> Dict[str,
         "default": ls.location_dict(node.default.path, node.default.name_range) if node.default else None,
         "occurrences": [ls.location_dict(o.path, o.name_range) for o in node.occurrences],
         "problems": node.problems,
-        "severity": node.severity,      # "error" / "warning" / "information", null without problems
-        "messages": node.messages,      # the problems' texts (for a tooltip)
+        # the worst of its own problems as an LSP DiagnosticSeverity (1 error, 2 warning,
+        # 3 information), null without problems; and the problems, worst first (for a tooltip)
+        "severity": _severity(node.severity),
+        "messages": [{"severity": _severity(p.severity), "code": p.code, "message": p.message}
+                     for p in node.messages],
         "children": [node_dict(ls, child, manager) for child in queries.children_of(node)],
     }
+
+
+def _severity(name: Optional[str]) -> Optional[int]:
+    return SEVERITY[name].value if name in SEVERITY else None
 
 
 def tree(ls: Host) -> Dict[str, Any]:

@@ -71,14 +71,14 @@ async def test_tree_conflicts_problems_and_names_without_defaults(start):
     assert nodes["dropout"]["problems"] == 2                  # a duplicate default, reported in two places
     epochz = nodes["epochz"]
     assert epochz["value"] is None and epochz["default"] is None and epochz["problems"] == 1
-    assert epochz["severity"] == "warning" and epochz["messages"] == [
-        "`epochz` has no default value anywhere; did you mean `epochs`?"]
+    assert epochz["severity"] == T.DiagnosticSeverity.Warning.value and epochz["messages"] == [
+        {"severity": 2, "code": "no-default", "message": "`epochz` has no default value anywhere; did you mean `epochs`?"}]
     assert epochz["occurrences"] == [loc(s, "problems.py", "'epochz'")]
     assert nodes["computed"]["value"] == "int('3')"
     # only information: the icon must not say warning, and the tooltip says what it is
-    assert nodes["computed"]["severity"] == "information"
-    assert nodes["computed"]["messages"] == [
-        "the default of `computed` is not a literal: it cannot be saved or set from the command line"]
+    assert nodes["computed"]["severity"] == T.DiagnosticSeverity.Information.value
+    assert nodes["computed"]["messages"] == [{"severity": 3, "code": "non-literal-default", "message":
+        "the default of `computed` is not a literal: it cannot be saved or set from the command line"}]
     assert nodes["lr"]["default"] == loc(s, "model.py", "'lr'")
     assert len(nodes["lr"]["occurrences"]) == 3
 

@@ -111,7 +111,7 @@ class TreeNode:
         self.problems = 0
         self.has_value = False
         self.severity: Optional[str] = None   # the worst severity of its problems
-        self.messages: List[str] = []         # the text of its problems
+        self.messages: List[Problem] = []     # its problems, worst first
 
     @property
     def kind(self) -> str:
@@ -142,9 +142,9 @@ def name_tree(ws: Workspace, manager: str, hidden: Collection[Key] = ()) -> List
         level.type = type_name(value)
         problems = found.get(name, [])
         level.problems = len(problems)
-        level.messages = [p.message for p in problems]
+        level.messages = sorted(problems, key=lambda p: SEVERITY_ORDER.get(p.severity, 3))
         if problems:
-            level.severity = min((p.severity for p in problems), key=lambda s: SEVERITY_ORDER.get(s, 3))
+            level.severity = level.messages[0].severity
     return _sorted_children(root)
 
 
