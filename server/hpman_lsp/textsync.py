@@ -21,6 +21,8 @@ def _apply_incremental_change(self: TextDocument, change: T.TextDocumentContentC
     if start.line == len(lines):        # an edit at the very end of the file
         self._source = source + change.text
         return
+    if end.line < start.line:           # an end before the start (across lines): pygls keeps the text
+        return
     begin = _offset(lines, start.line, start.character, len(source))
     self._source = source[:begin] + change.text + source[_offset(lines, end.line, end.character, len(source)):]
 

@@ -1,6 +1,8 @@
 """The faster incremental change (hpman_lsp/textsync.py) makes the same text as pygls' own."""
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types as T
 from pygls.workspace.text_document import TextDocument
 
@@ -30,3 +32,16 @@ def test_same_text_as_pygls_for_random_edits():
         change = T.TextDocumentContentChangePartial(
             range=T.Range(T.Position(sl, sc), T.Position(el, ec)), text=new_text)
         assert _apply(textsync._apply_incremental_change, TEXT, change) == _apply(ORIGINAL, TEXT, change), change
+
+
+@settings(max_examples=750, deadline=None)
+@given(sl=st.integers(0, 6), sc=st.integers(0, 40), el=st.integers(0, 6), ec=st.integers(0, 40),
+       new_text=st.sampled_from(["", "x", "🚀", "a\nb", "\n", "训练"]))
+def test_any_range_even_reversed_gives_pygls_text(sl, sc, el, ec, new_text):
+    """A range whose end is before its start (across lines) leaves the document as pygls
+    leaves it (unchanged); every other range edits it as pygls does."""
+    change = T.TextDocumentContentChangePartial(range=T.Range(T.Position(sl, sc), T.Position(el, ec)), text=new_text)
+    ours = _apply(textsync._apply_incremental_change, TEXT, change)
+    assert ours == _apply(ORIGINAL, TEXT, change)
+    if el < sl and sl < len(TEXT.split("\n")):
+        assert ours == TEXT
