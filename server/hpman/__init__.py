@@ -3,8 +3,12 @@
     from hpman.m import _
     lr = _('lr', 0.1)
 """
-import importlib
-from typing import Any, List
+from ._entry import forget_working_directory
+
+forget_working_directory()   # before anything else: `python -m hpman` must not import from the cwd
+
+import importlib  # noqa: E402
+from typing import Any, List  # noqa: E402
 
 # The public names load on first use (PEP 562), so that `hpman.cli` and the
 # language server start without importing the runtime they do not need.

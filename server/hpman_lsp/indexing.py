@@ -16,6 +16,8 @@ from . import settings as settings_mod
 from .host import Host
 
 PROGRESS_TIMEOUT = 10.0
+VERIFY_BATCH = 8        # whole-module syntax checks per turn of the event loop (~2 ms per 1,000 lines each)
+VERIFY_DEBOUNCE = 0.3   # seconds after the last edit before an edited module is checked whole
 WATCHED_GLOBS = ("**/*.py", "**/*.ipynb", "**/*.yaml", "**/*.yml")
 
 
@@ -36,7 +38,10 @@ class Indexer:
         self.runs = 0
         self._values_watch: Optional[str] = None   # registration id of the values file's own watcher
         self.after_index: List[Callable[[], None]] = []   # e.g. notebooks: give the fresh index the open cells
-        self.after_first: List[Callable[[], Any]] = []    # e.g. syntax verification, once queries are served
+        self.before_first: List[Callable[[], Any]] = []   # e.g. the own file watcher (before the scan)
+        self.after_first: List[Callable[[], Any]] = []    # e.g. changes it saw during the scan
+        self._verify_handle: Optional[asyncio.Handle] = None
+        self._told: Optional[str] = None
 
     async def start(self) -> None:
         """At `initialized`: settings, file watchers, then the first index (with progress)."""
@@ -44,11 +49,39 @@ class Indexer:
             if client_watches(self.ls):
                 self.ls.spawn(self._register_watchers())
             self.settings = await self.fetch_settings()
+            for hook in self.before_first:
+                hook()
             await self.reindex()
         finally:
             self.ready.set()
         for hook in self.after_first:
-            self.ls.spawn(hook()) if asyncio.iscoroutinefunction(hook) else hook()
+            hook()
+        self.schedule_verify()
+
+    # -- whole-module syntax verification, after the index and between requests ---------------
+    def schedule_verify(self, delay: float = 0.0) -> None:
+        """Check pending modules' whole syntax soon: a few per turn of the event loop, so
+        that requests and edits read meanwhile are served first; after an edit, once the
+        typing pauses (`delay`)."""
+        if self._verify_handle is not None:
+            self._verify_handle.cancel()
+        self._verify_handle = self.ls.loop().call_later(delay, self._verify_some)
+
+    def _verify_some(self) -> None:
+        self._verify_handle = None
+        ls = self.ls
+        if not ls.is_ready() or not ls.ws.pending():
+            return
+        try:
+            ls.documents.flush()
+            affected = ls.ws.verify_pending(max_files=VERIFY_BATCH)
+            if affected:
+                ls.publisher.after_change(affected, tree=False)
+        except Exception as exc:
+            ls.log_error("verifying syntax", exc)
+            return
+        if ls.ws.pending():
+            self.schedule_verify()
 
     async def fetch_settings(self) -> settings_mod.FolderSettings:
         return await settings_mod.fetch(self.ls, self.ls.uris.folders, self.initial)
@@ -81,6 +114,7 @@ class Indexer:
         gc.collect()
         gc.freeze()
         self.values_path = values_path_for(self.settings.values_file) if self.settings.values_file else None
+        self._tell_refusal(self.settings.values_refused)
         ls.spawn(self._watch_values_file(self.values_path))
         if self.values_path is not None:
             ws.set_values_file(self.values_path, ls.documents.text(self.values_path))
@@ -95,6 +129,14 @@ class Indexer:
         finally:
             if progress:   # the end comes after the diagnostics: a client seeing it has them all
                 ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="{} files".format(len(ws.files))))
+
+    def _tell_refusal(self, message: Optional[str]) -> None:
+        """Say once why a values file is not read (its path only, never its contents)."""
+        if message is None or message == self._told:
+            return
+        self._told = message
+        self.ls.log_info(message)
+        self.ls.window_show_message(T.ShowMessageParams(T.MessageType.Warning, message))
 
     async def apply_settings(self, new: settings_mod.FolderSettings) -> None:
         old_key, self.settings = self.settings.key(), new

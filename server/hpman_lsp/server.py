@@ -78,6 +78,13 @@ class HpmanServer(LanguageServer):
         except Exception:  # the transport is gone: nothing else to tell
             pass
 
+    def log_info(self, message: str) -> None:
+        log.info("%s", message)
+        try:
+            self.window_log_message(T.LogMessageParams(T.MessageType.Info, "hpman-lsp: " + message))
+        except Exception:
+            pass
+
     def request(self, method: str, options: Any = None, empty: Any = None) -> Callable:
         """Register a request handler `f(params)`: waits for the first index, sees every
         pending edit, works in notebook cells, and answers `empty` (logging the error) if it
@@ -186,7 +193,8 @@ def _register_lifecycle(ls: HpmanServer) -> None:
     @ls.feature(T.INITIALIZED)
     def initialized(params: T.InitializedParams) -> None:
         if not client_watches(ls):
-            ls.indexer.after_first.append(ls.watcher.start)
+            ls.indexer.before_first.append(ls.watcher.start)
+            ls.indexer.after_first.append(ls.watcher.ready)
         ls.spawn(ls.indexer.start())
 
     @ls.feature(T.SHUTDOWN)
@@ -234,8 +242,9 @@ def _register_sync(ls: HpmanServer) -> None:
             else:
                 pushed = settings_mod.parse(params.settings)
                 initial = ls.indexer.initial
+                chosen = pushed if pushed.values_file else initial
                 merged = settings_mod.Settings(initial.exclude + [p for p in pushed.exclude if p not in initial.exclude],
-                                               pushed.values_file or initial.values_file)
+                                               chosen.values_file, chosen.values_file_from_user)
                 new = settings_mod.combine(ls.roots(), merged, [])
             await ls.indexer.apply_settings(new)
         ls.spawn(refresh())

@@ -8,12 +8,13 @@ and left at its default instead of dropping the other settings.
 """
 import asyncio
 import logging
-import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 import cattrs
 from lsprotocol import types as T
+
+from hpman.values.location import check_values_setting
 
 log = logging.getLogger("hpman_lsp")
 FETCH_TIMEOUT = 10.0
@@ -21,15 +22,19 @@ FETCH_TIMEOUT = 10.0
 
 @attrs.define
 class Settings:
-    """The settings of one folder (or of the whole server, from initializationOptions)."""
+    """The settings of one folder (or of the whole server, from initializationOptions).
+    `values_file_from_user`: the client says the values file comes from the user's own
+    settings (only then may it lie outside the workspace)."""
     exclude: List[str] = attrs.field(factory=list)
     values_file: Optional[str] = None
+    values_file_from_user: bool = False
 
 
 _converter = cattrs.Converter(forbid_extra_keys=False)
 _converter.register_structure_hook(Settings, cattrs.gen.make_dict_structure_fn(
-    Settings, _converter, values_file=cattrs.gen.override(rename="valuesFile")))
-_FIELDS = {"exclude": List[str], "valuesFile": Optional[str]}
+    Settings, _converter, values_file=cattrs.gen.override(rename="valuesFile"),
+    values_file_from_user=cattrs.gen.override(rename="valuesFileFromUser")))
+_FIELDS = {"exclude": List[str], "valuesFile": Optional[str], "valuesFileFromUser": bool}
 
 
 def parse(raw: Any) -> Settings:
@@ -51,7 +56,7 @@ def parse(raw: Any) -> Settings:
             clean[key] = _converter.structure(raw[key], kind)
         except Exception:
             log.warning("hpman setting `%s`: %r is not a %s; ignored", key, raw[key],
-                        "list of globs" if key == "exclude" else "path")
+                        {"exclude": "list of globs", "valuesFile": "path"}.get(key, "boolean"))
             continue
         if key == "exclude" and not all(isinstance(p, str) for p in raw[key]):
             log.warning("hpman setting `exclude`: only strings count; ignored the rest")
@@ -66,7 +71,8 @@ def parse(raw: Any) -> Settings:
 class FolderSettings:
     """What the index needs: the exclude globs of each folder and the one values file."""
     by_folder: Dict[str, Settings] = attrs.field(factory=dict)
-    values_file: Optional[str] = None     # absolute
+    values_file: Optional[str] = None     # absolute, and allowed (hpman.values.location)
+    values_refused: Optional[str] = None  # why the values file that was set is not read
 
     def exclude_of(self, folder: str) -> List[str]:
         found = self.by_folder.get(folder)
@@ -77,19 +83,28 @@ class FolderSettings:
 
 
 def combine(folders: Sequence[str], initial: Settings, answers: Sequence[Optional[Settings]]) -> FolderSettings:
-    """Per-folder settings: a folder's own answer over the initializationOptions."""
+    """Per-folder settings: a folder's own answer over the initializationOptions. The values
+    file is the first folder's that names one, relative to it, and only where
+    check_values_setting allows it (inside the folders, or from the user's own settings)."""
     out = FolderSettings()
+    chosen: Optional[Tuple[str, Settings]] = None
     for i, folder in enumerate(folders):
         own = answers[i] if i < len(answers) else None
         exclude = list(initial.exclude) + [p for p in (own.exclude if own else []) if p not in initial.exclude]
-        values = (own.values_file if own else None) or initial.values_file
-        out.by_folder[folder] = Settings(exclude, values)
-        if out.values_file is None and values:
-            out.values_file = os.path.abspath(os.path.join(folder, values))
-    if not folders and initial.values_file:
-        out.values_file = os.path.abspath(initial.values_file)
-    if not folders and initial.exclude:
-        out.by_folder[""] = Settings(list(initial.exclude), None)
+        source = own if own is not None and own.values_file else initial
+        out.by_folder[folder] = Settings(exclude, source.values_file, source.values_file_from_user)
+        if chosen is None and source.values_file:
+            chosen = (folder, source)
+    if not folders:
+        if initial.exclude:
+            out.by_folder[""] = Settings(list(initial.exclude), None)
+        if initial.values_file:
+            chosen = (None, initial)
+    if chosen is not None:
+        first, source = chosen
+        ordered = ([first] if first else []) + [f for f in folders if f != first]
+        out.values_file, out.values_refused = check_values_setting(
+            source.values_file, ordered, user_level=source.values_file_from_user)
     return out
 
 
@@ -109,7 +124,8 @@ async def fetch(server: Any, folders: Sequence[Tuple[str, str]], initial: Settin
         return combine(paths, initial, [])
     answers = [parse(raw) for raw in (results or [])]
     if not folders:
+        chosen = next((a for a in answers if a.values_file), initial)
         merged = Settings(initial.exclude + [p for a in answers for p in a.exclude],
-                          next((a.values_file for a in answers if a.values_file), initial.values_file))
+                          chosen.values_file, chosen.values_file_from_user)
         return combine([], merged, [])
     return combine(paths, initial, answers)

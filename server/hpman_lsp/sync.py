@@ -14,6 +14,7 @@ from hpman.index.notebooks import is_notebook
 from hpman.index.positions import from_encoding
 
 from .host import Host
+from .indexing import VERIFY_DEBOUNCE
 
 
 def normalise(text: str) -> str:
@@ -197,6 +198,7 @@ class Documents:
             except Exception as exc:   # one document the index chokes on must not stall the others
                 ls.log_error("indexing {}".format(path), exc)
         ls.publisher.after_change(affected, first=paths, tree=changed)
+        ls.indexer.schedule_verify(VERIFY_DEBOUNCE)   # an edited module is checked whole once typing pauses
 
     def give_all(self, ws: Any, values_path: Optional[str]) -> None:
         """Put every open document's text into a fresh index."""

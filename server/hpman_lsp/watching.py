@@ -2,13 +2,15 @@
 
 Neovim on Linux offers no dynamic registration of `workspace/didChangeWatchedFiles`, so
 nothing would tell the server about a `git checkout`. Then the server watches the folders
-its scan walks (watchfiles, one non-recursive watch per folder: a link out of the
-workspace is never followed, and the number of watches is bounded), and restarts the watch
-when folders come or go. It stops on `shutdown`.
+its scan walks, with watchfiles' Rust watcher (one non-recursive watch per folder: a link
+out of the workspace is never followed, and the number of watches is bounded), from a
+daemon thread; the watches are in place before the first scan starts, so no change after
+it goes unseen (changes seen before the index is ready wait for it). New or removed
+folders restart the watch. It stops on `shutdown`.
 """
-import asyncio
 import logging
 import os
+import threading
 from typing import Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
@@ -23,36 +25,46 @@ MAX_FOLDERS = 20000
 DEBOUNCE_MS = 100
 KINDS = {1: T.FileChangeType.Created, 2: T.FileChangeType.Changed, 3: T.FileChangeType.Deleted}
 WATCHED_SUFFIXES = (".py", ".ipynb", ".yaml", ".yml")
+Event = Tuple[str, T.FileChangeType]
 
 
 class DiskWatcher:
     def __init__(self, ls: Host) -> None:
         self.ls = ls
-        self._stop: Optional[asyncio.Event] = None
-        self._task: Optional[asyncio.Future] = None
         self.folders: List[str] = []
-        self.batches = 0     # event batches handled (for tests and logs)
+        self._stop: Optional[threading.Event] = None
+        self._held: List[Event] = []       # seen before the index was ready
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._stop is not None
 
-    def start(self) -> None:
-        try:
-            import watchfiles  # noqa: F401
-        except ImportError:
-            log.warning("watchfiles is not installed: files changed on disk go unseen "
-                        "(pip install 'hpman[lsp]')")
-            return
+    def start(self) -> bool:
+        """Watch the folders of the workspace; False when watchfiles is missing or there is
+        nothing to watch."""
         if self.running:
-            return
+            return True
+        try:
+            from watchfiles._rust_notify import RustNotify
+        except ImportError:
+            log.warning("watchfiles is not installed: files changed on disk go unseen (pip install 'hpman[lsp]')")
+            return False
         self.folders = folders_to_watch(self.ls.roots(), self.ls.indexer.exclude(), MAX_FOLDERS)
         if not self.folders:
-            return
+            return False
         if len(self.folders) >= MAX_FOLDERS:
             log.warning("watching the first %d folders only", MAX_FOLDERS)
-        self._stop = asyncio.Event()
-        self._task = asyncio.ensure_future(self._run(self._stop, list(self.folders)))
+        try:
+            notify = RustNotify(list(self.folders), False, False, 300, False, True)
+        except Exception as exc:
+            self.ls.log_error("watching files", exc)
+            return False
+        self._stop = stop = threading.Event()
+        loop = self.ls.loop()
+        threading.Thread(target=self._watch, args=(notify, stop, loop, set(self.folders)),
+                         name="hpman-watch", daemon=True).start()
+        self.ls.log_info("watching {} folders for changes on disk".format(len(self.folders)))
+        return True
 
     def stop(self) -> None:
         if self._stop is not None:
@@ -60,41 +72,53 @@ class DiskWatcher:
         self._stop = None
 
     def restart(self) -> None:
-        if self._stop is None:
-            return
-        self.stop()
-        self._task = None
-        self.start()
+        if self.running:
+            self.stop()
+            self.start()
 
-    async def _run(self, stop: asyncio.Event, folders: List[str]) -> None:
-        import watchfiles
-        watching = set(folders)
+    def _watch(self, notify, stop: threading.Event, loop, watching: Set[str]) -> None:
+        """The watching thread: hand each debounced batch to the event loop."""
         try:
-            async for changes in watchfiles.awatch(*folders, stop_event=stop, recursive=False,
-                                                   debounce=DEBOUNCE_MS, step=20, watch_filter=None,
-                                                   ignore_permission_denied=True):
-                events, folders_moved = self._events(changes, watching)
-                if events:
-                    self.ls.documents.files_changed(events)
-                self.batches += 1
-                log.info("watched: %d changes", len(events))
-                if folders_moved:
-                    self.ls.loop().call_soon(self.restart)
-                    return
-        except Exception as exc:
-            self.ls.log_error("watching files", exc)
+            while not stop.is_set():
+                raw = notify.watch(DEBOUNCE_MS, 20, 500, stop)
+                if raw == "stop":
+                    break
+                if isinstance(raw, set) and raw:
+                    events, moved = _events(raw, watching)
+                    loop.call_soon_threadsafe(self._deliver, events, moved, stop)
+        except Exception as exc:   # the loop is closed, or the watch broke
+            log.error("watching files failed: %s", exc)
+        finally:
+            notify.close()
 
-    def _events(self, changes: Iterable[Tuple[int, str]], watching: Set[str]):
-        events = []
-        moved = False
-        for change, path in sorted(changes, key=lambda c: c[1]):
-            kind = KINDS.get(int(change))
-            if kind is None:
-                continue
-            if path in watching or (kind == T.FileChangeType.Created and os.path.isdir(path)):
-                moved = True     # a folder came or went: watch the new set
-            if path in watching and kind == T.FileChangeType.Deleted:
-                events.append((os.path.abspath(path), kind))
-            elif path.endswith(WATCHED_SUFFIXES):
-                events.append((os.path.abspath(path), kind))
-        return events, moved
+    def _deliver(self, events: List[Event], moved: bool, stop: threading.Event) -> None:
+        if stop.is_set():
+            return
+        if not self.ls.is_ready():
+            self._held.extend(events)
+            return
+        events, self._held = self._held + events, []
+        if events:
+            self.ls.documents.files_changed(events)
+        if moved:
+            self.restart()
+
+    def ready(self) -> None:
+        """The index is ready: apply what was seen while it was built."""
+        if self._held and self._stop is not None:
+            self._deliver([], False, self._stop)
+
+
+def _events(changes: Iterable[Tuple[int, str]], watching: Set[str]) -> Tuple[List[Event], bool]:
+    """(file events, whether a folder came or went) from a batch of raw changes."""
+    events = []
+    moved = False
+    for change, path in sorted(changes, key=lambda c: c[1]):
+        kind = KINDS.get(int(change))
+        if kind is None:
+            continue
+        folder_event = path in watching or (kind == T.FileChangeType.Created and os.path.isdir(path))
+        moved = moved or folder_event
+        if path.endswith(WATCHED_SUFFIXES) or (folder_event and kind == T.FileChangeType.Deleted):
+            events.append((os.path.abspath(path), kind))
+    return events, moved

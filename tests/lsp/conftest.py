@@ -14,7 +14,7 @@ from pygls.protocol import default_converter
 from pytest_lsp import LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-from lsp_helpers import FIXTURE, SERVER_DIR, Session, capabilities, uri
+from lsp_helpers import FIXTURE, SERVER_DIR, Session, capabilities, profile_capabilities, uri
 
 
 @pytest.fixture
@@ -32,7 +32,8 @@ async def start(tmp_path: Path, workspace: Path):
     async def _start(encodings: Optional[List[str]] = None, settings: Optional[Dict[str, Any]] = None,
                      init_options: Any = None, root: Optional[Path] = None, configuration: bool = True,
                      folder_uri: Optional[str] = None, wait: bool = True,
-                     config_delay: float = 0.0, no_folders: bool = False) -> Session:
+                     config_delay: float = 0.0, no_folders: bool = False, watch: bool = True,
+                     profile: Optional[str] = None) -> Session:
         root = root or workspace
         client = LanguageClient(converter_factory=default_converter)
         overridden = {T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, T.WORKSPACE_CONFIGURATION}
@@ -71,15 +72,20 @@ async def start(tmp_path: Path, workspace: Path):
             client.set_configuration(settings, section="hpman")
         env = dict(os.environ, HPMAN_CACHE_DIR=str(tmp_path / "cache"),
                    PYTHONPATH=os.pathsep.join([str(SERVER_DIR), os.environ.get("PYTHONPATH", "")]))
-        await client.start_io(sys.executable, "-m", "hpman_lsp", env=env, cwd=str(tmp_path))
+        debug = ["--log-file", os.environ["HPMAN_LSP_TEST_LOG"], "--log-level", "DEBUG"] \
+            if os.environ.get("HPMAN_LSP_TEST_LOG") else []     # to see what a failing test's server did
+        await client.start_io(sys.executable, "-m", "hpman_lsp", *debug, env=env, cwd=str(tmp_path))
         sessions.append(session)
         folder = folder_uri or uri(root)
+        profile = profile or os.environ.get("HPMAN_LSP_CLIENT")
+        caps = profile_capabilities(profile, encodings, configuration, watch) if profile \
+            else capabilities(encodings, configuration, watch)
         result = await client.initialize_session(T.InitializeParams(
-            capabilities=capabilities(encodings, configuration),
+            capabilities=caps,
             workspace_folders=None if no_folders else [T.WorkspaceFolder(uri=folder, name="ws")],
             initialization_options=init_options))
         session.init_result = result
-        if encodings and result.capabilities.position_encoding:
+        if result.capabilities.position_encoding:
             enc = result.capabilities.position_encoding
             session.encoding = getattr(enc, "value", enc)
         if wait:

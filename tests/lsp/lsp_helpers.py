@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 from lsprotocol import types as T
-from pytest_lsp import LanguageClient
+from pytest_lsp import LanguageClient, client_capabilities
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "lsp_workspace"
 SERVER_DIR = Path(__file__).resolve().parent.parent.parent / "server"
@@ -139,20 +139,36 @@ class Session:
             T.TextDocumentIdentifier(self.uri(name)), position))
 
 
-def capabilities(encodings: Optional[List[str]] = None, configuration: bool = True) -> T.ClientCapabilities:
+def capabilities(encodings: Optional[List[str]] = None, configuration: bool = True,
+                 watch: bool = True) -> T.ClientCapabilities:
     return T.ClientCapabilities(
         general=T.GeneralClientCapabilities(position_encodings=encodings) if encodings else None,
         window=T.WindowClientCapabilities(work_done_progress=True),
         workspace=T.WorkspaceClientCapabilities(
             configuration=configuration, workspace_folders=True,
             did_change_watched_files=T.DidChangeWatchedFilesClientCapabilities(
-                dynamic_registration=True, relative_pattern_support=True)),
+                dynamic_registration=watch, relative_pattern_support=watch)),
         text_document=T.TextDocumentClientCapabilities(
             publish_diagnostics=T.PublishDiagnosticsClientCapabilities(related_information=True),
             hover=T.HoverClientCapabilities(content_format=[T.MarkupKind.Markdown]),
             code_action=T.CodeActionClientCapabilities(),
             rename=T.RenameClientCapabilities(prepare_support=True)),
     )
+
+
+def profile_capabilities(profile: str, encodings: Optional[List[str]] = None, configuration: bool = True,
+                         watch: bool = True) -> T.ClientCapabilities:
+    """A real editor's capabilities, as pytest-lsp records them ("neovim", "emacs"), with
+    what a test asks for on top (an encoding, no configuration, no file watching)."""
+    caps = client_capabilities(profile)
+    if encodings:
+        caps.general = T.GeneralClientCapabilities(position_encodings=encodings)
+    if caps.workspace is not None:
+        if not configuration:
+            caps.workspace.configuration = False
+        if not watch and caps.workspace.did_change_watched_files is not None:
+            caps.workspace.did_change_watched_files.dynamic_registration = False
+    return caps
 
 
 def char_index(line: str, column: int, encoding: str) -> int:

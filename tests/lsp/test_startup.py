@@ -1,4 +1,5 @@
 """Start-up: indexing with work-done progress, file watchers, settings, no workspace code run."""
+import pytest
 from lsprotocol import types as T
 
 
@@ -126,7 +127,7 @@ async def test_a_values_file_outside_the_workspace_is_watched_by_its_own_pattern
     outside = tmp_path / "configs"
     outside.mkdir()
     (outside / "run.yaml").write_text("lr: 0.25\n", encoding="utf-8")
-    s = await start(settings={"valuesFile": str(outside / "run.yaml")})
+    s = await start(settings={"valuesFile": str(outside / "run.yaml"), "valuesFileFromUser": True})
     assert "`0.25` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
     await s.until(lambda: len(s.registrations) == 2, what="the values file's watcher")
     own = [r for r in s.registrations if r.id != "hpman-watched-files"][0]
@@ -149,3 +150,17 @@ async def test_settings_pushed_with_did_change_configuration(start):
     await s.until(lambda: s.diagnostics("values.yaml"), what="values file diagnostics")
     assert "`0.05` (float)" in (await s.hover("train.py", s.pos("train.py", "'lr'", 1))).contents.value
     assert s.config_requests == 0
+
+
+@pytest.mark.parametrize("where", ["/etc/passwd", "../secret.yaml"])
+async def test_a_workspace_values_file_outside_the_workspace_is_not_read(start, workspace, where):
+    """A workspace's own settings cannot make the editor read files elsewhere (the check is
+    hpman.values.location's); the message names the setting's path only, once."""
+    (workspace.parent / "secret.yaml").write_text("lr: 0.999\nsecret_key: 1\n", encoding="utf-8")
+    s = await start(settings={"valuesFile": where})
+    hover = await s.hover("train.py", s.pos("train.py", "'lr'", 1))
+    assert "0.999" not in hover.contents.value and "`0.1` (float)" in hover.contents.value
+    await s.until(lambda: s.client.messages, what="the refusal message")
+    (message,) = s.client.messages
+    assert message.type == T.MessageType.Warning and where in message.message and "outside" in message.message
+    assert not any("secret_key" in d.message for ds in s.client.diagnostics.values() for d in ds)
