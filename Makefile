@@ -22,10 +22,16 @@ demo: $(STAMP)
 # the real-VS-Code end-to-end test.
 test: test-py test-versions test-compat test-client test-e2e test-packaging
 
+LSP_PROFILE_SUITES := tests/lsp/test_navigation.py tests/lsp/test_editing.py tests/lsp/test_actions.py \
+	tests/lsp/test_diagnostics.py tests/lsp/test_boundaries.py
+
 test-py: $(STAMP)
 	$(PY) -m pytest -q tests/runtime tests/index tests/argparse tests/records
 	# each LSP test starts a real server over stdio
 	$(PY) -m pytest -q tests/lsp
+	# the same features under real editors' capabilities (pytest-lsp's client profiles)
+	HPMAN_LSP_CLIENT=neovim $(PY) -m pytest -q $(LSP_PROFILE_SUITES)
+	HPMAN_LSP_CLIENT=emacs $(PY) -m pytest -q $(LSP_PROFILE_SUITES)
 	# sweeps: real Optuna on SQLite, and on a PostgreSQL server the test starts (scripts/postgres.sh installs it)
 	@bash scripts/postgres.sh
 	$(PY) -m pytest -q tests/sweep

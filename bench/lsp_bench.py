@@ -4,8 +4,9 @@ Starts ``<python> -m hpman_lsp`` with the corpus and the 5,000-line file's
 folder as workspace folders, waits for the initial indexing to finish, then
   * sends hover / definition / references requests at random hyperparameter
     occurrences (one at a time, latency = request written → answer decoded);
-  * edits the 5,000-line file with incremental didChange notifications and
-    times each until the server's publishDiagnostics for that document.
+  * edits the 5,000-line file with incremental didChange notifications, then with
+    whole-text ones (as a client without incremental sync sends them), and times each
+    until the server's publishDiagnostics for that document.
 """
 import os
 import random
@@ -202,58 +203,66 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
             raise LspError("no diagnostics for the opened 5,000-line file in 30 s")
         time.sleep(0.3)
         line, c0, name = use_toggle_edit(big_text)
-        lines = big_text.split("\n")
-        current = name
-        version = 1
-        edit_lat, timeouts, fanout, settle = [], 0, [], []
-        for i in range(n_edits):
-            new = name + "x" if current == name else name   # typing a letter / undoing it
-            version += 1
-            if change_kind == 2:
-                changes = [{"range": {"start": {"line": line, "character": c0},
-                                      "end": {"line": line, "character": c0 + len(current)}},
-                            "text": new}]
-            else:
-                l2 = list(lines)
+        state = {"version": 1, "lines": big_text.split("\n"), "current": name}
+
+        def measure_edits(full):
+            """Edit -> diagnostics for n_edits keystrokes, sent as ranges or (full) as the
+            whole text, which LSP lets a client send on every change."""
+            edit_lat, timeouts, fanout, settle = [], 0, [], []
+            for i in range(n_edits):
+                current = state["current"]
+                new = name + "x" if current == name else name   # typing a letter / undoing it
+                state["version"] += 1
+                version = state["version"]
+                l2 = list(state["lines"])
                 l2[line] = l2[line].replace("'%s'" % current, "'%s'" % new, 1)
-                lines = l2
-                changes = [{"text": "\n".join(l2)}]
-            n0 = len(client.diagnostics)
-            t0 = time.perf_counter()
-            client.notify("textDocument/didChange", {
-                "textDocument": {"uri": uri, "version": version}, "contentChanges": changes})
+                state["lines"] = l2
+                if change_kind == 2 and not full:
+                    changes = [{"range": {"start": {"line": line, "character": c0},
+                                          "end": {"line": line, "character": c0 + len(current)}},
+                                "text": new}]
+                else:
+                    changes = [{"text": "\n".join(l2)}]
+                n0 = len(client.diagnostics)
+                t0 = time.perf_counter()
+                client.notify("textDocument/didChange", {
+                    "textDocument": {"uri": uri, "version": version}, "contentChanges": changes})
 
-            def arrived(n0=n0, version=version):
-                for d in client.diagnostics[n0:]:
-                    if d[1] == uri and (d[2] is None or d[2] >= version):
-                        return d
-                return None
+                def arrived(n0=n0, version=version):
+                    for d in client.diagnostics[n0:]:
+                        if d[1] == uri and (d[2] is None or d[2] >= version):
+                            return d
+                    return None
 
-            d = client.wait_for(arrived, 5.0)
-            if d is None:
-                timeouts += 1
-                edit_lat.append(5.0)
-            else:
-                edit_lat.append(d[0] - t0)
-            current = new
-            # Let the server go idle (it may still be publishing other documents
-            # affected by this edit) so that each edit is timed from a quiet server.
-            quiet_deadline = time.monotonic() + 10
-            while time.monotonic() < quiet_deadline:
-                before = len(client.diagnostics) + len(client.notifications)
-                time.sleep(0.15)
-                if len(client.diagnostics) + len(client.notifications) == before:
-                    break
-            fanout.append(len({x[1] for x in client.diagnostics[n0:]}))
-            if client.diagnostics[n0:]:
-                settle.append(client.diagnostics[-1][0] - t0)
-        out["edit"] = summary(edit_lat)
-        out["edit"]["timeouts"] = timeouts
-        # How many documents got diagnostics published per edit: what the server
-        # does for one keystroke.
-        out["edit"]["documents_published_per_edit_median"] = sorted(fanout)[len(fanout) // 2]
-        # Edit -> the last publishDiagnostics it caused (the server is busy until then).
-        out["edit"]["settle_p50"] = percentile(settle, 50)
+                d = client.wait_for(arrived, 5.0)
+                if d is None:
+                    timeouts += 1
+                    edit_lat.append(5.0)
+                else:
+                    edit_lat.append(d[0] - t0)
+                state["current"] = new
+                # Let the server go idle (it may still be publishing other documents
+                # affected by this edit) so that each edit is timed from a quiet server.
+                quiet_deadline = time.monotonic() + 10
+                while time.monotonic() < quiet_deadline:
+                    before = len(client.diagnostics) + len(client.notifications)
+                    time.sleep(0.15)
+                    if len(client.diagnostics) + len(client.notifications) == before:
+                        break
+                fanout.append(len({x[1] for x in client.diagnostics[n0:]}))
+                if client.diagnostics[n0:]:
+                    settle.append(client.diagnostics[-1][0] - t0)
+            result = summary(edit_lat)
+            result["timeouts"] = timeouts
+            # How many documents got diagnostics published per edit: what the server
+            # does for one keystroke.
+            result["documents_published_per_edit_median"] = sorted(fanout)[len(fanout) // 2]
+            # Edit -> the last publishDiagnostics it caused (the server is busy until then).
+            result["settle_p50"] = percentile(settle, 50)
+            return result
+
+        out["edit"] = measure_edits(full=False)
+        out["edit_full"] = measure_edits(full=True)
         return out
     finally:
         client.close()

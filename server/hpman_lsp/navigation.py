@@ -68,6 +68,9 @@ def hover_markdown(ls, key) -> str:
     if hints:
         lines.append("")
         lines.append("Hints: " + ", ".join("`{}={!r}`".format(k, v) for k, v in sorted(hints.items())))
+    space = queries.space_text(ws, key)   # a swept name: its search space
+    if space:
+        lines += ["", space]
     files = len({o.path for o in occurrences})
     lines.append("")
     lines.append("Used {} time{} in {} file{}".format(

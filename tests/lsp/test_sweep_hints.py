@@ -28,3 +28,12 @@ async def test_hint_problems_are_published_and_go_away_when_fixed(start, workspa
     s.open("sweep_hints.py")
     s.replace_all("sweep_hints.py", "from hpman.m import _\nb = _('sw.b', 3, range=(1, 5))\n")
     await s.diagnostics_where("sweep_hints.py", lambda d: len(d) == 0, "no problems after the fix")
+
+
+async def test_the_hover_of_a_swept_name_shows_its_search_space(start, workspace):
+    (workspace / "sweep_hints.py").write_text(HINTS, encoding="utf-8")
+    s = await start()
+    hover = await s.hover("sweep_hints.py", s.pos("sweep_hints.py", "'sw.ok'", 1))
+    assert "Sweep: float in [1e-05, 0.1], log scale" in hover.contents.value
+    plain = await s.hover("model.py", s.pos("model.py", "'lr'", 1))
+    assert "Sweep:" not in plain.contents.value
