@@ -155,17 +155,39 @@ def test_editor_text_of_hostile_content_never_raises(hws):
         "\ufeff" + "from hpman.m import _\n_('bom', 1)\n",
         "from hpman.m import _\r\n_('crlf', 1)\r\n\r",
     ]
-    # Python itself refuses these: a syntax-error problem on the file (text 2 too, but its nesting
-    # is in a statement that never mentions `_`, which the index by design does not parse)
-    refused = {3, 4, 5, 8}
+    # Python itself refuses these: a syntax-error problem on the file once the editor's whole-module
+    # check ran (text 2's nesting is in a statement that never mentions `_`: only that check sees it)
+    refused = {2, 3, 4, 5, 8}
     # ... where this interpreter's parser refuses them: 3.9 and 3.13 accept 5,000 unary minuses
     refused = {i for i in refused if not _parses(texts[i])}
     for i, text in enumerate(texts):
         bounded(ws.set_text, path, text)
+        bounded(ws.verify_file, path)
+        assert path not in ws.pending()
         codes = [p.code for p in bounded(P.problems_of, ws, path)]
         if i in refused:
             assert "syntax-error" in codes, (i, text[:60], codes)
+        elif _parses(text):
+            assert "syntax-error" not in codes, (i, text[:60], codes)
     bounded(ws.remove, path)
+
+
+def test_check_reports_syntax_errors_far_from_any_call(tmp_path):
+    """The whole module is checked: Python 2, 1,000 nested brackets and a broken def in statements
+    that never mention the manager are `syntax-error` problems in `hpman check`."""
+    files = {
+        "py2.py": hostile.HEADER + "lr = _('py2.lr', 0.1)\n\nprint 'hello'\n",
+        "deep.py": hostile.HEADER + "lr = _('deep.lr', 0.1)\nx = " + "[" * 1000 + "]" * 1000 + "\n",
+        "broken.py": hostile.HEADER + "lr = _('broken.lr', 0.1)\n\ndef (:\n    pass\n",
+        "fine.py": hostile.HEADER + "lr = _('fine.lr', 0.1)\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    code, out, err = run_cli(["check", "--no-cache"], tmp_path)
+    assert code == 1 and err == "", (out, err)
+    found = {m.group("path"): (m.group("line"), m.group("code")) for m in map(LINE.match, out.splitlines())}
+    assert found == {"py2.py": ("4", "syntax-error"), "deep.py": ("3", "syntax-error"),
+                     "broken.py": ("4", "syntax-error")}, out
 
 
 def run_cli(args, cwd, env=None):
