@@ -265,6 +265,8 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path):
         (["sweep", str(proj), "--trials", "2", "--storage", "nosuchdb://x", "--", PY, "x.py"],
          "cannot open the storage"),
         (["sweep", "show", str(proj)], "no sweep has run in"),
+        (["sweep", str(proj), "--trials", "2", "--", "no-such-program-here"], "not found on PATH"),
+        (["sweep", str(proj), "--trials", "2", "--", "./train.py"], "not an executable file"),
         (["sweep", str(tmp_path / "nope"), "--trials", "2", "--", PY, "x.py"], "no such file or directory"),
     ]
     for args, expected in cases:

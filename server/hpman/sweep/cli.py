@@ -142,10 +142,22 @@ def make_plan(args: argparse.Namespace, command: List[str]):
     if not space:
         raise SweepError("nothing to sweep: no hyperparameter{} has a `choices=` or `range=` hint".format(
             " matching --only" if args.only else ""))
+    _check_command(command)
     root = project_root(args.paths)
     return Plan(space, fixed, manager, command, args.trials, args.storage or default_url(root),
                 args.study or default_study(root), root, args.direction, args.pruner, args.seed, args.timeout,
                 args.heartbeat)
+
+
+def _check_command(command: List[str]) -> None:
+    """A command that cannot start would fail every trial the same way: say so once instead."""
+    import shutil
+    program = command[0]
+    if os.sep in program or (os.altsep and os.altsep in program):
+        if not (os.path.isfile(program) and os.access(program, os.X_OK)):
+            raise SweepError("cannot run `{}`: not an executable file".format(program))
+    elif shutil.which(program) is None:
+        raise SweepError("cannot run `{}`: not found on PATH".format(program))
 
 
 def _refuse_broken_hints(ws: Any, manager: str, only: List[str]) -> None:
