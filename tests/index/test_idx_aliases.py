@@ -184,6 +184,25 @@ def test_a_module_level_call_before_and_after_the_import():
     assert runtime(text) == {"after": 2, "in_function": 3}
 
 
+def test_a_fallback_for_a_missing_hpman_is_not_a_rebinding():
+    text = """\
+        try:
+            from hpman.m import _
+        except ImportError:
+            def _(name, value=None, **hints):
+                return value
+        lr = _('lr', 0.1)
+        def f():
+            return _('in_f', 2)
+        """
+    assert found(text) == [("_", "lr"), ("_", "in_f")]
+    assert runtime(text) == {"lr": 0.1, "in_f": 2}
+    assert F.extract_workspace(textwrap.dedent(text), "/w/m.py").issues == []
+    # a rebinding in a handler of a try that does not import the manager still counts
+    other = "from hpman.m import _\ntry:\n    import gettext\nexcept ImportError:\n    _ = str\n_('x', 1)\n"
+    assert found(other) == []
+
+
 def test_gettext_then_hpman_then_gettext():
     text = """\
         from gettext import gettext as _

@@ -282,6 +282,7 @@ def _order_key(path: Any) -> tuple:
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_TRY = (ast.Try, ast.TryStar) if sys.version_info >= (3, 11) else (ast.Try,)
 
 
 class _Walker:
@@ -304,6 +305,7 @@ class _Walker:
         self.calls: List[_Call] = []
         self.bindings: List[_Binding] = []
         self._pending: Optional[List[Tuple[ast.AST, _Scope, Any]]] = None
+        self._fallback: Dict[int, set] = {}   # id(node in an except handler) -> names it may not rebind
 
     def rng(self, node: ast.AST) -> Range:
         lines = self.lines
@@ -318,7 +320,7 @@ class _Walker:
 
     # bindings ------------------------------------------------------------
     def _bind(self, alias: str, kind: str, value: Any, node: ast.AST, scope: _Scope, pos: Tuple[int, int]) -> None:
-        if alias in self.names:
+        if alias in self.names and alias not in self._fallback.get(id(node), ()):
             b = _Binding(alias, kind, value, scope, pos, _shift(self.rng(node), self.offset))
             self.bindings.append(b)
             scope.bindings.setdefault(alias, []).append(b)
@@ -338,6 +340,8 @@ class _Walker:
         for node in self._scope_nodes(stmt):
             if id(node) in handled:
                 continue
+            if isinstance(node, _TRY):
+                self._note_fallbacks(node)
             if isinstance(node, ast.ImportFrom):
                 for a in node.names:
                     alias = a.asname or a.name
@@ -372,6 +376,17 @@ class _Walker:
                            self.end(node.type) if node.type is not None else self.pos(node))
             elif _is_match_capture(node):
                 self._bind(node.name, OTHER, None, node, scope, self.end(node))
+
+    def _note_fallbacks(self, node: ast.AST) -> None:
+        """`try: from hpman.m import _` / `except ImportError: _ = ...`: the handler's bindings of
+        the imported names are a fallback for when hpman is missing, not a rebinding."""
+        names = {a.asname or a.name for s in node.body
+                 if isinstance(s, ast.ImportFrom) and s.module == MANAGER_MODULE and s.level == 0
+                 for a in s.names} & self.names
+        if names:
+            for handler in node.handlers:
+                for n in ast.walk(handler):
+                    self._fallback.setdefault(id(n), set()).update(names)
 
     def _fill(self, scope: _Scope, body: Sequence[ast.AST]) -> None:
         """Record the bindings and global/nonlocal declarations of a scope's statements."""
