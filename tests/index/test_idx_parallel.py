@@ -77,3 +77,17 @@ def test_split_scan_equals_a_scan_in_one_process(tmp_path):
     # the files parsed by the child have no text in memory, but it is there when asked for
     path = sorted(two.files)[1]
     assert two.text_of(path) == one.text_of(path)
+
+
+def test_spawned_map_equals_the_sequential_one_and_falls_back_where_it_cannot_spawn(monkeypatch):
+    """map_spawned (the runtime's: a fresh interpreter, never a fork) gives what a loop gives;
+    in a frozen application, whose executable is the application itself, it does not spawn."""
+    import sys
+    from hpman.index import parallel
+    items = list(range(100))
+    target = ("hpman.index.parallel:_square_all", ())
+    assert parallel.map_spawned(lambda x: x * x, items, items, target, lambda v: v) == [x * x for x in items]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert not parallel._can_spawn()
+    monkeypatch.setattr(parallel, "child_main", None)   # would fail if a child were started
+    assert parallel.map_spawned(lambda x: x + 1, items, items, target, lambda v: v) == [x + 1 for x in items]

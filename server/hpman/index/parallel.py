@@ -90,7 +90,7 @@ def map_spawned(fn: Callable[[T], R], items: Sequence[T], child_items: Sequence[
     function(*args, child_items[1::2]), which returns marshal-able results that `decode` turns
     back; `child_items` are what the child needs to redo an item (paths, not contents). On any
     failure (no interpreter to start, a crash, bad data) the parent computes those items itself."""
-    if len(items) < MIN_ITEMS or not sys.executable or os.environ.get("HPMAN_WORKERS") == "1":
+    if len(items) < MIN_ITEMS or not _can_spawn() or os.environ.get("HPMAN_WORKERS") == "1":
         return map_sequential(fn, items, done)
     import subprocess
     import threading
@@ -138,6 +138,13 @@ def map_spawned(fn: Callable[[T], R], items: Sequence[T], child_items: Sequence[
     return out
 
 
+def _can_spawn() -> bool:
+    """Whether sys.executable is a Python to start with `-c`: not in a frozen application (its
+    executable is the application itself) nor in a program embedding Python (Blender, uWSGI)."""
+    exe = os.path.basename(sys.executable or "").lower()
+    return not getattr(sys, "frozen", False) and exe.startswith(("python", "pypy"))
+
+
 def child_main() -> None:
     """The spawned interpreter's side of map_spawned: items on stdin, results on stdout."""
     module, args, items = marshal.loads(sys.stdin.buffer.read())
@@ -145,6 +152,11 @@ def child_main() -> None:
     results = getattr(importlib.import_module(name), function)(*args, items)
     sys.stdout.buffer.write(marshal.dumps(results))
     sys.stdout.flush()
+
+
+def _square_all(items: List[int]) -> List[int]:
+    """A child target for the tests of map_spawned."""
+    return [x * x for x in items]
 
 
 def _decoded(data: bytes, decode: Callable[[Any], R], count: int) -> Optional[List[R]]:
