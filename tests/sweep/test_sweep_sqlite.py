@@ -3,7 +3,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 from sweep_helpers import PY, by_state, env, hpman, show_json, sweep, write

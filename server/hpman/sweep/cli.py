@@ -10,11 +10,10 @@ import fnmatch
 import json
 import os
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from ..index.problems import ERROR, all_problems
 from ..index.queries import default_of, search_space
-from ..index.space import Dimension
 from .storage import SweepError, default_study, default_url, find_study, import_optuna, open_storage, project_root
 
 USAGE = """hpman sweep [PATH...] --trials N [options] -- COMMAND...

@@ -48,9 +48,8 @@ def default_study(root: str) -> str:
 def normalize_url(url: str) -> str:
     """`postgresql://…` through psycopg 3 when psycopg2 (SQLAlchemy's default driver) is missing."""
     if url.startswith(("postgresql://", "postgres://")):
-        try:
-            import psycopg2  # noqa: F401
-        except ImportError:
+        import importlib.util
+        if importlib.util.find_spec("psycopg2") is None:
             return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
