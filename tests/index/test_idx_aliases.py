@@ -164,6 +164,8 @@ def test_hover_references_and_rename_see_the_alias_calls():
     text = "from hpman.m import _\nhello = _\nhello('a', 1)\n_('a')\n"
     ws = memory_ws({"/w/m.py": text})
     assert queries.key_at(ws, "/w/m.py", 2, 8) == ("_", "a")
+    (node,) = queries.name_tree(ws, "_")   # the editor's tree
+    assert (node.name, node.value, [o.line for o in node.occurrences]) == ("a", "1", [2, 3])
     assert [o.line for o in ws.occurrences_of(("_", "a"))] == [2, 3]
     changes = edits.group_by_path(edits.rename(ws, ("_", "a"), "b"))
     assert edits.apply(text, changes["/w/m.py"]) == "from hpman.m import _\nhello = _\nhello('b', 1)\n_('b')\n"
