@@ -2,8 +2,9 @@
 # The real-VS-Code end-to-end test: package the extension, install it into
 # code-server, open a copy of tests/fixtures/e2e_workspace in headless Chromium
 # and drive it with playwright-core (tests/e2e/run.mjs): hover, the
-# Hyperparameters view, click-to-open, the "move the default here" quick fix,
-# settings and restarts - in an untrusted workspace (Restricted Mode).
+# Hyperparameters view (values, problem icons, tooltips), click-to-open, code
+# lenses, inlay hints, "move the default here", settings, restarts and a
+# notebook - in an untrusted workspace (Restricted Mode).
 # See tests/e2e/README.md.
 # Installs its toolchain when missing (scripts/e2e-toolchain.sh, cached under
 # ~/.cache/hpman-e2e).  Exits non-zero when any check fails.
