@@ -13,6 +13,10 @@ export interface HpNode {
   value: string | null;
   /** Type name of the value, e.g. "float"; may be empty for branches. */
   type?: string | null;
+  /** Where a run record's value came from in that run (e.g. "command line --lr"), else null. */
+  origin: string | null;
+  /** The default's source text in code, null when there is none. */
+  defaultValue: string | null;
   /** Where the default is defined, null when nowhere. */
   default: Location | null;
   occurrences: Location[];
@@ -103,6 +107,8 @@ export function parseNode(raw: unknown): HpNode | null {
     kind,
     value: typeof raw.value === 'string' ? raw.value : null,
     type: typeof raw.type === 'string' ? raw.type : null,
+    origin: typeof raw.origin === 'string' && raw.origin !== '' ? raw.origin : null,
+    defaultValue: typeof raw.defaultValue === 'string' ? raw.defaultValue : null,
     default: isLocation(raw.default) ? raw.default : null,
     occurrences: Array.isArray(raw.occurrences) ? raw.occurrences.filter(isLocation) : [],
     problems: typeof raw.problems === 'number' && Number.isFinite(raw.problems) ? raw.problems : 0,

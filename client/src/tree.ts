@@ -122,6 +122,13 @@ export class HyperparameterTreeProvider implements vscode.TreeDataProvider<TreeE
       const below = countLeaves(node.children);
       lines.push(`${below} hyperparameter${below === 1 ? '' : 's'} below`);
     }
+    if (node.origin) {
+      lines.push(`From the run: ${escapeMd(node.origin)}`);
+    }
+    if (node.defaultValue !== null && node.defaultValue !== node.value) {
+      // The value shown comes from a values file or run record: say what the code says.
+      lines.push(`Default in code: \`${node.defaultValue.replace(/`/g, "'")}\``);
+    }
     if (node.default) {
       lines.push(`Default: ${this.describe(node.default)}`);
     } else if (node.kind === 'leaf') {

@@ -78,7 +78,7 @@ describe('parseTreeResult', () => {
     assert.equal(nodes.length, 1);
     assert.deepEqual(nodes[0], {
       name: 'a.b.c', label: 'c', kind: 'leaf', value: null, type: null, default: null,
-      occurrences: [], problems: 0, severity: null, messages: [], children: [],
+      occurrences: [], problems: 0, severity: null, messages: [], origin: null, defaultValue: null, children: [],
     });
   });
 
@@ -192,5 +192,16 @@ describe('parseShowUsesArgs', () => {
     for (const args of [[], ['_', 'lr'], [null, null, uses], ['file:///w/a.py', null, []], [{ uri: 1, locations: uses }]]) {
       assert.equal(parseShowUsesArgs(args), null, JSON.stringify(args));
     }
+  });
+});
+
+describe('run-record origins', () => {
+  it('keeps origin and defaultValue, and drops what is not a string', () => {
+    const n = parseNode({ name: 'lr', value: '0.5', origin: 'command line --lr', defaultValue: '0.1' });
+    assert.equal(n?.origin, 'command line --lr');
+    assert.equal(n?.defaultValue, '0.1');
+    const m = parseNode({ name: 'lr', origin: '', defaultValue: 3 });
+    assert.equal(m?.origin, null);
+    assert.equal(m?.defaultValue, null);
   });
 });
