@@ -621,8 +621,8 @@ async function run() {
     fs.writeFileSync(path.join(WS, 'analysis.ipynb'), JSON.stringify({
       cells: [
         { cell_type: 'markdown', metadata: {}, source: ['# Analysis'] },
-        cell(['from hpman.m import _', '', "rate = _('lr')"]),
-        cell(["steps = _('nb_steps')"]),
+        cell(['from hpman.m import _', '', "steps = _('nb_steps')"]),
+        cell(["rate = _('lr')"]),
       ],
       metadata: { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' }, language_info: { name: 'python' } },
       nbformat: 4,
