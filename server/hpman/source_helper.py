@@ -1,7 +1,11 @@
 """Source context around a line, for error messages and listings."""
+import re
 from typing import Optional
 
 from .index.files import read_source
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class SourceHelper:
@@ -9,7 +13,9 @@ class SourceHelper:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.lines = source.split("\n")
+        # lines as Python counts them: a lone CR ends a line too (0.13 split at LF only and
+        # crashed formatting the context of an error in such a file)
+        self.lines = _LINE_BREAK.split(source) if "\r" in source else source.split("\n")
 
     @classmethod
     def from_file(cls, path: str) -> "SourceHelper":

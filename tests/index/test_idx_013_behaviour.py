@@ -31,6 +31,15 @@ def test_cr_only_line_endings(tmp_path):
     assert occ.name_range == (1, 6, 1, 9)
 
 
+def test_errors_in_cr_only_files_show_their_own_lines():
+    from hpman import DoubleAssignmentException
+    with pytest.raises(DoubleAssignmentException) as exc:
+        HyperParameterManager("_").parse_source("x = 1\r_('a', 1)\r_('a', 2)\r")
+    message = str(exc.value)
+    assert "==> 2: _('a', 1)" in message and "==> 3: _('a', 2)" in message
+    assert "\r" not in message
+
+
 def test_a_starred_default_is_a_default_that_is_not_a_literal():
     mgr = HyperParameterManager("_").parse_source("x = [1]\n_('lr', *x)\n")
     assert isinstance(mgr.get_value("lr"), NotLiteralEvaluable)

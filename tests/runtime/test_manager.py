@@ -341,3 +341,20 @@ def test_any_empty_value_instance_means_get(hpm):
     with pytest.raises(KeyError):
         hpm("never_defined", EmptyValue())
     assert not hpm.exists("never_defined")
+
+
+def test_a_failed_set_tree_leaves_the_manager_unchanged(hpm):
+    # README, differences from 0.13: 0.13 kept half of the change (get_tree() then crashed)
+    hpm.parse_source("print(_('a.b.c', 'a' + 'b'))")
+    before = (repr(hpm.get_values()), repr(hpm.get_tree()), len(hpm.db))
+    with pytest.raises(ImpossibleTree):
+        hpm.set_tree({"a": 9})
+    assert (repr(hpm.get_values()), repr(hpm.get_tree()), len(hpm.db)) == before
+
+
+def test_a_runtime_value_under_a_set_value_is_an_impossible_tree(hpm):
+    # README, differences from 0.13: 0.13 accepted it and left a tree that is a leaf and a branch
+    hpm.set_value("a", 1)
+    with pytest.raises(ImpossibleTree):
+        hpm("a.b", 2)
+    assert hpm.get_tree() == {"a": 1} and hpm.get_values() == {"a": 1}
