@@ -17,7 +17,8 @@ from .host import Host
 
 PROGRESS_TIMEOUT = 10.0
 VERIFY_BATCH = 8        # whole-module syntax checks per turn of the event loop (~2 ms per 1,000 lines each)
-VERIFY_DEBOUNCE = 0.3   # seconds after the last edit before an edited module is checked whole
+VERIFY_DEBOUNCE = 1.0   # seconds after the last edit before an edited module is checked whole (a 5,000-line
+                        # module costs an ast.parse: once per pause in typing, not per keystroke)
 WATCHED_GLOBS = ("**/*.py", "**/*.ipynb", "**/*.yaml", "**/*.yml")
 
 
