@@ -314,9 +314,8 @@ ENTRIES: List[Difference] = [
         case_class="a text with CR-only line endings whose context 0.13 formats for an error "
                    "(a duplicate default, a non-literal hint): 0.13 splits lines on \\n only",
         reason="0.13 crashes with AssertionError inside SourceHelper instead of raising its own exception",
-        doc=README, section=HPMAN_SECTION, bullet="CR",
+        doc=README, section=HPMAN_SECTION, bullet='A source with CR-only line endings: its errors show the right lines',
         applies=has_cr_only_lines, rewrite=orig_crashes_with("AssertionError"),
-        status="pending: doc bullet",
     ),
     # -- known divergences of issue 12, being fixed (pending entries exist on the compat branch only)
     Difference(
@@ -349,14 +348,14 @@ ENTRIES: List[Difference] = [
     Difference(
         id="failed-mutation", case_class="runtime set_value/set_tree that raises",
         reason="0.13 keeps half of the failed change (get_tree() then crashes); ours leaves the manager unchanged",
-        doc=README, section=HPMAN_SECTION, bullet="unchanged", applies=lambda c: bool(c.get("ops")),
-        rewrite=after_failed_op, status="pending: doc bullet (semantics)"),
+        doc=README, section=HPMAN_SECTION, bullet='or `set_tree` that raises leaves the manager unchanged', applies=lambda c: bool(c.get("ops")),
+        rewrite=after_failed_op),
     Difference(
         id="value-under-set-value", case_class="a runtime _() value under a name given a value by set_value()",
         reason="0.13 accepts it and leaves a tree that is both a leaf and a branch (get_tree() crashes "
                "with AssertionError); ours raises ImpossibleTree",
-        doc=README, section=HPMAN_SECTION, bullet="ImpossibleTree", applies=lambda c: bool(c.get("ops")),
-        rewrite=value_under_a_set_value, status="pending: doc bullet (semantics)"),
+        doc=README, section=HPMAN_SECTION, bullet="under a name given a value by `set_value('a', 1)` raises `ImpossibleTree`", applies=lambda c: bool(c.get("ops")),
+        rewrite=value_under_a_set_value),
     Difference(
         id="pending-tree-position", case_class="get_tree() order when a name turns into a branch",
         reason="reported 11:20", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
