@@ -249,7 +249,8 @@ class HyperParameterManager:
             sep = self.separator
             start = prefix + sep if prefix else ""
             out: Dict[str, Any] = {}
-            for name in self._names:
+            # in tree order: a name that turned into a branch keeps the place where it appeared (as in 0.13)
+            for name in self._in_tree_order():
                 if not name.startswith(start) or (prefix and name == prefix) or self._is_branch(name):
                     continue
                 # a name without any value is a leaf too, holding EmptyValue (as in 0.13)

@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 import pytest
-from idx_helpers import memory_ws, problems, write
+from idx_helpers import memory_ws, write
 
 from hpman import HyperParameterManager
 from hpman.index import facts as F

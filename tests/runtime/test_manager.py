@@ -358,3 +358,18 @@ def test_a_runtime_value_under_a_set_value_is_an_impossible_tree(hpm):
     with pytest.raises(ImpossibleTree):
         hpm("a.b", 2)
     assert hpm.get_tree() == {"a": 1} and hpm.get_values() == {"a": 1}
+
+
+def test_a_name_that_turns_into_a_branch_keeps_its_place_in_the_tree():
+    # hpman 0.13's tree keeps each level in order of first appearance, leaf or branch
+    m = HyperParameterManager("hpm").parse_source(
+        "comp = [hpm('a', False) for _i in range(3)]\n\nprint(hpm('m.x', 0))\n")
+    m.set_value("a.b", "v")
+    assert list(m.get_tree()) == ["a", "m"]
+    hp = HyperParameterManager("hp").parse_source(
+        "lam = lambda: hp('a.b')\n\ndef f50():\n    x = hp('batch_size', {'n': 1})\n"
+        "    if True:\n        y = hp('a.b.c', False)\n")
+    assert list(hp.get_tree()) == ["a", "batch_size"]
+    under = HyperParameterManager("_").parse_source("_('m.x', 'adam')\n_('k.v', -0.5)\n")
+    under.set_tree({"m": {"x.y": 9}})
+    assert list(under.get_tree()) == ["m", "k"]
