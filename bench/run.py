@@ -772,8 +772,9 @@ hpman.report((x - 0.3) ** 2 + depth)
             return "n/a" if m is None else ("met" if m else "**not met**")
 
         order = ["cold", "cache", "rt-cold", "rt-cache", "reindex", "uses", "runtime-set", "runtime-get",
-                 "lsp-hover", "lsp-definition", "lsp-references", "lsp-edit", "memory", "sweep"]
-        rows = sorted(self.rows, key=lambda r: order.index(r["key"]))
+                 "lsp-hover", "lsp-definition", "lsp-references", "lsp-edit", "lsp-edit-full", "memory", "sweep"]
+        # a row this list does not know yet goes last instead of losing the whole run's report
+        rows = sorted(self.rows, key=lambda r: order.index(r["key"]) if r["key"] in order else len(order))
         commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
         load = os.getloadavg()

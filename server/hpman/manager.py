@@ -543,7 +543,11 @@ def _raise_file_verdict(facts: FileFacts, filename: str, source: str) -> None:
         message = "cannot decode source: " + message[len("cannot decode: "):]
     lines = source.split("\n")
     text = lines[line - 1] if line - 1 < len(lines) else None
-    raise SyntaxError(message, (filename, line, issue.range[1] + 1, text))
+    cls = _SYNTAX_CLASSES.get(detail.get("class"), SyntaxError)   # IndentationError, TabError as Python raised
+    raise cls(message, (filename, line, issue.range[1] + 1, text))
+
+
+_SYNTAX_CLASSES = {"IndentationError": IndentationError, "TabError": TabError}
 
 
 def _raise_call_issue(issue: Issue, filename: str, source: str) -> None:

@@ -273,3 +273,21 @@ def test_a_syntax_error_anywhere_in_a_module_that_uses_hpman_raises_also_from_th
         assert m.get_values() == {}
     with pytest.raises(SyntaxError):
         HyperParameterManager("_").parse_source("w = \uff3f('Z9')\n")   # a full-width underscore
+
+
+@pytest.mark.parametrize("text, cls", [
+    ("  indented = 1\n_('a', 1)\n", IndentationError),
+    ("def f():\n\tif 1:\n        pass\n\tx=1\n\nf(_('a', 1))\n", TabError),
+    ("_('a', 1)\ndef (:\n", SyntaxError),
+])
+def test_the_syntax_error_keeps_the_class_python_raised(tmp_path, text, cls):
+    """`except IndentationError` written for hpman 0.13 still catches it, from a file (also
+    from the cache on the second parse) and from parse_source."""
+    path = write(tmp_path, "m.py", text)
+    for _attempt in range(2):
+        with pytest.raises(SyntaxError) as err:
+            HyperParameterManager("_").parse_file(path)
+        assert type(err.value) is cls and err.value.filename == path
+    with pytest.raises(SyntaxError) as err:
+        HyperParameterManager("_").parse_source(text)
+    assert type(err.value) is cls

@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional, Sequence
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import FileFacts, Issue, Occurrence
 
-FORMAT = 8  # bump whenever extraction changes, so stale facts are never reused
+FORMAT = 9  # bump whenever extraction changes, so stale facts are never reused
 _EMPTY_MARK = ("\0hpman", "empty")
 _NONLITERAL_MARK = ("\0hpman", "non-literal")
 

@@ -819,10 +819,11 @@ class PieceCache:
 
 
 class _SyntaxFailure:
-    __slots__ = ("message", "line", "col")
+    __slots__ = ("message", "line", "col", "kind")
 
-    def __init__(self, message: str, line: int, col: int) -> None:
+    def __init__(self, message: str, line: int, col: int, kind: str = "SyntaxError") -> None:
         self.message, self.line, self.col = message, line, col
+        self.kind = kind   # the class Python raised (IndentationError, TabError), for parse_file
 
 
 def parse_module(text: str, filename: str) -> ast.Module:
@@ -838,8 +839,9 @@ def _parse(text: str, filename: str):
     try:
         return parse_module(text, filename)
     except SyntaxError as exc:
+        kind = type(exc).__name__ if type(exc) in (IndentationError, TabError) else "SyntaxError"
         return _SyntaxFailure(exc.msg or "invalid syntax", max((exc.lineno or 1) - 1, 0),
-                              max((exc.offset or 1) - 1, 0))
+                              max((exc.offset or 1) - 1, 0), kind)
     except (ValueError, MemoryError, RecursionError, OverflowError) as exc:
         return _SyntaxFailure(str(exc) or type(exc).__name__, 0, 0)
 
@@ -1135,7 +1137,8 @@ def _build(path: str, groups, resolver: _Resolver, accept) -> Tuple[List[Occurre
 
 def _syntax_issue(failure: _SyntaxFailure) -> Issue:
     rng = (failure.line, failure.col, failure.line, failure.col + 1)
-    return Issue("syntax-error", ERROR, "cannot parse: {}".format(failure.message), rng)
+    data = {"class": failure.kind} if failure.kind != "SyntaxError" else None
+    return Issue("syntax-error", ERROR, "cannot parse: {}".format(failure.message), rng, data)
 
 
 def _lone_cr_to_lf(text: str) -> str:
