@@ -337,3 +337,17 @@ def test_two_workers_on_one_machine_share_the_default_sqlite_storage(tmp_path):
     assert len(by_state({"trials": trials}, "complete")) == 8
     numbers = [t["number"] for t in trials]
     assert len(numbers) == len(set(numbers))
+
+
+def test_without_optuna_a_sweep_says_how_to_install_it(tmp_path):
+    proj = tmp_path / "proj"
+    write(proj, "train.py", OBJECTIVE)
+    write(tmp_path / "blocked", "optuna/__init__.py", "raise ImportError('no optuna here')\n")
+    e = env(tmp_path)
+    e["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "blocked"), e["PYTHONPATH"]])
+    r = subprocess.run([PY, "-m", "hpman", "sweep", str(proj), "--trials", "2", "--", PY, "train.py"],
+                       cwd=str(proj), env=e, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        "hpman sweep: error: sweeps need Optuna: pip install 'hpman[sweep]' (from a clone: pip install '.[sweep]')"]
+    check = subprocess.run([PY, "-m", "hpman", "check", str(proj)], env=e, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr                       # the rest of hpman does not need it
