@@ -294,6 +294,8 @@ async function run() {
     );
     assert(/\blr\b/.test(text), `hover does not name lr: ${JSON.stringify(text)}`);
     console.log(`       hover: ${JSON.stringify(text.slice(0, 200))}`);
+    // One manager: no "hyperparameter of _" jargon.
+    assert(!/hyperparameter of _/.test(text), `the hover names the manager: ${JSON.stringify(text)}`);
     await page.waitForTimeout(600); // let the hover finish fading in
     await page.screenshot({ path: path.join(SHOTS, 'hover.png') });
   });
@@ -491,7 +493,7 @@ async function run() {
   });
 
   // (d) The quick fix moves lr's default from train.py to model.py.
-  await check('quick fix "Move the default of `lr` here" edits both files', async () => {
+  await check('the refactoring "Move the default of `lr` here" edits both files', async () => {
     await openFile('model.py');
     const token = tokenOnLine("_('lr')", 'lr');
     await token.click({ timeout: STEP_MS });
@@ -508,6 +510,14 @@ async function run() {
       STEP_MS,
       500,
     );
+    // Nothing is wrong with a call that takes its default from elsewhere: the
+    // move is offered as a refactoring (under "Rewrite"), not as a quick fix.
+    const menu = await page.locator('.action-widget .monaco-list-row').evaluateAll((rows) =>
+      rows.map((r) => ({ header: r.classList.contains('group-header'), text: (r.textContent ?? '').trim() })));
+    const at = menu.findIndex((r) => r.text === title);
+    const header = menu.slice(0, at).reverse().find((r) => r.header);
+    console.log(`       menu: ${JSON.stringify(menu.map((r) => (r.header ? `[${r.text}]` : r.text)))}`);
+    assert(header && header.text !== 'Quick Fix', `"${title}" is listed under ${JSON.stringify(header && header.text)}`);
     await action.click();
     await runCommand('File: Save All');
     const train = path.join(WS, 'train.py');
