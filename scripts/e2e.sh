@@ -62,11 +62,13 @@ WS="$TMP/workspace"
 cp -r "$ROOT/tests/fixtures/e2e_workspace" "$WS"
 # The workspace is opened untrusted (Restricted Mode): the extension must keep
 # working there, and must not let the workspace choose the program it runs.
-# Nor may a module of the workspace shadow one of the server's: if the server
-# imported this yaml.py, the marker file would appear.
-cat > "$WS/yaml.py" <<PY
-open("$TMP/workspace-code-ran", "w").write("yaml.py of the workspace was imported")
+# Nor may a module of the workspace shadow one of the server's (a library it
+# imports, or its own package): if the server imported one, the marker appears.
+for mod in yaml hpman; do
+  cat > "$WS/$mod.py" <<PY
+open("$TMP/workspace-code-ran", "w").write("$mod.py of the workspace was imported")
 PY
+done
 mkdir -p "$WS/.vscode"
 # Nor the values file it reads (restricted settings): that file's lr would show.
 cat > "$WS/.vscode/settings.json" <<JSON
@@ -106,7 +108,7 @@ cat > "$UD/User/settings.json" <<JSON
   "chat.disableAIFeatures": true,
   "window.commandCenter": false,
   "workbench.secondarySideBar.defaultVisibility": "hidden",
-  "files.exclude": { "**/.vscode": true, "yaml.py": true, "workspace-chosen-values.yaml": true }
+  "files.exclude": { "**/.vscode": true, "yaml.py": true, "hpman.py": true, "workspace-chosen-values.yaml": true }
 }
 JSON
 # code-server is a remote: machine-scoped settings are read from Machine/.

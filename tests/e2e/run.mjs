@@ -654,7 +654,7 @@ async function run() {
     await page.keyboard.press('Escape');
   });
 
-  await check('no code of the workspace ran (its yaml.py was not imported)', async () => {
+  await check('no code of the workspace ran (its yaml.py and hpman.py were not imported)', async () => {
     const marker = path.join(TMP, 'workspace-code-ran');
     assert(!fs.existsSync(marker), fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '');
   });
