@@ -11,13 +11,13 @@ from .host import Host
 from .protocol import Plain
 
 
-def key_at(ls, uri: str, position: T.Position):
+def key_at(ls: Host, uri: str, position: T.Position):
     """(path, (manager, name)) under the cursor, or (path, None)."""
     path, key, _occ = at(ls, uri, position)
     return path, key
 
 
-def at(ls, uri: str, position: T.Position):
+def at(ls: Host, uri: str, position: T.Position):
     """(path, key, occurrence) under the cursor: a call in a module (with its occurrence) or a
     key in the values file (occurrence None); key None when there is no hyperparameter there."""
     path = ls.path_of(uri)
@@ -30,7 +30,7 @@ def at(ls, uri: str, position: T.Position):
     return path, queries.key_at(ls.ws, path, line, col), None
 
 
-def hover_markdown(ls, key) -> str:
+def hover_markdown(ls: Host, key) -> str:
     ws = ls.ws
     manager, name = key
     value, source = queries.effective_value(ws, key)
@@ -78,14 +78,14 @@ def hover_markdown(ls, key) -> str:
     return "\n".join(lines)
 
 
-def _short(ls, path: str) -> str:
+def _short(ls: Host, path: str) -> str:
     for folder in ls.roots():
         if path.startswith(folder.rstrip(os.sep) + os.sep):
             return os.path.relpath(path, folder).replace(os.sep, "/")
     return os.path.basename(path)
 
 
-def register(ls) -> None:
+def register(ls: Host) -> None:
     @ls.request(T.TEXT_DOCUMENT_HOVER)
     def hover(params: T.HoverParams) -> Optional[T.Hover]:
         path, key, occ = at(ls, params.text_document.uri, params.position)

@@ -34,7 +34,9 @@ _converter = cattrs.Converter(forbid_extra_keys=False)
 _converter.register_structure_hook(Settings, cattrs.gen.make_dict_structure_fn(
     Settings, _converter, values_file=cattrs.gen.override(rename="valuesFile"),
     values_file_from_user=cattrs.gen.override(rename="valuesFileFromUser")))
-_FIELDS = {"exclude": List[str], "valuesFile": Optional[str], "valuesFileFromUser": bool}
+_FIELDS = {"exclude": (lambda v: isinstance(v, list), "list of globs"),
+           "valuesFile": (lambda v: isinstance(v, str), "path"),
+           "valuesFileFromUser": (lambda v: isinstance(v, bool), "boolean")}
 
 
 def parse(raw: Any) -> Settings:
@@ -49,18 +51,17 @@ def parse(raw: Any) -> Settings:
     if isinstance(raw.get("exclude"), str):
         raw["exclude"] = [raw["exclude"]]
     clean = {}
-    for key, kind in _FIELDS.items():
-        if raw.get(key) is None:
+    for key, (valid, kind) in _FIELDS.items():
+        value = raw.get(key)
+        if value is None:
             continue
-        try:
-            clean[key] = _converter.structure(raw[key], kind)
-        except Exception:
-            log.warning("hpman setting `%s`: %r is not a %s; ignored", key, raw[key],
-                        {"exclude": "list of globs", "valuesFile": "path"}.get(key, "boolean"))
+        if not valid(value):    # cattrs would turn "yes" into True and ["x"] into "['x']"
+            log.warning("hpman setting `%s`: %r is not a %s; ignored", key, value, kind)
             continue
-        if key == "exclude" and not all(isinstance(p, str) for p in raw[key]):
+        if key == "exclude" and not all(isinstance(p, str) for p in value):
             log.warning("hpman setting `exclude`: only strings count; ignored the rest")
-            clean[key] = [p for p in raw[key] if isinstance(p, str)]
+            value = [p for p in value if isinstance(p, str)]
+        clean[key] = value
     settings = _converter.structure(clean, Settings)
     settings.exclude = [p for p in settings.exclude if p]
     settings.values_file = settings.values_file or None

@@ -112,6 +112,7 @@ class Documents:
         if path is None or path not in self.open:
             return
         last = params.content_changes[-1] if params.content_changes else None
+        self._cursor_moved_to(path)
         if isinstance(last, T.TextDocumentContentChangePartial):
             self.cursor[path] = self._end_of(path, last)
         elif last is not None:
@@ -131,6 +132,14 @@ class Documents:
             if not text.isascii() and self.ls.positions.encoding != "utf-32":
                 col = from_encoding(_line_of(text, start.line), start.character, self.ls.positions.encoding)
         return line, col + len(inserted[-1])
+
+    def _cursor_moved_to(self, path: str) -> None:
+        """An edit in one document ends the typing in every other: their names count now."""
+        left = [p for p in self.cursor if p != path]
+        for other in left:
+            del self.cursor[other]
+        if left and self.ls.is_ready():
+            self.ls.publisher.after_change(set(left))
 
     def saved(self, path: Optional[str]) -> None:
         """A save ends the typing of a name: it is what the user meant."""

@@ -33,7 +33,8 @@ async def start(tmp_path: Path, workspace: Path):
                      init_options: Any = None, root: Optional[Path] = None, configuration: bool = True,
                      folder_uri: Optional[str] = None, wait: bool = True,
                      config_delay: float = 0.0, no_folders: bool = False, watch: bool = True,
-                     profile: Optional[str] = None) -> Session:
+                     profile: Optional[str] = None, more_folders: Optional[Dict[Path, Dict[str, Any]]] = None
+                     ) -> Session:
         root = root or workspace
         client = LanguageClient(converter_factory=default_converter)
         overridden = {T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, T.WORKSPACE_CONFIGURATION}
@@ -70,6 +71,8 @@ async def start(tmp_path: Path, workspace: Path):
 
         if settings is not None:
             client.set_configuration(settings, section="hpman")
+        for extra, scoped in (more_folders or {}).items():   # other folders, each with its own settings
+            client.set_configuration(scoped, section="hpman", scope_uri=uri(extra))
         env = dict(os.environ, HPMAN_CACHE_DIR=str(tmp_path / "cache"),
                    PYTHONPATH=os.pathsep.join([str(SERVER_DIR), os.environ.get("PYTHONPATH", "")]))
         debug = ["--log-file", os.environ["HPMAN_LSP_TEST_LOG"], "--log-level", "DEBUG"] \
@@ -82,7 +85,8 @@ async def start(tmp_path: Path, workspace: Path):
             else capabilities(encodings, configuration, watch)
         result = await client.initialize_session(T.InitializeParams(
             capabilities=caps,
-            workspace_folders=None if no_folders else [T.WorkspaceFolder(uri=folder, name="ws")],
+            workspace_folders=None if no_folders else [T.WorkspaceFolder(uri=folder, name="ws")] + [
+                T.WorkspaceFolder(uri=uri(extra), name=extra.name) for extra in (more_folders or {})],
             initialization_options=init_options))
         session.init_result = result
         if result.capabilities.position_encoding:

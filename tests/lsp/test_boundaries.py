@@ -166,3 +166,18 @@ async def test_whole_module_syntax_is_verified_after_the_first_index_and_after_e
     await s.diagnostics_where("late_error.py", lambda d: len(d) == 0, "fixed")
     s.replace("late_error.py", T.Range(T.Position(last, 0), T.Position(last, 5)), "def (:")
     await s.diagnostics_where("late_error.py", lambda d: any(x.code == "syntax-error" for x in d), "broken again")
+
+
+async def test_an_edit_in_another_document_ends_the_typing_of_a_name(start):
+    s = await start()
+    text = s.text("model.py")
+    s.open("model.py", text)
+    s.open("train.py")
+    end = len(text.split("\n")) - 1
+    s.replace("model.py", T.Range(T.Position(end, 0), T.Position(end, 0)), "c = _('')\n")
+    s.replace("model.py", T.Range(T.Position(end, 7), T.Position(end, 7)), "half_typed")
+    await s.settle()
+    assert "half_typed" not in tree_names(await get_tree(s))
+    s.replace("train.py", T.Range(T.Position(0, 0), T.Position(0, 0)), "# \n")
+    await s.diagnostics_where("model.py", lambda d: any("`half_typed`" in x.message for x in d), "after the edit")
+    assert "half_typed" in tree_names(await get_tree(s))

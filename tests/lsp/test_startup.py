@@ -164,3 +164,23 @@ async def test_a_workspace_values_file_outside_the_workspace_is_not_read(start, 
     (message,) = s.client.messages
     assert message.type == T.MessageType.Warning and where in message.message and "outside" in message.message
     assert not any("secret_key" in d.message for ds in s.client.diagnostics.values() for d in ds)
+
+
+async def test_settings_are_read_per_folder(start, workspace, tmp_path):
+    """Each folder's exclude globs apply to that folder only (asked per folder scope)."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "kept.py").write_text("from hpman.m import _\nk = _('other.kept', 1)\n", encoding="utf-8")
+    (other / "skip.py").write_text("from hpman.m import _\ns = _('other.skipped', 1)\n", encoding="utf-8")
+    (workspace / "skip.py").write_text("from hpman.m import _\ns = _('ws.skip_kept', 1)\n", encoding="utf-8")
+    s = await start(settings={}, more_folders={other: {"exclude": ["skip.py"]}})
+    tree = await s.client.protocol.send_request_async("hpman/tree", {})
+    names = set()
+
+    def walk(nodes):
+        for n in nodes:
+            names.add(n.name if hasattr(n, "name") else n["name"])
+            walk(n.children if hasattr(n, "children") else n["children"])
+    for m in (tree.managers if hasattr(tree, "managers") else tree["managers"]):
+        walk(m.nodes if hasattr(m, "nodes") else m["nodes"])
+    assert {"other.kept", "ws.skip_kept"} <= names and "other.skipped" not in names
