@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-py test-versions test-compat test-client test-e2e test-packaging bench bench-quick vsix clean
+.PHONY: demo lint test test-py test-versions test-compat test-client test-e2e test-packaging bench bench-quick vsix clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ demo: $(STAMP)
 # Everything: Python suites (default interpreter), the runtime/index/argparse
 # suites under every CPython >= 3.9 on the machine, the TypeScript client and
 # the real-VS-Code end-to-end test.
-test: test-py test-versions test-compat test-client test-e2e test-packaging
+test: lint test-py test-versions test-compat test-client test-e2e test-packaging
+
+# ruff: pycodestyle, pyflakes, import order, bugbear (configured in pyproject.toml)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 LSP_PROFILE_SUITES := tests/lsp/test_navigation.py tests/lsp/test_editing.py tests/lsp/test_actions.py \
 	tests/lsp/test_diagnostics.py tests/lsp/test_boundaries.py

@@ -209,7 +209,7 @@ def run_lsp_bench(python, corpus, big_dir, big_path, big_text, n_requests, n_edi
             """Edit -> diagnostics for n_edits keystrokes, sent as ranges or (full) as the
             whole text, which LSP lets a client send on every change."""
             edit_lat, timeouts, fanout, settle = [], 0, [], []
-            for i in range(n_edits):
+            for _ in range(n_edits):
                 current = state["current"]
                 new = name + "x" if current == name else name   # typing a letter / undoing it
                 state["version"] += 1

@@ -235,7 +235,7 @@ class Bench:
         except ValueError:
             tail = (res["stderr"].strip().splitlines() or [""])[-1]
             raise NA(f"`hpman check --format json` printed no JSON list "
-                     f"(exit {res['returncode']}): {res['stdout'][:100]!r} {tail}")
+                     f"(exit {res['returncode']}): {res['stdout'][:100]!r} {tail}") from None
         return res
 
     def fresh_cache(self):
@@ -484,7 +484,8 @@ class Bench:
         if ours_cpu:
             self.notes.append(self.cpu_note("Row 4", med(ours_cpu), orig_cpu)
                               + (f" (original at {n_orig:,} uses)" if n_orig != n else "") + ".")
-        self.raw["uses"] = {"ours_cpu": ours_cpu, "original_cpu": orig_cpu, "ours": ours, "original": orig, "original_uses": n_orig, "inproc": lin}
+        self.raw["uses"] = {"ours_cpu": ours_cpu, "original_cpu": orig_cpu, "ours": ours, "original": orig,
+                            "original_uses": n_orig, "inproc": lin}
         if orig_timeout:
             o = f"> {orig_timeout} s (killed at the timeout" + (
                 f", {n_orig:,} uses)" if n_orig != n else ")")
@@ -567,8 +568,8 @@ class Bench:
                     + (f" ({best['orig'] / best['ours']:.1f} × faster)" if len(best) == 2 else "")
                     + ".")
         self.notes.append(f"Rows 5–6: `timeit` in a fresh process per figure ({3 if self.quick else 5} "
-                          f"batches of ≥ {0.1 if self.quick else 0.2} s, median), {rounds} processes per figure alternating ours and "
-                          f"the original, median.")
+                          f"batches of ≥ {0.1 if self.quick else 0.2} s, median), {rounds} processes per figure "
+                          f"alternating ours and the original, median.")
 
     # rows 7, 8 ------------------------------------------------------------
     def row_lsp(self):

@@ -22,15 +22,14 @@ import types
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from hpman import EmptyValue, HyperParameterManager, records
-from hpman.values_io import ValuesFileError
-
-from . import config
 from hpman.values.assign import LoadError, flatten_loaded, prefixes_of, read_values  # noqa: F401
 from hpman.values.detail import default_sources, detail_table
 from hpman.values.safeio import ValuesError, drop_stdout
 from hpman.values.store import FORMAT_CHOICES, UnknownExtension, save
 from hpman.values.texts import list_json, list_yaml
+from hpman.values_io import ValuesFileError
 
+from . import config
 from .convert import ConversionError, StringAsDefault, from_text, is_literal, type_name
 
 #: Action names accepted by `inject_actions`, in the order their options are added.
@@ -120,7 +119,8 @@ class _Binding:
     def __init__(self, parser: argparse.ArgumentParser, hp_mgr: HyperParameterManager, actions: List[str],
                  prefix: str, serial_format: str, show_defaults: bool) -> None:
         if serial_format not in FORMAT_CHOICES:
-            raise ValueError("serial_format must be one of {}, not {!r}".format(", ".join(FORMAT_CHOICES), serial_format))
+            raise ValueError("serial_format must be one of {}, not {!r}".format(
+                ", ".join(FORMAT_CHOICES), serial_format))
         self.parser = parser
         self.hp_mgr = hp_mgr
         self.actions = actions
@@ -209,10 +209,11 @@ class _Binding:
                          "type deduction.".format(self.serial_format))
             elif action == "record":
                 # hpargparse 0.14's help has no --hp-record: it shows only when asked for by name
-                act = self.parser.add_argument(option, metavar="DIR", help=argparse.SUPPRESS if not self.show_record else (
+                record_help = argparse.SUPPRESS if not self.show_record else (
                     "Write a run record into DIR: the values (as {} writes them), where each came from, "
                     "the command line, the start time and the git commit".format(
-                        _escape(self.action_option("save")))))
+                        _escape(self.action_option("save"))))
+                act = self.parser.add_argument(option, metavar="DIR", help=record_help)
             else:
                 act = self.parser.add_argument(option, action="store_true",
                                                help="process all hpargparse actions and quit")

@@ -1,7 +1,18 @@
 """How a hyperparameter's default decides what values it accepts (see
 `hpman.values.literals`), and `StringAsDefault`, argparse's side of it."""
-from hpman.values.literals import (LITERAL_TYPES, ConversionError, NoneType, from_loaded, from_text,  # noqa: F401
-                                   is_literal, kind_of, literal, parse_bool, plain, type_name)
+from hpman.values.literals import (  # noqa: F401
+    LITERAL_TYPES,
+    ConversionError,
+    NoneType,
+    from_loaded,
+    from_text,
+    is_literal,
+    kind_of,
+    literal,
+    parse_bool,
+    plain,
+    type_name,
+)
 
 
 class StringAsDefault(str):

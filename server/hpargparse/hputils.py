@@ -1,17 +1,16 @@
 """The hpargparse 0.14 module surface: `StringAsDefault`, `bind`, and the helpers
 programs imported from here (`str2bool`, `hp_save`, `hp_load`, `hp_list`,
 `parse_action_list`)."""
+import argparse
 import sys
 from typing import Any
 
-import argparse
-
 from hpman import HyperParameterManager
+from hpman.values.store import save
 
 from .binding import bind, parse_action_list, parse_args, read_values
 from .convert import ConversionError, StringAsDefault, parse_bool
 from .listing import detail_table
-from hpman.values.store import save
 
 __all__ = ["StringAsDefault", "bind", "parse_args", "str2bool", "hp_save", "hp_load", "hp_list",
            "parse_action_list"]

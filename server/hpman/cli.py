@@ -8,11 +8,11 @@ import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from . import __version__
-from .index.problems import ERROR, WARNING, Problem, all_problems
-from .index.queries import effective_value, name_tree, children_of, TreeNode, default_of, runtime_order
-from .index.workspace import Workspace
 from .index.notebooks import format_context, is_notebook
 from .index.parallel import available_cores
+from .index.problems import ERROR, WARNING, Problem, all_problems
+from .index.queries import TreeNode, children_of, default_of, effective_value, name_tree, runtime_order
+from .index.workspace import Workspace
 from .primitives import EmptyValue, NotLiteralEvaluable
 from .source_helper import SourceHelper
 from .values import texts

@@ -237,7 +237,8 @@ class HpmanMagics(Magics):
             if where is None:
                 print("  {}: {}".format(kind, value_text(row.value, source=sources.get(name))))
             else:
-                shown = "(use)" if isinstance(row.value, EmptyValue) else value_text(row.value, source=sources.get(name))
+                used = isinstance(row.value, EmptyValue)
+                shown = "(use)" if used else value_text(row.value, source=sources.get(name))
                 print("  {}: {} at {}".format(kind if not isinstance(row.value, EmptyValue) else "use", shown, where))
             if row.hints:
                 print("    hints: " + ", ".join("{}={!r}".format(k, v) for k, v in sorted(row.hints.items())))

@@ -13,13 +13,21 @@ import os
 import threading
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from .hpm_db import (P, HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree,
-                     duplicate_message)
+from .hpm_db import HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree, P, duplicate_message
+from .index import notebooks
 from .index.facts import FileFacts, Issue, Occurrence, extract_workspace, in_tree_order, syntax_verdict
 from .index.workspace import Workspace
-from .index import notebooks
-from .primitives import (BadArgumentsException, DoubleAssignmentException, EmptyValue, FlatMapping,
-                         ImpossibleTree, NotLiteralEvaluable, NotLiteralNameException, Primitive, TreeMapping)
+from .primitives import (
+    BadArgumentsException,
+    DoubleAssignmentException,
+    EmptyValue,
+    FlatMapping,
+    ImpossibleTree,
+    NotLiteralEvaluable,
+    NotLiteralNameException,
+    Primitive,
+    TreeMapping,
+)
 from .source_helper import SourceHelper
 from .trial import apply_env_values
 

@@ -7,10 +7,12 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .values.assign import flat_names
 from .values.literals import is_literal, plain
-from .values.safeio import MAX_BYTES as MAX_VALUES_BYTES, ValuesError as ValuesFileError
+from .values.safeio import MAX_BYTES as MAX_VALUES_BYTES
+from .values.safeio import ValuesError as ValuesFileError
 from .values.safeio import read_regular, write_atomic  # noqa: F401
 from .values.store import load
-from .values.yamlfmt import DICT_ANNOTATION, yaml_text as _yaml_text
+from .values.yamlfmt import DICT_ANNOTATION
+from .values.yamlfmt import yaml_text as _yaml_text
 
 __all__ = ["MAX_VALUES_BYTES", "ValuesFileError", "read_bounded", "is_literal", "literal_values", "yaml_text",
            "write_atomic", "read_values", "DICT_ANNOTATION"]

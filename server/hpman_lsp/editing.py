@@ -4,7 +4,7 @@ from typing import Any, List, Optional
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcInvalidParams
 
-from hpman.index import edits, editor, queries
+from hpman.index import editor, edits, queries
 
 from .actions import workspace_edit
 from .host import Host

@@ -13,6 +13,7 @@ from hpman.index.workspace import Workspace
 
 from .convert import Positions, Uris
 
+
 class Host(Protocol):
     ws: Workspace
     positions: Positions

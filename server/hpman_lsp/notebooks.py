@@ -181,7 +181,8 @@ class Notebooks:
         if not isinstance(value, dict):
             return value
         rng = value.get("range")
-        if len(value) == 2 and isinstance(value.get("uri"), str) and isinstance(rng, dict) and is_notebook(value["uri"]):
+        uri = value.get("uri")
+        if len(value) == 2 and isinstance(uri, str) and isinstance(rng, dict) and is_notebook(uri):
             loc = self.location(T.Location(value["uri"], T.Range(
                 T.Position(rng["start"]["line"], rng["start"]["character"]),
                 T.Position(rng["end"]["line"], rng["end"]["character"]))))

@@ -243,8 +243,8 @@ def _register_sync(ls: HpmanServer) -> None:
                 pushed = settings_mod.parse(params.settings)
                 initial = ls.indexer.initial
                 chosen = pushed if pushed.values_file else initial
-                merged = settings_mod.Settings(initial.exclude + [p for p in pushed.exclude if p not in initial.exclude],
-                                               chosen.values_file, chosen.values_file_from_user)
+                exclude = initial.exclude + [p for p in pushed.exclude if p not in initial.exclude]
+                merged = settings_mod.Settings(exclude, chosen.values_file, chosen.values_file_from_user)
                 new = settings_mod.combine(ls.roots(), merged, [])
             await ls.indexer.apply_settings(new)
         ls.spawn(refresh())

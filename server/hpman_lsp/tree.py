@@ -40,7 +40,8 @@ def tree(ls: Host) -> Dict[str, Any]:
     typed = set()
     for path in ls.documents.cursor:
         typed |= ls.publisher.typed(path)
-    return {"managers": [{"name": manager, "nodes": [node_dict(ls, n, manager) for n in queries.name_tree(ls.ws, manager, typed)]}
+    return {"managers": [{"name": manager,
+                          "nodes": [node_dict(ls, n, manager) for n in queries.name_tree(ls.ws, manager, typed)]}
                          for manager in ls.ws.managers() if not _only_typed(ls, manager, typed)]}
 
 

@@ -171,7 +171,7 @@ def test_saves_killed_at_random_moments_leave_a_complete_file(tmp_path):
     target = tmp_path / "out" / "values.yaml"
     rnd = random.Random(8)
     complete = 0
-    for attempt in range(4):
+    for _attempt in range(4):
         if target.exists():
             target.unlink()
         proc = start(tmp_path, "loop", target)

@@ -5,11 +5,10 @@ import pickle
 
 import pytest
 import yaml
+from hpa_helpers import hpm, make_mgr, new_parser, run, write  # noqa: F401  (fixtures)
 
 import hpargparse
 from hpargparse.binding import ACTIONS
-
-from hpa_helpers import new_parser, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 SOURCE = '''
 from hpman.m import _

@@ -11,14 +11,13 @@ import subprocess
 import sys
 
 import pytest
+from hpa_helpers import hpm, make_mgr, new_parser, run, write  # noqa: F401  (fixtures)
 
 import hpargparse
 import hpman
 from hpman.index.queries import effective_value
 from hpman.index.workspace import Workspace
 from hpman.values import ValuesError, load
-
-from hpa_helpers import new_parser, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "hpargparse014")
 

@@ -5,12 +5,11 @@ import subprocess
 import sys
 
 import pytest
+from hpa_helpers import hpm, make_mgr, new_parser, run, subprocess_env, write  # noqa: F401  (fixtures)
 
-import hpman
 import hpargparse
+import hpman
 from hpargparse import hputils
-
-from hpa_helpers import new_parser, subprocess_env, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 
 def test_bind_after_runtime_calls_and_set_value(make_mgr, run):

@@ -2,12 +2,11 @@
 import argparse
 
 import pytest
+from hpa_helpers import hpm, make_mgr, new_parser, run  # noqa: F401  (fixtures)
 
 import hpargparse
 import hpman
 from hpargparse.hputils import StringAsDefault
-
-from hpa_helpers import new_parser, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 SOURCE = '''
 from hpman.m import _

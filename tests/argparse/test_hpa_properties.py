@@ -3,7 +3,8 @@ import json
 import os
 import tempfile
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hpargparse import serial
 from hpargparse.convert import from_loaded, from_text
@@ -80,8 +81,9 @@ ZERO = {bool: False, int: 0, float: 0.0, complex: 0j, str: "", bytes: b"", list:
 def test_bound_parser_takes_the_text_of_any_value_of_the_type(values):
     """Defaults of every kind (the kind's zero); the command line gives any value of that kind."""
     import argparse
-    import hpman
+
     import hpargparse
+    import hpman
     from hpargparse.convert import kind_of
 
     chosen = {}

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from hpa_helpers import EXAMPLE_DIR, subprocess_env
 
 MAIN = os.path.join(EXAMPLE_DIR, "main.py")

@@ -7,12 +7,11 @@ import sys
 
 import pytest
 import yaml
+from hpa_helpers import hpm, make_mgr, new_parser, run, write  # noqa: F401  (fixtures)
 
 import hpargparse
 from hpargparse import serial
 from hpargparse.serial import SerialError
-
-from hpa_helpers import new_parser, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 VALUES = {
     "b": True, "i": -3, "big": 2 ** 70, "f": 0.1, "tiny": 1e-300, "inf": float("inf"), "c": 1 - 2.5j,
@@ -20,7 +19,7 @@ VALUES = {
     "num_str": "1e-4", "bytes": b"\x00\xff", "none": None,
     "list": [1, [2, (3, 4)], {"k": {5}}], "tuple": (1, "a", None, (2.5,)), "one": (1,), "unit": (),
     "set": {1, 2, 3}, "strset": {"x", "y"}, "tupset": {(1, 2), (3,)}, "emptyset": set(),
-    "dict": {"a": 1, "b": [2]}, "keys": {1: "x", (1, 2): "y", None: "z", 2.5: "w", True: "t"},
+    "dict": {"a": 1, "b": [2]}, "keys": {1: "x", (1, 2): "y", None: "z", 2.5: "w", False: "t"},
     "wrapper_like": {"__tuple__": [1, 2]}, "dict_key": {"__dict__": 1}, "nested.name": {"deep": {"er": (1,)}},
 }
 

@@ -11,14 +11,13 @@ import subprocess
 import sys
 
 import pytest
+from hpa_helpers import write
 
 import hpargparse
 import hpman
 from hpman.index.queries import effective_value
 from hpman.index.workspace import Workspace
 from hpman.values.yamlfmt import read_yaml
-
-from hpa_helpers import write
 
 MAIN = '''\
 import argparse

@@ -9,12 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from hpa_helpers import hpm, make_mgr, new_parser, run, write  # noqa: F401  (fixtures)
 
 import hpargparse
 from hpman.values import MAX_BYTES, ValuesError, load, save
 from hpman.values.safeio import read_regular
-
-from hpa_helpers import new_parser, write, hpm, make_mgr, run  # noqa: F401  (fixtures)
 
 SRC = "from hpman.m import _\n_('lr', 0.1)\n_('n', 3)\n_('z', 1j)\n"
 TIMEOUT = 60   # a generous guard for a subprocess on a busy machine; a hang fails, nothing is timed

@@ -202,7 +202,7 @@ def value_under_a_set_value(case: dict, ours: Result, orig: Result) -> Tuple[Res
     """Ours refuses a runtime value under a name that holds a set_value() value (ImpossibleTree)
     where 0.13 took it and then crashed in get_tree()."""
     a, b = ours.get("ops") or [], orig.get("ops") or []
-    for i, (x, y) in enumerate(zip(a, b)):
+    for x, y in zip(a, b):
         if isinstance(x, dict) and x.get("exc", {}).get("types", [""])[0] == "ImpossibleTree" \
                 and not (isinstance(y, dict) and "exc" in y):
             tree = (orig.get("after") or {}).get("tree")

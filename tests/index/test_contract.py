@@ -15,10 +15,10 @@ import os
 import shutil
 import tempfile
 
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
-from hpman import HyperParameterManager
-from hpman import cli
+from hpman import HyperParameterManager, cli
 from hpman.primitives import NotLiteralEvaluable
 from hpman.values import texts
 

@@ -65,7 +65,6 @@ def test_touched_file_is_not_reparsed(tmp_path):
 def test_same_size_rewrite_with_the_old_mtime_is_reparsed(tmp_path):
     """The content is the key: a rewrite that keeps the size and restores the mtime (what a
     stat-keyed cache cannot see) gets fresh facts, from the index and from the runtime."""
-    from hpman import HyperParameterManager
     root = make(tmp_path)
     cache = tmp_path / "cache"
     scan(root, cache_dir=cache)

@@ -83,6 +83,7 @@ def test_spawned_map_equals_the_sequential_one_and_falls_back_where_it_cannot_sp
     """map_spawned (the runtime's: a fresh interpreter, never a fork) gives what a loop gives;
     in a frozen application, whose executable is the application itself, it does not spawn."""
     import sys
+
     from hpman.index import parallel
     items = list(range(100))
     target = ("hpman.index.parallel:_square_all", ())

@@ -9,8 +9,15 @@ from hypothesis import strategies as st
 from hpman.index import problems as P
 from hpman.index import queries
 from hpman.index.files import iter_python_files
-from hpman.index.notebooks import (NotebookError, cell_of_line, format_context, module_text, parse_notebook,
-                                   python_lines, where)
+from hpman.index.notebooks import (
+    NotebookError,
+    cell_of_line,
+    format_context,
+    module_text,
+    parse_notebook,
+    python_lines,
+    where,
+)
 from hpman.index.workspace import Workspace
 
 

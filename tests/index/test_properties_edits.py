@@ -268,7 +268,7 @@ def _shifted(text, edits, path):
 def test_random_edits_never_raise_and_incremental_equals_full(modules, data):
     texts = {PATHS[i]: text for i, text in enumerate(modules)}
     ws = fresh(texts)
-    for step in range(data.draw(st.integers(1, 8), label="steps")):
+    for _step in range(data.draw(st.integers(1, 8), label="steps")):
         path = data.draw(st.sampled_from(sorted(texts)), label="path")
         _kind, fn = data.draw(edit(), label="edit")
         texts[path] = fn(texts[path])
@@ -285,7 +285,7 @@ def test_random_edits_never_raise_and_incremental_equals_full(modules, data):
 def test_quick_fixes_and_renames_after_random_edits(modules, data):
     texts = {PATHS[i]: text for i, text in enumerate(modules)}
     ws = fresh(texts)
-    for step in range(data.draw(st.integers(1, 4), label="steps")):
+    for _step in range(data.draw(st.integers(1, 4), label="steps")):
         if data.draw(st.booleans(), label="edit first"):
             path = data.draw(st.sampled_from(sorted(texts)), label="path")
             _kind, fn = data.draw(edit(), label="edit")

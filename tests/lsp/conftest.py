@@ -9,12 +9,11 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 import pytest_asyncio
+from lsp_helpers import FIXTURE, SERVER_DIR, Session, capabilities, profile_capabilities, uri
 from lsprotocol import types as T
 from pygls.protocol import default_converter
 from pytest_lsp import LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
-
-from lsp_helpers import FIXTURE, SERVER_DIR, Session, capabilities, profile_capabilities, uri
 
 
 @pytest.fixture

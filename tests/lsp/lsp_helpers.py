@@ -190,7 +190,7 @@ def apply_text_edits(text: str, edits, encoding: str) -> str:
         return starts[pos.line] + char_index(lines[pos.line], pos.character, encoding)
 
     spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
-    for (a, b, _new), (a2, b2, _n2) in zip(spans[1:], spans):
+    for (_a, b, _new), (a2, _b2, _n2) in zip(spans[1:], spans):
         assert b <= a2, "overlapping edits"
     for a, b, new in spans:
         text = text[:a] + new + text[b:]

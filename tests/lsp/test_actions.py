@@ -3,9 +3,8 @@ exactly one default remains and nothing else changed."""
 import ast
 
 import pytest
-from lsprotocol import types as T
-
 from lsp_helpers import apply_workspace_edit
+from lsprotocol import types as T
 
 
 async def actions_at(s, name, position, diagnostics=()):

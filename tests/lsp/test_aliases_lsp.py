@@ -3,9 +3,8 @@ places in files of the same name: the language server answers from the same inde
 import os
 from pathlib import Path
 
-from lsprotocol import types as T
-
 from lsp_helpers import uri
+from lsprotocol import types as T
 
 # The seed README's two examples, verbatim.
 SEED_ALIAS = """\

@@ -3,11 +3,8 @@ watched-file events, documents over the size cap; and editors that cannot watch 
 ask for whole lines, save, or type a name letter by letter."""
 import asyncio
 import os
-from pathlib import Path
 
 from lsprotocol import types as T
-
-from lsp_helpers import capabilities
 
 OUTSIDE_MODULE = "from hpman.m import _\nleak = _('outside.secret', 1)\n"
 

@@ -1,9 +1,8 @@
 """Completion, rename, workspace symbols, code lens and inlay hints."""
 import pytest
+from lsp_helpers import apply_workspace_edit
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException
-
-from lsp_helpers import apply_workspace_edit
 
 
 def doc(s, name):

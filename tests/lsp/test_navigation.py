@@ -1,7 +1,6 @@
 """Hover, definition, references and document highlights."""
-from lsprotocol import types as T
-
 from lsp_helpers import uri
+from lsprotocol import types as T
 
 
 def locs(session, locations):

@@ -5,7 +5,6 @@ import json
 import pytest
 from lsprotocol import types as T
 
-
 CELLS = [
     ("markdown", "# Experiment\n`_('x', 1)` in markdown is not code"),
     ("code", "%load_ext hpman\nfrom hpman.m import _"),

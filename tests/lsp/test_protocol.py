@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from lsp_helpers import SERVER_DIR
 
 GUARD = 20.0
@@ -56,7 +55,7 @@ class Wire:
             try:
                 message = self.answers.get(timeout=GUARD)
             except queue.Empty:
-                raise AssertionError("no answer to request {!r}".format(msg_id))
+                raise AssertionError("no answer to request {!r}".format(msg_id)) from None
             if message.get("id") == msg_id and "method" not in message:
                 return message
 

@@ -3,10 +3,9 @@ import random
 import shutil
 
 import pytest
+from lsp_helpers import FIXTURE, uri
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException
-
-from lsp_helpers import FIXTURE, uri
 
 
 async def still_serving(s):

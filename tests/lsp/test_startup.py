@@ -108,6 +108,7 @@ def test_command_line(tmp_path):
     import os
     import subprocess
     import sys
+
     from lsp_helpers import SERVER_DIR
     env = dict(os.environ, PYTHONPATH=str(SERVER_DIR))
     out = subprocess.run([sys.executable, "-m", "hpman_lsp", "--version"], capture_output=True, text=True,

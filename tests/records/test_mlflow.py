@@ -6,14 +6,12 @@ import re
 import subprocess
 import sys
 
+import mlflow  # the `mlflow` extra, part of `dev`
 import pytest
 
 import hpman
-from hpman import records
-
-import mlflow  # the `mlflow` extra, part of `dev`
-
 import hpman.mlflow as hpm_mlflow
+from hpman import records
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
 """The index's values overlay and `hpman list --values` accept a run record."""
 import json
 
+from rec_helpers import hpman, project, run
+
 from hpman.index import queries
 from hpman.index.workspace import Workspace
-
-from rec_helpers import hpman, project, run
 
 
 def test_the_overlay_reads_a_record_by_directory_or_record_json(tmp_path):

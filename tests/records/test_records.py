@@ -3,12 +3,11 @@ import datetime
 import os
 
 import pytest
+from rec_helpers import TRAIN, git, project, record_json, run
 
 import hpman
 from hpman import records
 from hpman.values_io import read_values
-
-from rec_helpers import TRAIN, git, project, record_json, run
 
 
 def test_a_record_gives_each_value_its_origin(tmp_path):

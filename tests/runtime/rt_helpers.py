@@ -4,7 +4,6 @@ import os
 import sys
 import textwrap
 
-
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(REPO, "examples")
 

@@ -7,7 +7,6 @@ import subprocess
 
 import pytest
 import yaml
-
 from rt_helpers import EXAMPLES, PY, subprocess_env
 
 

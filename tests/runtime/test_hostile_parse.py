@@ -13,8 +13,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import hostile  # noqa: E402  (tests/hostile.py)
 
-from hpman import HyperParameterManager  # noqa: E402
 import hpman.manager  # noqa: E402
+from hpman import HyperParameterManager  # noqa: E402
 
 WATCHDOG = 20.0
 
@@ -250,5 +250,5 @@ def test_random_sources_raise_only_documented_exceptions_atomically(pieces, befo
             assert exc.lineno is not None and exc.lineno >= 1
     m.get_values()
     m.get_tree()
-    m.db
+    assert m.db is not None
     assert m.get_value("runtime.value") == 1

@@ -4,8 +4,15 @@ import ast
 import pytest
 
 from hpman import DoubleAssignmentException, EmptyValue, HyperParameterManager, ImpossibleTree, SourceHelper
-from hpman.hpm_db import (HyperParameterDB, HyperParameterOccurrence, HyperParameterPriority, HyperParamNode,
-                          HyperParamTree, L, P)
+from hpman.hpm_db import (
+    HyperParameterDB,
+    HyperParameterOccurrence,
+    HyperParameterPriority,
+    HyperParamNode,
+    HyperParamTree,
+    L,
+    P,
+)
 
 
 def occ(name, value=EmptyValue(), priority=P.PRIORITY_PARSED_FROM_SOURCE_CODE, **kw):

@@ -5,7 +5,7 @@ import pytest
 
 import hpman
 from hpman import EmptyValue, HyperParameterManager, ImpossibleTree
-from hpman.hpm_db import HyperParamNode, HyperParamTree, HyperParameterOccurrence, P
+from hpman.hpm_db import HyperParameterOccurrence, HyperParamNode, HyperParamTree, P
 
 
 def test_placeholder_and_separator_attributes():

@@ -7,10 +7,10 @@ import textwrap
 import threading
 
 import pytest
+from rt_helpers import PY, subprocess_env
 
 import hpman
 import hpman.m
-from rt_helpers import PY, subprocess_env
 
 
 @pytest.mark.parametrize("module", ["hpman", "hpman.m", "hpman.hpm_db", "hpman.primitives",
@@ -21,7 +21,7 @@ def test_module_paths_import(module):
 
 
 def test_any_name_is_a_manager_with_that_placeholder():
-    from hpman.m import _, hpm, hp, ddd, abc, hello  # noqa: F401 (the seed's line)
+    from hpman.m import _, abc, ddd, hello, hp, hpm  # noqa: F401 (the seed's line)
     for name, obj in [("_", _), ("hpm", hpm), ("hp", hp), ("ddd", ddd), ("abc", abc), ("hello", hello)]:
         assert isinstance(obj, hpman.HyperParameterManager)
         assert obj.placeholder == name
@@ -31,7 +31,7 @@ def test_same_name_same_object():
     from hpman.m import same_name_test as a
     from hpman.m import same_name_test as b
     assert a is b
-    assert getattr(hpman.m, "same_name_test") is a
+    assert hpman.m.same_name_test is a
     assert importlib.import_module("hpman.m").same_name_test is a
 
 
@@ -47,7 +47,9 @@ def test_different_names_are_independent():
 
 def test_names_of_the_implementation_are_managers_too():
     # Whatever hpman.m uses internally must not leak: every plain name is a manager.
-    from hpman.m import threading as t, HyperParameterManager as h, _lock as lk  # noqa: N813
+    from hpman.m import HyperParameterManager as h
+    from hpman.m import _lock as lk
+    from hpman.m import threading as t  # noqa: N813
     for name, obj in [("threading", t), ("HyperParameterManager", h), ("_lock", lk)]:
         assert isinstance(obj, hpman.HyperParameterManager), name
         assert obj.placeholder == name
@@ -130,7 +132,7 @@ def test_concurrent_first_access_gives_one_object():
 
     def grab():
         barrier.wait()
-        results.append(getattr(hpman.m, "raced_name_for_test"))
+        results.append(hpman.m.raced_name_for_test)
 
     threads = [threading.Thread(target=grab) for _ in range(8)]
     for t in threads:
@@ -149,8 +151,13 @@ def test_primitives_reexported_from_hpman(name):
 
 
 def test_primitive_types():
-    from hpman.primitives import (DoubleAssignmentException, EmptyValue, ImpossibleTree, NotLiteralEvaluable,
-                                  NotLiteralNameException)
+    from hpman.primitives import (
+        DoubleAssignmentException,
+        EmptyValue,
+        ImpossibleTree,
+        NotLiteralEvaluable,
+        NotLiteralNameException,
+    )
     assert issubclass(ImpossibleTree, ValueError)
     for exc in (DoubleAssignmentException, NotLiteralNameException, NotLiteralEvaluable):
         assert issubclass(exc, Exception)

@@ -5,9 +5,9 @@ import textwrap
 import threading
 
 import pytest
+from rt_helpers import PY, state, subprocess_env, write
 
 from hpman import HyperParameterManager
-from rt_helpers import PY, state, subprocess_env, write
 
 
 def names(m):

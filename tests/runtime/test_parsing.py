@@ -3,11 +3,17 @@ import os
 import textwrap
 
 import pytest
-
-from hpman import (DoubleAssignmentException, HyperParameterManager, ImpossibleTree, NotLiteralEvaluable,
-                   NotLiteralNameException, SourceHelper)
-from hpman.hpm_db import P
 from rt_helpers import state, write
+
+from hpman import (
+    DoubleAssignmentException,
+    HyperParameterManager,
+    ImpossibleTree,
+    NotLiteralEvaluable,
+    NotLiteralNameException,
+    SourceHelper,
+)
+from hpman.hpm_db import P
 
 
 def parse(src, filename="<unknown>", placeholder="_"):

@@ -1,8 +1,9 @@
 """SourceHelper: ±5 lines of context, `==> N:` for the line, aligned numbers (SPEC §B)."""
 import os
 
-from hpman.source_helper import SourceHelper
 from rt_helpers import EXAMPLES, write
+
+from hpman.source_helper import SourceHelper
 
 TWENTY = "\n".join("line {}".format(i) for i in range(1, 21))
 

@@ -155,7 +155,7 @@ def test_mixed_threads_on_shared_names_leave_a_consistent_store(tmp_path, switch
             assert set(values) == set(names), sorted(values)
             tree = m.get_tree()
             assert set(tree) == {"lr", "model", "opt", "batch", "seed"}
-            m.db
+            assert m.db is not None
 
     errors = run_threads([caller(k) for k in range(4)] + [setter, reparser, reader], RUN_SECONDS)
     assert not errors, errors[:3]

@@ -12,7 +12,6 @@ import tempfile
 import time
 
 import pytest
-
 from sweep_helpers import PY, env, show_json, write
 
 TRAIN = """\

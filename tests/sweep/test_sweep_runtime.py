@@ -9,11 +9,10 @@ import os
 import subprocess
 
 import pytest
+from sweep_helpers import PY, env, write
 
 import hpman
 from hpman import trial
-
-from sweep_helpers import PY, env, write
 
 PROGRAM = """\
     import argparse, json, sys

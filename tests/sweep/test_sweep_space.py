@@ -4,13 +4,12 @@ import os
 import re
 
 import pytest
+from sweep_helpers import REPO, hpman, write
 
 from hpman.index.queries import search_space, space_text
 from hpman.index.space import CATEGORICAL, FLOAT, INT, dimension_of, hint_problems
 from hpman.index.workspace import Workspace
 from hpman.primitives import EmptyValue
-
-from sweep_helpers import REPO, hpman, write
 
 SWEEP_CODES = ["bad-range", "empty-range", "out-of-range", "bad-log", "bad-step"]
 

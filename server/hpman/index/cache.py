@@ -9,7 +9,6 @@ $HPMAN_CACHE_DIR, else $XDG_CACHE_HOME/hpman, else ~/.cache/hpman.
 import hashlib
 import marshal
 import os
-
 from typing import Any, Dict, Optional, Sequence
 
 from ..primitives import EmptyValue, NotLiteralEvaluable

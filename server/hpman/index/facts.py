@@ -354,7 +354,8 @@ class _Walker:
                     self._bind(a.asname or a.name.partition(".")[0], IMPORT, None, node, scope, self.end(node))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self._bind(node.name, OTHER, None, node, scope, self.end(node))
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and getattr(node, "value", None) is not None:
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) \
+                    and getattr(node, "value", None) is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 kind, value = self._value_kind(node.value, scope)
                 for target in targets:
@@ -1003,7 +1004,8 @@ class _Scan:
             first = run[0]
             for i in run:
                 begin, end = self.bounds(i, i)
-                if i - first + 1 >= _BLOCK_CAP or zlib.crc32(self.text[begin:end].encode("utf-8", "surrogatepass")) % 32 == 0:
+                digest = zlib.crc32(self.text[begin:end].encode("utf-8", "surrogatepass"))
+                if i - first + 1 >= _BLOCK_CAP or digest % 32 == 0:
                     blocks[first] = i
                     first = i + 1
             if first <= run[-1]:

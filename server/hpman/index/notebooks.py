@@ -117,7 +117,7 @@ def read_cells(data: Any) -> List[Tuple[str, str, Optional[str]]]:
         except UnicodeDecodeError as exc:
             raise NotebookError("not UTF-8 text ({})".format(exc.reason)) from None
     if isinstance(data, str):
-        import json   # here, not at the top: `import hpman` stays light
+        import json  # here, not at the top: `import hpman` stays light
         try:
             data = json.loads(data)
         except (ValueError, RecursionError) as exc:

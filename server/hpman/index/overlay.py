@@ -89,6 +89,7 @@ class ValuesFile:
     @classmethod
     def parse(cls, path: str, text: str) -> "ValuesFile":
         import yaml
+
         from ..values import yamlfmt
         from ..values.store import format_of
         try:
@@ -120,6 +121,7 @@ def _at_key(message: str, path: str, name: str) -> str:
 def _compose_error(text: str, path: str, message: str) -> Error:
     """Where a YAML parse error is: the composer's own mark, found again for a range."""
     import re
+
     import yaml
     line = col = 0
     try:
@@ -128,7 +130,8 @@ def _compose_error(text: str, path: str, message: str) -> Error:
         mark = exc.problem_mark or exc.context_mark
         if mark is not None:
             line, col = mark.line, mark.column
-        return "invalid YAML: {}".format(exc.problem or exc.context or str(exc).splitlines()[0]), (line, col, line, col + 1)
+        reason = exc.problem or exc.context or str(exc).splitlines()[0]
+        return "invalid YAML: {}".format(reason), (line, col, line, col + 1)
     except (yaml.YAMLError, RecursionError):
         pass
     found = re.search(r"\(line (\d+)", message)
@@ -170,11 +173,12 @@ class _Walker:
             return False
         if self.json_file and len(node.value) == 1:
             key = node.value[0][0]
-            return not (getattr(key, "value", None) in jsonfmt.WRAPPERS)
+            return getattr(key, "value", None) not in jsonfmt.WRAPPERS
         return True
 
     def walk(self, node: Any, prefix: str) -> None:
         import yaml
+
         from ..values import yamlfmt
         for key, value in node.value:
             key_text = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"

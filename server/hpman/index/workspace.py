@@ -6,16 +6,15 @@ changed. Problems and queries are computed from this state by problems.py,
 queries.py and edits.py.
 """
 import os
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
-
 import re
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from . import cache as disk_cache
 from .facts import INFO, FileFacts, Issue, Occurrence, PieceCache, extract_workspace, syntax_verdict
 from .files import Exclude, decode_lenient, iter_python_files, owned, read_bytes
 from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
-from .parallel import map_sequential, map_spawned, map_split
 from .overlay import ValuesFile
+from .parallel import map_sequential, map_spawned, map_split
 
 Key = Tuple[str, str]  # (manager, name)
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -275,7 +274,8 @@ class Workspace:
             try:
                 text = parse_notebook(text).text
             except NotebookError as exc:
-                return self._install(FileEntry(path, None, _unreadable(path, "cannot read notebook: {}".format(exc)), None))
+                unreadable = _unreadable(path, "cannot read notebook: {}".format(exc))
+                return self._install(FileEntry(path, None, unreadable, None))
         if self.max_bytes is not None and _over_cap(text, self.max_bytes):
             # the same cap as a file on disk: an open 50 MB buffer is not indexed
             self.starts.pop(path, None)
@@ -293,7 +293,7 @@ class Workspace:
         path = os.path.abspath(path)
         self.starts.pop(path, None)
         try:
-            st = os.stat(path)
+            os.stat(path)
         except OSError:
             return self.remove(path)
         if not self.owns(path):

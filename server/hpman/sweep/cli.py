@@ -118,7 +118,7 @@ def _run_recorded(plan: Any, progress: Any, run_sweep: Any, args: argparse.Names
 
 
 def _index(args: argparse.Namespace):
-    from ..cli import _UserError, _manager, _workspace
+    from ..cli import _manager, _UserError, _workspace
     ns = argparse.Namespace(paths=args.paths, exclude=args.exclude, values=None, no_cache=args.no_cache)
     try:
         ws = _workspace(ns)
@@ -282,6 +282,7 @@ def cmd_show(study: Any, args: argparse.Namespace) -> int:
                           "trials": [trial_json(t) for t in rows]}, indent=2, ensure_ascii=False))
         return 0
     from tabulate import tabulate
+
     from .progress import short
     from .worker import decoded_values, result_of
     names = sorted({n for t in rows for n in decoded_values(t)})

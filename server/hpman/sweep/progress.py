@@ -45,7 +45,9 @@ class Progress:
             self.stream.flush()
             return
         elapsed = int(time.monotonic() - self.started)
-        best = "best {} (#{})".format(short(self.best.value), self.best.number) if self.best is not None else "no best yet"
+        best = "no best yet"
+        if self.best is not None:
+            best = "best {} (#{})".format(short(self.best.value), self.best.number)
         text = "\x1b[1;36m{} · {} · {} · {}:{:02d}\x1b[0m".format(self.current, self.study, best, elapsed // 60,
                                                               elapsed % 60)
         self.stream.write("\r\x1b[K" + text)

@@ -34,13 +34,15 @@ class UnknownExtension(ValuesError):
 
     def as_value_error(self) -> ValueError:
         """The ValueError hpargparse 0.14 raised, with its two arguments."""
+        supported = ", ".join("`{}`".format(e) for e in sorted(EXTENSIONS))
         return ValueError("Unsupported file extension: {} of path {}".format(self.ext, self.path),
-                          "Supported file extensions: {}".format(", ".join("`{}`".format(e) for e in sorted(EXTENSIONS))))
+                          "Supported file extensions: {}".format(supported))
 
 
 def check_format(serial_format: str) -> str:
     if serial_format not in FORMAT_CHOICES:
-        raise ValuesError("unknown serial format `{}` (choose from {})".format(serial_format, ", ".join(FORMAT_CHOICES)))
+        raise ValuesError("unknown serial format `{}` (choose from {})".format(
+            serial_format, ", ".join(FORMAT_CHOICES)))
     return serial_format
 
 

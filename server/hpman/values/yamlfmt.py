@@ -188,7 +188,8 @@ def construct(loader: Loader, node: yaml.Node, path: str, name: str) -> Any:
     except _BUILD_ERRORS as exc:
         reason = TOO_DEEP if isinstance(exc, RecursionError) else (
             getattr(exc, "problem", None) or str(exc).split(";")[0] or type(exc).__name__)
-        raise ValuesError("cannot read `{}`{}: {}".format(path, where(node.start_mark, name), shorten(reason))) from None
+        at = where(node.start_mark, name)
+        raise ValuesError("cannot read `{}`{}: {}".format(path, at, shorten(reason))) from None
 
 
 def is_tree(node: yaml.Node) -> bool:
