@@ -237,7 +237,7 @@ def double_star_hints(case: dict, ours: Result, orig: Result) -> Tuple[Result, R
         snap["occurrences"] = sorted(
             ([r[0], r[1], _spread_none_hint(r[2])] + r[3:] for r in snap.get("occurrences", [])),
             key=lambda r: json.dumps(r))
-        for name, row in snap.get("top", {}).items():
+        for row in snap.get("top", {}).values():
             if isinstance(row, list) and len(row) > 2:
                 row[2] = _spread_none_hint(row[2])
     return ours, orig
