@@ -1,4 +1,4 @@
-"""Language-server latency through a real client over stdio (SPEC §G rows 7, 8).
+"""Language-server latency through a real client over stdio.
 
 Starts ``<python> -m hpman_lsp`` with the corpus and the 5,000-line file's
 folder as workspace folders, waits for the initial indexing to finish, then

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""hpman benchmarks against the original hpman 0.13.0 (SPEC §G), in one run.
+"""hpman benchmarks against the original hpman 0.13.0, in one run.
 
     python bench/run.py [--quick] [--repeats N] [--python PY] [--no-lsp]
 
@@ -805,7 +805,7 @@ hpman.report((x - 0.3) ** 2 + depth)
 
 
 def main():
-    ap = argparse.ArgumentParser(description="hpman benchmarks against hpman 0.13.0 (SPEC §G)")
+    ap = argparse.ArgumentParser(description="hpman benchmarks against hpman 0.13.0")
     ap.add_argument("--quick", action="store_true", help="600-file corpus, fewer repeats")
     ap.add_argument("--repeats", type=int, default=0, help="override the number of repeats")
     ap.add_argument("--python", help="our interpreter (default: the one running this)")

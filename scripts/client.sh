@@ -57,15 +57,8 @@ LOCK="$CLIENT/requirements-bundled.txt"
 TARGET=(--only-binary=:all: --implementation cp --python-version 3.9 --abi cp39
         --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64)
 
-# Every CPython >= 3.9 on the machine (pyenv's, else python3.X on PATH), oldest first.
-pythons() {
-  local minor cand
-  for minor in 9 10 11 12 13 14; do
-    for cand in "$HOME"/.pyenv/versions/3.$minor.*/bin/python3.$minor "$(command -v python3.$minor || true)"; do
-      if [ -n "$cand" ] && [ -x "$cand" ]; then echo "$cand"; break; fi
-    done
-  done
-}
+# pythons: every CPython >= 3.9 on the machine, oldest first
+source "$ROOT/scripts/pythons.sh"
 
 # The server's requirements as pyproject.toml states them (dependencies + the
 # lsp extra), less watchfiles: the server only watches files itself for

@@ -5,6 +5,7 @@
 # Prints the path of the venv's python on success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/pythons.sh
 VENV="${HPMAN_COMPAT_VENV:-.venv-compat}"
 # The originals and their requirements, pinned so the reference does not drift.
 PINS="hpman==0.13.0 hpargparse==0.14.0 rich==13.7.1 dill==0.3.8 PyYAML==6.0.2 attrdict==2.0.1"
@@ -21,11 +22,11 @@ pick_python() {
       return
     fi
   done
-  for ver in 13 12 11 10 9; do
-    for cand in "$HOME"/.pyenv/versions/3.$ver.*/bin/python3.$ver "$(command -v python3.$ver || true)"; do
-      [ -n "$cand" ] && [ -x "$cand" ] && { echo "$cand"; return; }
-    done
+  local newest=""
+  for cand in $(pythons); do
+    if [ "$(python_minor "$cand")" -le 13 ]; then newest="$cand"; fi
   done
+  if [ -n "$newest" ]; then echo "$newest"; return; fi
   echo "compat-venv: no CPython 3.9..3.13 found for hpman 0.13" >&2
   exit 1
 }

@@ -5,13 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 found=0
 EXTRAS="pytest pytest-asyncio hypothesis"   # what these suites need (IPython comes with [jupyter])
-for minor in 9 10 11 12 13 14; do
-  py=""
-  for cand in "$HOME"/.pyenv/versions/3.$minor.*/bin/python3.$minor; do
-    [ -x "$cand" ] && py="$cand"
-  done
-  [ -z "$py" ] && py="$(command -v python3.$minor || true)"
-  [ -z "$py" ] && continue
+source scripts/pythons.sh
+for py in $(pythons); do
+  minor="$(python_minor "$py")"
   found=$((found + 1))
   venv=".venv-py3.$minor"
   stamp="$venv/.installed-$( (cat pyproject.toml; echo "$EXTRAS") | cksum | cut -d' ' -f1)"

@@ -1,4 +1,4 @@
-"""No data loss: an interrupted `--hp-save` leaves the previous file intact (SPEC §D, §H).
+"""No data loss: an interrupted `--hp-save` leaves the previous file intact.
 
 A child process runs a real program with `--hp-save`; its file writes are wrapped
 (builtins.open and os.fdopen, for files in the save folder) so that it writes

@@ -1,4 +1,4 @@
-"""One option per hyperparameter, typed from its default (SPEC §D)."""
+"""One option per hyperparameter, typed from its default."""
 import argparse
 
 import pytest

@@ -59,7 +59,7 @@ Details:
 +--------------+--------+---------+--------------------------------------------------------------+
 """
 
-# The option lines of the seed's `-h` that SPEC §D leaves unchanged.
+# The option lines of the seed's `-h` that hpargparse leaves unchanged.
 SEED_HELP_LINES = """\
   -h, --help            show this help message and exit
   --weight-decay WEIGHT_DECAY
@@ -113,7 +113,7 @@ def test_detail_after_load_and_override(tmp_path):
 
 
 def _reference_help():
-    """What this interpreter's argparse prints for the seed's options plus what SPEC §D adds."""
+    """What this interpreter's argparse prints for the seed's options plus what hpargparse adds."""
     p = argparse.ArgumentParser(prog="main.py")
     p.add_argument("--weight-decay", help="A float hyper-parameter named `weight_decay`. (default: 1e-05)")
     p.add_argument("--hp-save", help="Save hyperparameters to a file. The hyperparameters are saved after "

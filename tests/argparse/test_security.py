@@ -1,4 +1,4 @@
-"""Security: no code from the workspace or from a values file is ever executed (SPEC §D, §H).
+"""Security: no code from the workspace or from a values file is ever executed.
 
 Every payload below would create a marker file if it were executed or imported.
 Each tool opens it (runtime parse_file, `hpman check/list/show`, hpargparse

@@ -1,4 +1,4 @@
-"""Reliability: the static index and `hpman check/list` on a hostile workspace (SPEC §C, §H).
+"""Reliability: the static index and `hpman check/list` on a hostile workspace.
 
 Each bad file becomes a reported problem on that file, every good file is
 indexed, nothing raises, nothing hangs, and the CLI exits with a sane status and

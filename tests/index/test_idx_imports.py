@@ -1,4 +1,4 @@
-"""Import-aware extraction: which calls count for which manager (SPEC §C)."""
+"""Import-aware extraction: which calls count for which manager."""
 import textwrap
 
 import pytest

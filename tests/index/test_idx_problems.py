@@ -1,4 +1,4 @@
-"""Every problem code of SPEC §C, with its severity, range and related locations."""
+"""Every problem code, with its severity, range and related locations."""
 import os
 import re
 

@@ -1,4 +1,4 @@
-"""Reliability properties of the static index under random modules and random edits (SPEC §C, §H).
+"""Reliability properties of the static index under random modules and random edits.
 
 Hypothesis generates modules with random hyperparameter calls in awkward shapes
 (multi-line calls, comments and CJK text, defaults and hints containing commas,

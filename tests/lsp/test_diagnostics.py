@@ -1,4 +1,4 @@
-"""Diagnostics: every SPEC §C problem code, pushed per file with related information."""
+"""Diagnostics: every problem code, pushed per file with related information."""
 import time
 
 from lsprotocol import types as T

@@ -1,4 +1,4 @@
-"""Positions: UTF-16 code units by default, UTF-8 when the client offers it (SPEC §C, §E).
+"""Positions: UTF-16 code units by default, UTF-8 when the client offers it.
 
 train.py has Chinese text, and an emoji (two UTF-16 units, four UTF-8 bytes), before
 calls on the same line."""

@@ -1,4 +1,4 @@
-"""Reliability and security of the language server on hostile workspaces (SPEC §E, §H).
+"""Reliability and security of the language server on hostile workspaces.
 
 The real server (`python -m hpman_lsp`, through the pytest-lsp fixture in
 conftest.py) is started on the generated hostile workspace (tests/hostile.py):

@@ -1,4 +1,4 @@
-"""Soak: a long random session against the real server (SPEC §E "stays up", §H "no leak").
+"""Soak: a long random session against the real server.
 
 A generated workspace of modules with random hyperparameter calls; then a few
 thousand random operations, bounded in time: incremental and full didChange on

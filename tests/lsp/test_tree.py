@@ -1,4 +1,4 @@
-"""The custom protocol, exactly as SPEC §E has it: `hpman/tree` and `hpman/treeChanged`."""
+"""The custom protocol, exactly as the client expects it: `hpman/tree` and `hpman/treeChanged`."""
 from lsprotocol import types as T
 
 NODE_KEYS = {"name", "label", "kind", "value", "type", "origin", "defaultValue", "default", "occurrences", "problems",

@@ -1,4 +1,4 @@
-"""The seed's examples, run as programs, print what the seed shows (SPEC §B, issue 2)."""
+"""The seed's examples, run as programs, print what the seed shows."""
 import argparse
 import contextlib
 import io

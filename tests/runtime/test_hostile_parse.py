@@ -1,4 +1,4 @@
-"""Reliability: the runtime `parse_file` on a hostile workspace (SPEC §B, §H).
+"""Reliability: the runtime `parse_file` on a hostile workspace.
 
 Each bad file raises the documented exception (SyntaxError for text Python itself
 would refuse, OSError for what cannot be read), with the file and the line, in a

@@ -1,4 +1,4 @@
-"""hpman.hpm_db: occurrences, priorities, nodes, trees and the 0.10 db/L query API (SPEC §B)."""
+"""hpman.hpm_db: occurrences, priorities, nodes, trees and the 0.10 db/L query API."""
 import ast
 
 import pytest

@@ -1,4 +1,4 @@
-"""HyperParameterManager's public surface, the value trilogy and nested names (SPEC §B)."""
+"""HyperParameterManager's public surface, the value trilogy and nested names."""
 import copy
 
 import pytest

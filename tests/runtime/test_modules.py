@@ -1,4 +1,4 @@
-"""Module paths and the any-name `hpman.m` (SPEC §B, first bullets)."""
+"""Module paths and the any-name `hpman.m`."""
 import doctest
 import importlib
 import inspect

@@ -1,4 +1,4 @@
-"""parse_file: paths, directories, encodings, symlinks and skipped folders (SPEC §B)."""
+"""parse_file: paths, directories, encodings, symlinks and skipped folders."""
 import os
 import subprocess
 import textwrap

@@ -1,4 +1,4 @@
-"""Static parsing rules of parse_source / parse_file (SPEC §B, "Parsing rules")."""
+"""Static parsing rules of parse_source / parse_file."""
 import os
 import textwrap
 

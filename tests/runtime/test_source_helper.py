@@ -1,4 +1,4 @@
-"""SourceHelper: ±5 lines of context, `==> N:` for the line, aligned numbers (SPEC §B)."""
+"""SourceHelper: ±5 lines of context, `==> N:` for the line, aligned numbers."""
 import os
 
 from rt_helpers import EXAMPLES, write

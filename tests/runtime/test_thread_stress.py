@@ -1,4 +1,4 @@
-"""Reliability: try hard to break the lock-free hot path of the runtime (SPEC §B, §H).
+"""Reliability: try hard to break the lock-free hot path of the runtime.
 
 `HyperParameterManager.__call__` stores a runtime value without the lock, into
 the cell it found for the name on the fast path, while set_value, re-parsing or a

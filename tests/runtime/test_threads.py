@@ -1,4 +1,4 @@
-"""Thread safety: concurrent `_()` / set_value / parsing never corrupt the store (SPEC §B)."""
+"""Thread safety: concurrent `_()` / set_value / parsing never corrupt the store."""
 import sys
 import threading
 import time

@@ -27,9 +27,6 @@ class Related:
     def __init__(self, path: str, rng: Range, message: str) -> None:
         self.path, self.range, self.message = path, rng, message
 
-    def as_dict(self) -> Dict[str, Any]:
-        return {"path": self.path, "range": list(self.range), "message": self.message}
-
 
 class Problem:
     """One problem at one place; `data` carries what a quick fix needs."""
