@@ -2,7 +2,7 @@
 `hpman.values.texts` and `hpman.values.detail`, shared with `hpman list` and `%hpman list`."""
 from typing import Optional
 
-from hpman.values.detail import char_width, default_sources, detail_table  # noqa: F401
+from hpman.values.detail import default_sources, detail_table  # noqa: F401
 from hpman.values.texts import NOT_LITERAL, json_value, list_json, list_yaml  # noqa: F401
 from hpman.values.texts import display_path as _display_path
 

@@ -16,6 +16,8 @@ from hpman.index.workspace import Workspace
      "#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\u20ac'\n"),
     (b"x = 1\r\ny = 2\r\n", "x = 1\ny = 2\n"),
     (b"x = 1\ry = 2\r", "x = 1\ny = 2\n"),
+    # the cookie's own line in latin-1: Python runs it (tokenize.detect_encoding refuses it)
+    (b"# coding: latin-1 \xe9t\xe9\nx = '\xe9'\n", "# coding: latin-1 \u00e9t\u00e9\nx = '\u00e9'\n"),
     (b"x = '\xe4\xb8\xad'  # coding: latin-1 on line 1 but not a comment line\n", "x = '\u4e2d'  # coding: latin-1 on line 1 but not a comment line\n"),
 ])
 def test_decode_source_like_python(data, text):

@@ -21,6 +21,9 @@ def decode_source(data: bytes) -> str:
 
     Raises UnicodeDecodeError / LookupError / SyntaxError for undecodable text,
     as Python's own import would refuse it. Newlines are normalised to "\\n".
+    Not tokenize.detect_encoding (nor importlib.util.decode_source, built on it): they refuse a
+    cookie line that is not UTF-8 itself (`# coding: latin-1` followed by latin-1 text), which
+    the interpreter runs.
     """
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:

@@ -5,11 +5,8 @@ cropping), so the output is the same on a terminal, in a pipe and in a file.
 Values are shown as `texts.value_text` shows them everywhere else.
 """
 import ast
-import contextlib
-import unicodedata
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-import tabulate as _tabulate_module
 from tabulate import tabulate
 
 from .literals import kind_of, type_name
@@ -78,41 +75,6 @@ def _details(rows: List[Any], cwd: Optional[str]) -> str:
     return "\n".join(parts)
 
 
-def char_width(ch: str) -> int:
-    """Terminal columns of one character: 2 for East Asian wide/full-width, 0 for combining marks."""
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-class _Widths:
-    """The part of the optional `wcwidth` package tabulate uses, from the standard library."""
-
-    @staticmethod
-    def wcswidth(text: str) -> int:
-        return sum(char_width(ch) for ch in text)
-
-    @staticmethod
-    def wcwidth(ch: str) -> int:
-        return char_width(ch)
-
-
-@contextlib.contextmanager
-def _wide_chars() -> Iterator[None]:
-    """Make tabulate measure CJK text by display width (as it does when `wcwidth` is installed),
-    so that the grid stays aligned for sources with Chinese comments or strings."""
-    module = _tabulate_module
-    if getattr(module, "wcwidth", None) is not None or not hasattr(module, "WIDE_CHARS_MODE"):
-        yield
-        return
-    saved = module.wcwidth, module.WIDE_CHARS_MODE
-    module.wcwidth, module.WIDE_CHARS_MODE = _Widths, True
-    try:
-        yield
-    finally:
-        module.wcwidth, module.WIDE_CHARS_MODE = saved
-
-
 def detail_table(hp_mgr: "HyperParameterManager", cwd: Optional[str] = None) -> str:
     """The `--hp-list detail` output: the sorted names, then a tabulate "grid" table with
     each hyperparameter's type, value and every parsed occurrence with its source context."""
@@ -127,7 +89,8 @@ def detail_table(hp_mgr: "HyperParameterManager", cwd: Optional[str] = None) -> 
               _details(rows_by_name[name], cwd)]
              for name in names]
     numeric = bool(names) and all(kind_of(values[n]) in (int, float) for n in names)
-    with _wide_chars():
-        text = tabulate(table, headers=["name", "type", "value", "details"], tablefmt="grid",
-                        disable_numparse=True, colalign=("left", "left", "right" if numeric else "left", "left"))
+    # tabulate measures CJK text by display width through `wcwidth` (a dependency), so the grid
+    # stays aligned for sources with Chinese comments or strings
+    text = tabulate(table, headers=["name", "type", "value", "details"], tablefmt="grid",
+                    disable_numparse=True, colalign=("left", "left", "right" if numeric else "left", "left"))
     return "All hyperparameters:\n    {}\nDetails:\n{}\n".format(names, text)
