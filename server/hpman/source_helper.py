@@ -4,7 +4,6 @@ from typing import Optional
 
 from .index.files import read_source
 
-
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 

@@ -21,7 +21,8 @@ def import_optuna() -> Any:
     try:
         import optuna
     except ImportError:
-        raise SweepError("sweeps need Optuna: pip install 'hpman[sweep]' (from a clone: pip install '.[sweep]')") from None
+        raise SweepError("sweeps need Optuna: pip install 'hpman[sweep]' "
+                         "(from a clone: pip install '.[sweep]')") from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     # heartbeats and ask/tell are experimental in Optuna; their warnings are noise for our users
     warnings.filterwarnings("ignore", module=r"optuna(\.|$)")
