@@ -6,7 +6,8 @@ has finished, the model the README states."""
 import sys
 import types
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hpman import HyperParameterManager
 from hpman.index import facts as F
