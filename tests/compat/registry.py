@@ -246,7 +246,7 @@ def double_star_hints(case: dict, ours: Result, orig: Result) -> Tuple[Result, R
 def rebinds_placeholder(case: dict) -> bool:
     """The placeholder's name is bound to something else somewhere in the case."""
     ph = re.escape(case.get("placeholder", "_"))
-    rx = re.compile(r"(^|[\r\n])[ \t]*{0}[ \t]*=(?!=)|\bfor {0} in\b|\bdef \w+\({0}[,)]|\blambda {0}:|\bas {0}\b"
+    rx = re.compile(r"(^|[\r\n])[ \t]*{0}[ \t]*=(?!=)|\bfor {0} in\b|\bdef \w+\({0}[,)]|\blambda {0}:"
                     .format(ph))
     return any(rx.search(t) for t in texts(case))
 
@@ -356,10 +356,6 @@ ENTRIES: List[Difference] = [
                "with AssertionError); ours raises ImpossibleTree",
         doc=README, section=HPMAN_SECTION, bullet="under a name given a value by `set_value('a', 1)` raises `ImpossibleTree`", applies=lambda c: bool(c.get("ops")),
         rewrite=value_under_a_set_value),
-    Difference(
-        id="pending-tree-position", case_class="get_tree() order when a name turns into a branch",
-        reason="reported 11:20", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
-        rewrite=tree_order, status="pending: reported to semantics"),
     Difference(
         id="pending-syntax-subclass", case_class="IndentationError/TabError raised as SyntaxError",
         reason="reported 11:20", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
@@ -574,10 +570,6 @@ ENTRIES += [
         applies=lambda c: bool(listing_format(c)) and has_kind(c, {"nonliteral"}),
         rewrite=take_ours_except_help),
     Difference(
-        id="pending-json-order", kind="argparse", case_class="--hp-list json: key order (get_values() order; 0.13: by tree)",
-        reason="reported to semantics with the get_values() order", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet="",
-        applies=lambda c: listing_format(c) == "json", rewrite=json_key_order, status="pending: reported to semantics"),
-    Difference(
         id="json-listing-crash", kind="argparse", case_class="--hp-list json of bytes, sets, complex numbers",
         reason="0.14 crashes with TypeError in json.dumps", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='prints every value (0.14 crashed on sets, bytes, complex numbers',
         applies=lambda c: listing_format(c) == "json" and has_kind(c, {"bytes", "set", "complex"}),
@@ -658,10 +650,6 @@ ENTRIES += [
         reason="0.14 crashes: NoneType takes no arguments", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION, bullet='hyperparameter whose default is None loads from a file',
         applies=lambda c: True,
         rewrite=lambda c, tested, base: (tested, tested) if msg_has(base, "NoneType takes no arguments") else (tested, base)),
-    Difference(
-        id="pending-tree-order", kind="argparse", case_class="get_values() order after parse (0.13: by tree)",
-        reason="reported", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
-        rewrite=by_name, status="pending: reported to semantics"),
 ]
 
 
