@@ -56,15 +56,7 @@ def has_cr_only_lines(case: dict) -> bool:
     return any(re.search(r"\r(?!\n)", t) for t in texts(case))
 
 
-def is_parse_source(case: dict) -> bool:
-    return case.get("op") == "parse_source"
-
-
 # -- rewrites ---------------------------------------------------------------------------
-
-def take_original(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    """The whole case is covered: ours is taken as the truth."""
-    return ours, ours
 
 
 def when(pred: Callable[[Result, Result], bool]):
@@ -90,11 +82,6 @@ def orig_crashes_with(*types: str):
     return when(lambda ours, orig: exc_type(orig) in types)
 
 
-def orig_or_ours_raises(ours_type: str):
-    """Ours raises `ours_type` where 0.13 does something else: take ours for the case."""
-    return when(lambda ours, orig: exc_type(ours) == ours_type and exc_type(orig) != ours_type)
-
-
 def _strip_empty(c: Any) -> Any:
     """A canon tree without EmptyValue leaves and the branches left empty by that."""
     if isinstance(c, list) and c and c[0] == "dict":
@@ -110,54 +97,10 @@ def _strip_empty(c: Any) -> Any:
     return c
 
 
-def _empty_leaves(side: Result) -> Result:
-    for snap in (side, side.get("after")):
-        if not isinstance(snap, dict) or "tree" not in snap:
-            continue
-        snap["tree"] = _strip_empty(snap["tree"])
-        for name, got in list(snap.get("get", {}).items()):
-            got = _strip_empty(got)
-            if got == ["dict", []] or (isinstance(got, dict) and "exc" in got):
-                got = "missing"
-            snap["get"][name] = got
-            snap.setdefault("exists", {})[name] = got != "missing"
-    return side
-
-
-def empty_leaves(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    return _empty_leaves(ours), _empty_leaves(orig)
-
-
 def _sorted_tree(c: Any) -> Any:
     if isinstance(c, list) and c and c[0] == "dict":
         return ["dict", sorted(([k, _sorted_tree(v)] for k, v in c[1]), key=lambda kv: repr(kv[0]))]
     return c
-
-
-def _by_name(side: Result) -> Result:
-    for snap in (side, side.get("after")):
-        if isinstance(snap, dict) and "values" in snap:
-            snap["values"] = sorted(snap["values"], key=lambda kv: kv[0])
-            snap["tree"] = _sorted_tree(snap.get("tree"))
-            snap["get"] = {k: _sorted_tree(v) for k, v in snap.get("get", {}).items()}
-    return side
-
-
-def _top_by_name(side: Result) -> Result:
-    for snap in (side, side.get("after")):
-        if isinstance(snap, dict):
-            for name, row in snap.get("top", {}).items():
-                if isinstance(row, list) and row[1] == ["EmptyValue"]:
-                    snap["top"][name] = [name, "EmptyValue (one of several)"]
-    return side
-
-
-def walk_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    return _top_by_name(_by_name(ours)), _top_by_name(_by_name(orig))
-
-
-def both_raise(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    return (ours, ours) if exc_type(ours) and exc_type(orig) else (ours, orig)
 
 
 def starts_with_bom(case: dict) -> bool:
@@ -211,13 +154,6 @@ def value_under_a_set_value(case: dict, ours: Result, orig: Result) -> Tuple[Res
     return ours, orig
 
 
-def empty_name_in_tree(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    for side in (orig, orig.get("after")):
-        if isinstance(side, dict) and isinstance(side.get("tree"), list):
-            side["tree"] = ["dict", [kv for kv in side["tree"][1] if kv[0] != ["str", ""]]]
-    return ours, orig
-
-
 def _spread_none_hint(hints: Any) -> Any:
     if isinstance(hints, list) and hints and hints[0] == "dict":
         merged: Dict[str, list] = {}  # as Python merges keywords: first place, last value
@@ -261,46 +197,33 @@ def ours_sees_less(ours: Result, orig: Result) -> bool:
 
 
 def module_uses_hpman(case: dict, filename: Any) -> bool:
-    """Whether the case's module `filename` imports hpman or calls the placeholder."""
+    """Whether the case's module `filename` mentions hpman or calls the placeholder (a name token
+    followed by `(`; strings and comments do not count)."""
     import base64
+    import io
+    import tokenize
 
     rel = str(filename)
     rel = rel[2:] if rel.startswith("./") else rel
     data = case.get("files", {}).get(rel)
     if data is None:
         return True  # not a file of the case: no excuse
-    text = base64.b64decode(data).decode("utf-8", "replace")
-    ph = re.escape(case.get("placeholder", "_"))
-    return "hpman" in text or re.search(r"(?<![\w.]){}\s*\(".format(ph), text) is not None
+    ph = case.get("placeholder", "_")
+    names = []
+    try:
+        for tok in tokenize.tokenize(io.BytesIO(base64.b64decode(data)).readline):
+            if tok.type in (tokenize.NAME, tokenize.OP):
+                names.append(tok.string)
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, LookupError):
+        pass  # the tokens up to the error are what we have
+    calls = any(a == ph and b == "(" for a, b in zip(names, names[1:]))
+    return calls or "hpman" in names
 
 
 def syntax_outside(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
     if raises(orig, "SyntaxError") and not module_uses_hpman(case, orig["exc"].get("filename")):
         return ours, ours
     return ours, orig
-
-
-def _tree_by_name(side: Result) -> Result:
-    for snap in (side, side.get("after")):
-        if isinstance(snap, dict) and "tree" in snap:
-            snap["tree"] = _sorted_tree(snap["tree"])
-    return side
-
-
-def _sorted_tree(c: Any) -> Any:
-    if isinstance(c, list) and c and c[0] == "dict":
-        return ["dict", sorted(([k, _sorted_tree(v)] for k, v in c[1]), key=lambda kv: repr(kv[0]))]
-    return c
-
-
-def tree_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    return _tree_by_name(ours), _tree_by_name(orig)
-
-
-def subclass_lost(ours: Result, orig: Result) -> bool:
-    a, b = ours.get("exc"), orig.get("exc")
-    return bool(a and b) and a["types"][0] == "SyntaxError" and b["types"][0] in ("IndentationError", "TabError") \
-        and a.get("lineno") == b.get("lineno")
 
 
 def has_text(pattern: str) -> Callable[[dict], bool]:
@@ -317,7 +240,6 @@ ENTRIES: List[Difference] = [
         doc=README, section=HPMAN_SECTION, bullet='A source with CR-only line endings: its errors show the right lines',
         applies=has_cr_only_lines, rewrite=orig_crashes_with("AssertionError"),
     ),
-    # -- known divergences of issue 12, being fixed (pending entries exist on the compat branch only)
     Difference(
         id="double-star-hints", case_class="`**{'help': 'h'}` (a literal dict) among a call's keywords",
         reason="deliberate: the dict's keys are the hints, as Python passes them; 0.13 stored the whole dict "
@@ -357,14 +279,13 @@ ENTRIES: List[Difference] = [
         doc=README, section=HPMAN_SECTION, bullet="under a name given a value by `set_value('a', 1)` raises `ImpossibleTree`", applies=lambda c: bool(c.get("ops")),
         rewrite=value_under_a_set_value),
     Difference(
-        id="pending-syntax-subclass", case_class="IndentationError/TabError raised as SyntaxError",
-        reason="reported 11:20", doc=README, section=HPMAN_SECTION, bullet="", applies=lambda c: True,
-        rewrite=when(subclass_lost), status="pending: reported to engine"),
-    Difference(
-        id="syntax-outside-hpman-modules", case_class="a syntax error in a text that never mentions the manager",
-        reason='deliberate: one broken script that does not use hpman no longer stops parse_file; 0.13 parsed every *.py', doc=README, section=HPMAN_SECTION, bullet='A syntax error in a module that does not use hpman',
-        applies=lambda c: True,
-        rewrite=when(lambda ours, orig: exc_type(ours) is None and raises(orig, "SyntaxError"))),
+        id="syntax-outside-hpman-modules",
+        case_class="parse_file of a tree where a module that neither imports hpman nor calls the placeholder "
+                   "has a syntax error",
+        reason="deliberate: one broken script that does not use hpman no longer stops parse_file; 0.13 parsed "
+               "every *.py",
+        doc=README, section=HPMAN_SECTION, bullet="A syntax error in a module that does not use hpman",
+        applies=lambda c: c.get("op") == "parse_file", rewrite=syntax_outside),
 ]
 
 
@@ -543,14 +464,6 @@ def nonliteral_help(case: dict, ours: Result, orig: Result) -> Tuple[Result, Res
     return ours, orig
 
 
-def json_key_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    for side in (ours, orig):
-        listing = side.get("listing")
-        if isinstance(listing, list) and listing[0] == "json" and listing[1][0] == "dict":
-            listing[1] = ["dict", sorted(listing[1][1], key=lambda kv: repr(kv[0]))]
-    return ours, orig
-
-
 ENTRIES += [
     Difference(
         id="nonliteral-help", kind="argparse", case_class="-h of a hyperparameter whose default is not a literal",
@@ -613,13 +526,6 @@ def tested_is_right(case: dict, tested: Result, base: Result) -> Tuple[Result, R
     return tested, tested
 
 
-def by_name(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    for side in (ours, orig):
-        if isinstance(side.get("values"), list):
-            side["values"] = sorted(side["values"], key=lambda kv: kv[0])
-    return ours, orig
-
-
 ENTRIES += [
     Difference(
         id="json-values-file", kind="argparse", case_class="--hp-save/--hp-load of a .json file",
@@ -653,7 +559,6 @@ ENTRIES += [
 ]
 
 
-
 def has_nonfinite_override(case: dict) -> bool:
     return any(w in ("inf", "-inf", "nan") for w in case["argv"])
 
@@ -684,20 +589,3 @@ ENTRIES.append(Difference(
     id="detail-help-prefix", kind="argparse", case_class="-h of --PREFIX-detail with action_prefix",
     reason="0.14 always says 'Shorthand for --hp-list detail'", doc=HPARGPARSE_DOC, section=HPARGPARSE_SECTION,
     bullet='Shorthand for --cfg-list detail', applies=lambda c: _prefix(c) != "--hp-", rewrite=detail_help_prefix))
-
-
-def actions_in_any_order(case: dict, ours: Result, orig: Result) -> Tuple[Result, Result]:
-    for side in (ours, orig):
-        help_ = side.get("help")
-        if isinstance(help_, dict) and "entries" in help_:
-            help_["entries"] = sorted(help_["entries"])
-            head, _, rest = help_["usage"].partition("[")
-            help_["usage"] = head + " ".join(sorted(re.findall(r"\[[^\[\]]*(?:\[[^\[\]]*\])?[^\[\]]*\]", "[" + rest)))
-    return ours, orig
-
-
-ENTRIES.append(Difference(
-    id="pending-action-order", kind="argparse", case_class="-h with inject_actions given as a list",
-    reason="0.14 adds the action options in the list's order, ours in a fixed order", doc=HPARGPARSE_DOC,
-    section=HPARGPARSE_SECTION, bullet="", applies=lambda c: isinstance(c.get("bind", {}).get("inject_actions"), list),
-    rewrite=actions_in_any_order, status="pending: reported to values"))
