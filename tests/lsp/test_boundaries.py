@@ -178,3 +178,11 @@ async def test_an_edit_in_another_document_ends_the_typing_of_a_name(start):
     s.replace("train.py", T.Range(T.Position(0, 0), T.Position(0, 0)), "# \n")
     await s.diagnostics_where("model.py", lambda d: any("`half_typed`" in x.message for x in d), "after the edit")
     assert "half_typed" in tree_names(await get_tree(s))
+
+
+async def test_the_own_watcher_stops_with_the_server(start):
+    s = await start(watch=False)
+    await s.until(lambda: any("watching" in m.message for m in s.client.log_messages), what="the watcher's start")
+    await asyncio.wait_for(s.client.shutdown_session(), 20)     # shutdown, then exit
+    code = await asyncio.wait_for(s.client._server.wait(), 20)
+    assert code == 0
