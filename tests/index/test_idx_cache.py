@@ -221,3 +221,47 @@ def test_verify_pending_checks_in_batches_then_caches(tmp_path):
     assert again.pending() == [str(root / "m0.py")]
     assert str(root / "m0.py") in again.verify_file(str(root / "m0.py"))
     assert len(problems(again, "syntax-error")) == 2
+
+
+def test_an_unchanged_file_is_not_even_read_once_its_stat_is_old_enough(tmp_path, monkeypatch):
+    """A stat short-cuts the read only for a file that had not changed for a while when it was
+    hashed (RACY_NS); a same-size rewrite with the old mtime restored changes the ctime, so the
+    file is read and re-parsed even then."""
+    import time
+    from hpman.index import workspace as W
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(W, "RACY_NS", -10 ** 12)   # every stat is "old enough" here
+    scan(root, cache_dir=cache)
+    reads = []
+    real = W.read_bytes
+    monkeypatch.setattr(W, "read_bytes", lambda p: reads.append(p) or real(p))
+    ws = scan(root, cache_dir=cache)
+    assert ws.parsed_files == 0 and reads == []
+    assert snapshot(ws) == snapshot(scan(root))
+    path = str(root / "a.py")
+    st = os.stat(path)
+    time.sleep(0.05)   # past the coarse clock tick of the first write, so that the ctime moves
+    write(root, "a.py", FILES["a.py"].replace("0.1", "0.9"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    del reads[:]
+    ws = scan(root, cache_dir=cache)
+    assert reads == [path] and ws.parsed_files == 1
+    assert sorted(d.value for d in ws.defaults_of(("_", "lr"))) == [0.2, 0.9]
+
+
+def test_a_recently_changed_file_is_read_whatever_its_stat_says(tmp_path):
+    """Within RACY_NS of its last change a file is always read: a second write in the same clock
+    tick could leave the very same stat."""
+    from hpman.index import workspace as W
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    scan(root, cache_dir=cache)
+    reads = []
+    real = W.read_bytes
+    W.read_bytes = lambda p: reads.append(p) or real(p)
+    try:
+        ws = scan(root, cache_dir=cache)
+    finally:
+        W.read_bytes = real
+    assert len(reads) == len(FILES) and ws.parsed_files == 0

@@ -1,6 +1,8 @@
 """The persistent cache: facts of each file keyed by its content (a hash of its
 bytes), so that a second start over an unchanged tree parses nothing, and a file
-rewritten with the same size and its old mtime is never served stale facts.
+rewritten with the same size and its old mtime is never served stale facts. A
+stat key (size, mtime, ctime, inode) lets an unchanged file skip the read; see
+Workspace._lookup for when it is trusted.
 
 Stored with `marshal` (plain data only: loading it can never run code, even
 from a cache file planted in a workspace), one file per set of roots under
@@ -14,7 +16,7 @@ from typing import Any, Dict, Optional, Sequence
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import FileFacts, Issue, Occurrence
 
-FORMAT = 9  # bump whenever extraction changes, so stale facts are never reused
+FORMAT = 10  # bump whenever extraction changes, so stale facts are never reused
 _EMPTY_MARK = ("\0hpman", "empty")
 _NONLITERAL_MARK = ("\0hpman", "non-literal")
 
@@ -74,24 +76,25 @@ def unpack_facts(path: str, packed: tuple) -> FileFacts:
 
 
 def load(directory: Optional[str], roots: Sequence[str], mode: str = "") -> Dict[str, tuple]:
-    """{path: (digest, facts)}; empty when there is no usable cache."""
+    """{path: (digest, facts, stat key)}; empty when there is no usable cache (see Workspace._lookup)."""
     try:
         with open(_cache_file(directory, roots, mode), "rb") as f:
             data = marshal.loads(f.read())   # load(f) reads the file object piece by piece: 8x slower
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
-        return {path: (dig, unpack_facts(path, packed)) for path, (dig, packed) in data["files"].items()}
+        return {path: (dig, unpack_facts(path, packed), tuple(key) if key is not None else None)
+                for path, (dig, packed, key) in data["files"].items()}
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return {}
 
 
 def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple], stored: Dict[str, tuple],
          mode: str = "") -> None:
-    """Write {path: (digest, facts)} atomically, unless nothing changed since it was loaded."""
-    if fresh.keys() == stored.keys() and all(fresh[p][0] == stored[p][0] and
+    """Write {path: (digest, facts, stat key)} atomically, unless nothing changed since it was loaded."""
+    if fresh.keys() == stored.keys() and all(fresh[p][0] == stored[p][0] and fresh[p][2] == stored[p][2] and
                                              fresh[p][1].verified == stored[p][1].verified for p in fresh):
         return
-    files = {path: (dig, pack_facts(facts)) for path, (dig, facts) in fresh.items()}
+    files = {path: (dig, pack_facts(facts), key) for path, (dig, facts, key) in fresh.items()}
     target = _cache_file(directory, roots, mode)
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -7,6 +7,7 @@ queries.py and edits.py.
 """
 import os
 import re
+import time
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from . import cache as disk_cache
@@ -70,8 +71,9 @@ class Workspace:
         self._relevant = _relevance_test(predeclared)
         self._cache_mode = "" if predeclared is None else "runtime:" + predeclared
         self.display: Dict[str, str] = {}   # path -> the path as found from the roots as given
-        self._disk: Dict[str, Tuple[str, FileFacts]] = {}     # what the cache holds: path -> (digest, facts)
-        self._stored: Dict[str, Tuple[str, FileFacts]] = {}   # ... as last loaded or saved
+        self._disk: Dict[str, tuple] = {}     # what the cache holds: path -> (digest, facts, stat key)
+        self._stored: Dict[str, tuple] = {}   # ... as last loaded or saved
+        self._keys: Dict[str, tuple] = {}     # path -> stat key and when its content was read
         self.verified_files = 0      # whole-module syntax checks done (not taken from the cache)
         self.vanished: List[str] = []   # listed by the last scan, gone before they could be read
         self.exclude = dict(exclude) if isinstance(exclude, Mapping) else list(exclude)   # globs (per root)
@@ -149,8 +151,7 @@ class Workspace:
             entry = entries.get(path)
             if entry is not None:
                 self._install(entry, track=False)
-                if entry.digest is not None:
-                    self._disk[path] = (entry.digest, entry.facts)
+                self._remember(entry)
         if progress is not None:
             progress(total, total)
         self._stored = stored
@@ -166,10 +167,15 @@ class Workspace:
         """The indexed files in the runtime's parse order (sorted as found from the roots as given)."""
         return sorted(self.files, key=lambda p: self.display.get(p, p))
 
-    def _lookup(self, path: str, cached: Optional[Tuple[str, FileFacts]]):
+    def _lookup(self, path: str, cached: Optional[tuple]):
         """(entry, None) when the file needs no parsing, (None, item to parse) when it does,
-        (None, None) when it is gone. The key is the content: every file is read (a stat alone
-        cannot tell a rewrite that kept the size and the mtime)."""
+        (None, None) when it is gone.
+
+        The key is the content. A stat short-cuts the read only when it matches the one taken
+        when the content was last hashed in size, mtime, ctime and inode (a rewrite that keeps
+        the size and restores the mtime still changes the ctime, which no one can set back),
+        and the file had not changed for RACY_NS before that hash (a write in the same clock
+        tick as the hash would leave the same stat: git's "racily clean" rule)."""
         try:
             st = os.stat(path)
         except OSError:
@@ -177,12 +183,21 @@ class Workspace:
         stamp = (st.st_size, st.st_mtime_ns)
         if self.max_bytes is not None and st.st_size > self.max_bytes:
             return FileEntry(path, None, _unreadable(path, "file is larger than 10 MB; not indexed"), stamp), None
+        stat_key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        if cached is not None and _trusted(cached[2], stat_key) and (cached[1].verified or not self.verify):
+            self._keys[path] = cached[2]
+            if cached[0] is None:   # no hpman in it when it was read
+                return FileEntry(path, None, cached[1], stamp), None
+            if not self.keep_text:
+                return FileEntry(path, None, cached[1], stamp, cached[0]), None
+        checked_at = time.time_ns()
         try:
             data = read_bytes(path)
         except OSError as exc:
             facts = _unreadable(path, "cannot read: {}".format(exc.strerror or exc),
                                 data={"errno": exc.errno, "strerror": exc.strerror or str(exc)})
             return FileEntry(path, None, facts, stamp), None
+        self._keys[path] = stat_key + (checked_at,)
         if not self._relevant(data):
             return FileEntry(path, None, FileFacts(path, [], [], {}), stamp), None
         digest = disk_cache.digest(data)
@@ -190,6 +205,14 @@ class Workspace:
             text = _decode_quiet(path, data) if self.keep_text else None
             return FileEntry(path, text, cached[1], stamp, digest), None
         return None, (path, stamp, data, digest)
+
+    def _remember(self, entry: "FileEntry") -> None:
+        """Keep what the persistent cache should hold for a file read from disk."""
+        key = self._keys.get(entry.path)
+        if key is not None and (entry.digest is not None or not entry.facts.issues):
+            self._disk[entry.path] = (entry.digest, entry.facts, key)
+        else:
+            self._disk.pop(entry.path, None)
 
     def _parse_item(self, item: tuple) -> "FileEntry":
         path, stamp, data, digest = item
@@ -262,9 +285,10 @@ class Workspace:
                 return self.reload(path)
         self.verified_files += 1
         facts = entry.facts.with_syntax_verdict(syntax_verdict(text, path))
+        fresh = FileEntry(path, entry.text, facts, entry.stamp, entry.digest)
         if entry.stamp is not None and entry.digest is not None:
-            self._disk[path] = (entry.digest, facts)
-        return self._install(FileEntry(path, entry.text, facts, entry.stamp, entry.digest))
+            self._remember(fresh)
+        return self._install(fresh)
 
     # -- changes -----------------------------------------------------------------------
     def set_text(self, path: str, text: str) -> Set[str]:
@@ -303,10 +327,7 @@ class Workspace:
             if item is None:
                 return self.remove(path)
             entry = self._parse_item(item)
-        if entry.digest is not None:
-            self._disk[path] = (entry.digest, entry.facts)
-        else:
-            self._disk.pop(path, None)
+        self._remember(entry)
         return self._install(entry)
 
     def remove(self, path: str) -> Set[str]:
@@ -539,6 +560,13 @@ def _over_cap(text: str, limit: int) -> bool:
 
 def _unreadable(path: str, message: str, line: int = 0, data: Any = None) -> FileFacts:
     return FileFacts(path, [], [Issue("syntax-error", "error", message, (line, 0, line, 0), data)], {})
+
+
+RACY_NS = 3 * 10 ** 9   # a stat is trusted only for a file unchanged this long before it was hashed
+
+
+def _trusted(key: Optional[tuple], stat_key: tuple) -> bool:
+    return key is not None and key[:4] == stat_key and key[4] - max(stat_key[1], stat_key[2]) > RACY_NS
 
 
 def _relevance_test(predeclared: Optional[str]) -> Callable[[bytes], bool]:
