@@ -228,6 +228,7 @@ def test_an_unchanged_file_is_not_even_read_once_its_stat_is_old_enough(tmp_path
     hashed (RACY_NS); a same-size rewrite with the old mtime restored changes the ctime, so the
     file is read and re-parsed even then."""
     import time
+
     from hpman.index import workspace as W
     root = make(tmp_path)
     cache = tmp_path / "cache"
