@@ -14,6 +14,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -100,6 +101,64 @@ class _Log:
             self.file.close()
 
 
+class CtrlC:
+    """Ctrl-C as a count the loops read, not an exception raised wherever the worker happens to
+    be: a KeyboardInterrupt landing between starting the program and watching it, or in the
+    middle of a storage write, could leave the program running or the sweep stuck. The signal
+    also wakes the watch loop through a pipe (signal.set_wakeup_fd), so it is seen at once.
+    Outside the main thread signals cannot be caught there; Python's own KeyboardInterrupt
+    then still applies."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.fd = -1
+        self._write_fd = -1
+        self._old_handler: object = None
+        self._old_wakeup = -1
+
+    def __enter__(self) -> "CtrlC":
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        self.fd, self._write_fd = os.pipe()
+        os.set_blocking(self.fd, False)
+        os.set_blocking(self._write_fd, False)
+        self._old_wakeup = signal.set_wakeup_fd(self._write_fd)
+        self._old_handler = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd < 0:
+            return
+        signal.signal(signal.SIGINT, self._old_handler)  # type: ignore[arg-type]
+        signal.set_wakeup_fd(self._old_wakeup)
+        os.close(self.fd)
+        os.close(self._write_fd)
+        self.fd = self._write_fd = -1
+
+    def drain(self) -> None:
+        try:
+            while os.read(self.fd, 512):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to `seconds`, less if Ctrl-C is pressed meanwhile."""
+        if self.fd < 0:
+            time.sleep(seconds)
+            return
+        sel = selectors.DefaultSelector()
+        try:
+            sel.register(self.fd, selectors.EVENT_READ)
+            sel.select(timeout=seconds)
+        finally:
+            sel.close()
+        self.drain()
+
+
 def _die_with_parent() -> None:
     """In the child: be killed when the worker dies (Linux only; elsewhere nothing)."""
     if not sys.platform.startswith("linux"):
@@ -114,10 +173,12 @@ def _die_with_parent() -> None:
 
 def run(command: Sequence[str], env: Dict[str, str], on_report: Callable[[float, Optional[int]], bool],
         heartbeat: Callable[[], None], interval: float, log_path: Optional[str] = None,
-        timeout: Optional[float] = None) -> Outcome:
+        timeout: Optional[float] = None, ctrl_c: Optional[CtrlC] = None) -> Outcome:
     """Run `command` once. `on_report(value, step)` returns True to stop the program (pruned);
     `heartbeat()` is called every `interval` seconds while it runs. Ctrl-C stops the program
     and raises KeyboardInterrupt once it is gone (the outcome is then `interrupted`)."""
+    if ctrl_c is not None and ctrl_c.count:
+        raise KeyboardInterrupt     # pressed before the program could start
     outcome = Outcome()
     read_fd, write_fd = os.pipe()
     env = dict(env, **{ENV_REPORT_FD: str(write_fd)})
@@ -136,7 +197,7 @@ def run(command: Sequence[str], env: Dict[str, str], on_report: Callable[[float,
         return outcome
     os.close(write_fd)
     try:
-        _watch(proc, read_fd, outcome, log, on_report, heartbeat, interval, timeout, start)
+        _watch(proc, read_fd, outcome, log, on_report, heartbeat, interval, timeout, start, ctrl_c)
     finally:
         os.close(read_fd)
         log.close()
@@ -148,20 +209,32 @@ def run(command: Sequence[str], env: Dict[str, str], on_report: Callable[[float,
 
 def _watch(proc: subprocess.Popen, report_fd: int, outcome: Outcome, log: _Log,
            on_report: Callable[[float, Optional[int]], bool], heartbeat: Callable[[], None],
-           interval: float, timeout: Optional[float], start: float) -> None:
+           interval: float, timeout: Optional[float], start: float, ctrl_c: Optional[CtrlC] = None) -> None:
     sel = selectors.DefaultSelector()
     tail = _Tail(TAIL_BYTES)
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "out")
     sel.register(proc.stderr.fileno(), selectors.EVENT_READ, "err")
     sel.register(report_fd, selectors.EVENT_READ, "report")
+    if ctrl_c is not None and ctrl_c.fd >= 0:
+        sel.register(ctrl_c.fd, selectors.EVENT_READ, "ctrl-c")
+    presses = 0
     pending = bytearray()
     next_beat = time.monotonic() + interval
     exited_at: Optional[float] = None
     kill_at: Optional[float] = None
+    def interrupt() -> Optional[float]:
+        if outcome.stopped == "interrupted":   # a second Ctrl-C: no more grace
+            _signal(proc, signal.SIGKILL)
+        outcome.stopped = "interrupted"
+        return _stop(proc)
+
     try:
         while True:
-            if not sel.get_map() and proc.poll() is not None:
+            if ctrl_c is not None and ctrl_c.count > presses:
+                presses = ctrl_c.count
+                kill_at = interrupt()
+            if not _program_pipes(sel) and proc.poll() is not None:
                 break   # a program may close its output and go on: it is done only when it exits
             now = time.monotonic()
             if now >= next_beat:
@@ -179,7 +252,7 @@ def _watch(proc: subprocess.Popen, report_fd: int, outcome: Outcome, log: _Log,
                 kill_at = None
             wait = min(0.25, max(0.01, next_beat - now))
             try:
-                if sel.get_map():
+                if _program_pipes(sel):
                     events = sel.select(timeout=wait)
                 else:   # every pipe is closed: wait for the exit itself, not for the next tick
                     events = []
@@ -187,13 +260,14 @@ def _watch(proc: subprocess.Popen, report_fd: int, outcome: Outcome, log: _Log,
                         proc.wait(timeout=wait)
                     except subprocess.TimeoutExpired:
                         pass
-            except KeyboardInterrupt:
-                if outcome.stopped == "interrupted":   # a second Ctrl-C: no more grace
-                    _signal(proc, signal.SIGKILL)
-                outcome.stopped = "interrupted"
-                kill_at = _stop(proc)
+            except KeyboardInterrupt:   # no CtrlC handler (not the main thread)
+                kill_at = interrupt()
                 continue
             for key, _mask in events:
+                if key.data == "ctrl-c":
+                    assert ctrl_c is not None
+                    ctrl_c.drain()
+                    continue
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     sel.unregister(key.fd)
@@ -217,6 +291,11 @@ def _watch(proc: subprocess.Popen, report_fd: int, outcome: Outcome, log: _Log,
         proc.stderr.close()
         outcome.exit_code = proc.returncode
         outcome.stderr_tail = tail.text()
+
+
+def _program_pipes(sel: selectors.BaseSelector) -> bool:
+    """Whether any of the program's pipes (output or reports) is still open."""
+    return any(key.data != "ctrl-c" for key in sel.get_map().values())
 
 
 def _take_reports(pending: bytearray, outcome: Outcome, on_report: Callable[[float, Optional[int]], bool]) -> bool:

@@ -149,7 +149,6 @@ def open_study(plan: Plan) -> Any:
 def run_sweep(plan: Plan, progress: Any) -> int:
     """Run trials until the study has `plan.trials`; 0, or 130 after Ctrl-C."""
     optuna = import_optuna()
-    from optuna.storages import fail_stale_trials
     TrialState = optuna.trial.TrialState
     study = open_study(plan)
     if study.direction.name.lower() != plan.direction:
@@ -157,35 +156,48 @@ def run_sweep(plan: Plan, progress: Any) -> int:
                          "--study)".format(plan.study, study.direction.name.lower(), plan.direction,
                                            study.direction.name.lower()))
     space = _Space(optuna, plan.space)
-    storage = study._storage
     workdir = tempfile.mkdtemp(prefix="hpman-sweep-")
     logs = os.path.join(plan.root, ".hpman", "sweep-logs", _safe(plan.study))
     os.makedirs(logs, exist_ok=True)
     progress.start(plan, _done(study.get_trials(deepcopy=False), TrialState))
-    try:
-        while True:
-            fail_stale_trials(study)
-            trials = study.get_trials(deepcopy=False)
-            counted = [t for t in trials if takes_slot(t, TrialState)]
-            waiting = any(t.state == TrialState.WAITING for t in counted)
-            if len(counted) >= plan.trials and not waiting:
-                if any(t.state == TrialState.RUNNING for t in counted):
-                    progress.waiting()
-                    time.sleep(plan.heartbeat)
-                    continue
-                break
-            trial = study.ask(space.distributions)
-            storage.record_heartbeat(trial._trial_id)
-            if not _in_budget(study, trial.number, plan.trials, TrialState):
-                trial.set_user_attr(SURPLUS, True)
-                study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+    with runner.CtrlC() as ctrl_c:
+        try:
+            return _trials_loop(plan, study, space, workdir, logs, progress, ctrl_c)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _trials_loop(plan: Plan, study: Any, space: "_Space", workdir: str, logs: str, progress: Any,
+                 ctrl_c: runner.CtrlC) -> int:
+    """Ask, run and tell until the budget is spent (0) or Ctrl-C is pressed (130)."""
+    optuna = import_optuna()
+    from optuna.storages import fail_stale_trials
+    TrialState = optuna.trial.TrialState
+    storage = study._storage
+    while True:
+        if ctrl_c.count:
+            progress.interrupted()
+            return 130
+        fail_stale_trials(study)
+        trials = study.get_trials(deepcopy=False)
+        counted = [t for t in trials if takes_slot(t, TrialState)]
+        waiting = any(t.state == TrialState.WAITING for t in counted)
+        if len(counted) >= plan.trials and not waiting:
+            if any(t.state == TrialState.RUNNING for t in counted):
+                progress.waiting()
+                ctrl_c.wait(plan.heartbeat)
                 continue
-            done = _done(trials, TrialState)
-            if _run_one(plan, study, trial, space, workdir, logs, progress, done) == "interrupted":
-                progress.interrupted()
-                return 130
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+            break
+        trial = study.ask(space.distributions)
+        storage.record_heartbeat(trial._trial_id)
+        if not _in_budget(study, trial.number, plan.trials, TrialState):
+            trial.set_user_attr(SURPLUS, True)
+            study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+            continue
+        done = _done(trials, TrialState)
+        if _run_one(plan, study, trial, space, workdir, logs, progress, done, ctrl_c) == "interrupted":
+            progress.interrupted()
+            return 130
     progress.finish(study)
     return 0
 
@@ -206,7 +218,7 @@ def _in_budget(study: Any, number: int, budget: int, TrialState: Any) -> bool:
 
 
 def _run_one(plan: Plan, study: Any, trial: Any, space: _Space, workdir: str, logs: str, progress: Any,
-             done: int) -> str:
+             done: int, ctrl_c: Optional[runner.CtrlC] = None) -> str:
     """Run one trial to its end and tell the study; the trial's final state name."""
     optuna = import_optuna()
     TrialState = optuna.trial.TrialState
@@ -240,7 +252,8 @@ def _run_one(plan: Plan, study: Any, trial: Any, space: _Space, workdir: str, lo
             return False
 
     try:
-        outcome = runner.run(plan.command, env, on_report, beat, plan.heartbeat, log_path, plan.timeout)
+        outcome = runner.run(plan.command, env, on_report, beat, plan.heartbeat, log_path, plan.timeout,
+                             ctrl_c)
     except KeyboardInterrupt:
         trial.set_user_attr(INTERRUPTED, True)
         study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
