@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from hpman.index import chunks
 from hpman.index import facts as F
+from hpman.index import scan as S
 from hpman.index.chunks import starts_after_edit, statement_starts
 
 NAMES = ["lr", "model.depth", "optim.lr", "学习率", "a.b.c"]
@@ -81,8 +82,8 @@ def modules(draw):
 
 def whole_file(monkeypatch_ctx, fn, *args):
     with monkeypatch_ctx() as mp:
-        mp.setattr(F, "statement_starts", lambda text, indent="": [0])
-        mp.setattr(F, "_parse_class_members", lambda *a, **k: None)
+        mp.setattr(S, "statement_starts", lambda text, indent="": [0])
+        mp.setattr(S, "_parse_class_members", lambda *a, **k: None)
         return fn(*args)
 
 
@@ -158,13 +159,13 @@ def test_edit_reuses_unchanged_statements():
     cache = F.PieceCache()
     first = F.extract_workspace(text, "/w/m.py", cache)
     parses = []
-    real = F._parse
+    real = S._parse
     try:
-        F._parse = lambda chunk, path: parses.append(chunk) or real(chunk, path)
+        S._parse = lambda chunk, path: parses.append(chunk) or real(chunk, path)
         edited = text.replace("return _('n7', 7)", "return _('n7', 70)")
         second = F.extract_workspace(edited, "/w/m.py", cache)
     finally:
-        F._parse = real
+        S._parse = real
     assert len(parses) == 1 and "n7" in parses[0]
     assert [o.value for o in second.occurrences if o.name == "n7"] == [70]
     assert len(second.occurrences) == len(first.occurrences) == 50

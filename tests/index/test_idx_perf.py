@@ -6,8 +6,8 @@ handed to the parser), which is the same on a busy machine as on an idle one.
 import sys
 from contextlib import contextmanager
 
-from hpman.index import facts
 from hpman.index import problems as P
+from hpman.index import scan
 from hpman.index.workspace import Workspace
 
 
@@ -20,7 +20,7 @@ class Work:
 def counting():
     """Count Python-level calls (a deterministic stand-in for CPU time) and parsed characters."""
     work = Work()
-    real_parse = facts.parse_module
+    real_parse = scan.parse_module
 
     def parse(text, filename):
         work.parsed += len(text)
@@ -30,13 +30,13 @@ def counting():
         if event == "call":
             work.calls += 1
 
-    facts.parse_module = parse
+    scan.parse_module = parse
     sys.setprofile(profile)
     try:
         yield work
     finally:
         sys.setprofile(None)
-        facts.parse_module = real_parse
+        scan.parse_module = real_parse
 
 
 def index_work(text):

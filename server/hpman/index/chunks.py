@@ -6,14 +6,15 @@ top-level statement lets the index parse only the statements that matter and,
 after an edit, only the statements whose text changed.
 
 A cut is only a candidate: a wrong cut makes a piece fail to parse, and the
-parser then joins it with its neighbours (see facts.parse_piece). Cuts are
+parser then joins it with its neighbours (see scan.py). Cuts are
 never placed inside a triple-quoted string, before a line that continues the
 previous one (closing brackets, `else`/`elif`/`except`/`finally`, after a
 backslash), or before an indented or comment line.
 """
 import bisect
+import functools
 import re
-from typing import List, Optional, Tuple
+from typing import FrozenSet, List, Optional, Tuple
 
 # A line that may start a top-level statement: not indented, not a comment,
 # not a closing bracket, not a continuation clause of a compound statement.
@@ -166,3 +167,42 @@ def _common_suffix(a: str, b: str, n: int) -> int:
         else:
             hi = mid - 1
     return lo
+
+
+# -- finding the candidate names in text ---------------------------------------
+
+@functools.lru_cache(maxsize=256)
+def _token_regex(names: FrozenSet[str]) -> "re.Pattern[str]":
+    # no look-behind: a pattern that starts with a literal is searched much faster
+    return re.compile(r"(?:{})(?!\w)".format("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))))
+
+
+_CALL_AFTER = re.compile(r"[ \t]*\(")
+_DEFINED_BEFORE = re.compile(r"(?<!\w)(?:def|class)[ \t]+$")
+
+
+def _calls_only(text: str, names: FrozenSet[str]) -> bool:
+    """Whether every candidate name in `text` is called right there (`_(` but not `def _(`).
+
+    A called name is never a binding target, so such a text binds no candidate name and
+    the scope analysis has nothing to find: the common case of a function that only uses
+    hyperparameters. Names in strings and comments make this False, which is only slower.
+    """
+    for m in _token_matches(text, names):
+        pos = m.start()
+        if not _CALL_AFTER.match(text, m.end()) or _DEFINED_BEFORE.search(text, max(0, pos - 80), pos):
+            return False
+    return True
+
+
+def _token_matches(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None):
+    """The matches of one of `names` as a whole identifier (not the tail of a longer one)."""
+    for m in _token_regex(names).finditer(text, begin, len(text) if end is None else end):
+        pos = m.start()
+        if pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            yield m
+
+
+def find_tokens(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None) -> List[int]:
+    """Offsets where one of `names` occurs as a whole identifier."""
+    return [m.start() for m in _token_matches(text, names, begin, end)]

@@ -38,7 +38,7 @@ def _span(rng) -> Tuple[int, int]:
 def runtime_order(ws: Workspace, manager: str) -> List[str]:
     """The manager's names in the order `parse_file` of the same paths lists them (hpman 0.13's):
     files in its parse order, each file's occurrences as FileFacts.in_order gives them (ast.walk
-    order), first use first, then grouped as a tree (see facts.in_tree_order)."""
+    order), first use first, then grouped as a tree (see model.in_tree_order)."""
     seen: Dict[str, None] = {}
     for path in ws.paths_in_order():
         for occ in ws.files[path].facts.in_order():
