@@ -8,6 +8,7 @@ import pytest
 
 from hpman.sweep import runner
 
+
 def sleeper(pid_file, ignore_term=False):
     """A program that writes its pid, then sleeps a minute (optionally deaf to SIGTERM)."""
     code = ("import os, signal, time\n"

@@ -17,7 +17,6 @@ import ast
 import os
 import shutil
 import tempfile
-import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ..index.space import CATEGORICAL, INT, Dimension
