@@ -198,7 +198,7 @@ def ours_sees_less(ours: Result, orig: Result) -> bool:
 
 def module_uses_hpman(case: dict, filename: Any) -> bool:
     """Whether the case's module `filename` mentions hpman or calls the placeholder (a name token
-    followed by `(`; strings and comments do not count)."""
+    followed by `(`, not an attribute; strings and comments do not count)."""
     import base64
     import io
     import tokenize
@@ -216,7 +216,8 @@ def module_uses_hpman(case: dict, filename: Any) -> bool:
                 names.append(tok.string)
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, LookupError):
         pass  # the tokens up to the error are what we have
-    calls = any(a == ph and b == "(" for a, b in zip(names, names[1:]))
+    calls = any(name == ph and nxt == "(" and prev != "."
+                for prev, name, nxt in zip([""] + names, names, names[1:]))
     return calls or "hpman" in names
 
 
