@@ -32,21 +32,22 @@ def cases(n: int) -> int:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_hpman_parse_and_runtime(original, seed):
     """parse_file / parse_source of generated trees, then runtime calls and setters."""
-    reports = suite.Run("hpman", sys.executable, original).run(cases(2000), seed)
+    reports = suite.Run("hpman", sys.executable, original).run(cases(3000), seed)
     assert not reports, "\n\n".join(reports)
 
 
-def test_hpargparse_command_lines(original):
+@pytest.mark.parametrize("seed", [1, 2])
+def test_hpargparse_command_lines(original, seed):
     """bind + parse_args: -h entries and usage, values and namespace, exit status and the
     option an error blames, --hp-list in each format."""
-    reports = suite.Run("argparse", sys.executable, original).run(cases(1500), 1)
+    reports = suite.Run("argparse", sys.executable, original).run(cases(1500), seed)
     assert not reports, "\n\n".join(reports)
 
 
 def test_values_files_across_versions(original):
     """--hp-save by each side, --hp-load of each file by each side (yaml, yml, pickle, pkl, json,
     and an unknown extension with --hp-serial-format)."""
-    reports = suite.ValuesRun(sys.executable, original).run(cases(400), 1)
+    reports = suite.ValuesRun(sys.executable, original).run(cases(600), 1)
     assert not reports, "\n\n".join(reports)
 
 
