@@ -30,7 +30,7 @@ from hpman.values.texts import list_json, list_yaml
 from hpman.values_io import ValuesFileError
 
 from . import config
-from .convert import ConversionError, StringAsDefault, from_text, is_literal, type_name
+from .option_types import ConversionError, StringAsDefault, from_text, is_literal, type_name
 
 #: Action names accepted by `inject_actions`, in the order their options are added.
 ACTIONS = ("save", "load", "list", "detail", "serial-format", "exit", "record")

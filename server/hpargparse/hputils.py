@@ -9,8 +9,8 @@ from hpman import HyperParameterManager
 from hpman.values.store import save
 
 from .binding import bind, parse_action_list, parse_args, read_values
-from .convert import ConversionError, StringAsDefault, parse_bool
 from .listing import detail_table
+from .option_types import ConversionError, StringAsDefault, parse_bool
 
 __all__ = ["StringAsDefault", "bind", "parse_args", "str2bool", "hp_save", "hp_load", "hp_list",
            "parse_action_list"]

@@ -8,7 +8,7 @@ import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from . import __version__
-from .index.notebooks import format_context, is_notebook
+from .index.ipynb import format_context, is_notebook
 from .index.parallel import available_cores
 from .index.problems import ERROR, WARNING, Problem, all_problems
 from .index.queries import TreeNode, children_of, default_of, effective_value, name_tree, runtime_order

@@ -187,7 +187,7 @@ class HpmanMagics(Magics):
     def cmd_tree(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
         if args:
             _fail("usage: %hpman tree")
-        from .notebooks import value_text
+        from .display import value_text
         from .values.detail import default_sources
         from .values.texts import tree_lines
         values = mgr.get_values()
@@ -212,7 +212,7 @@ class HpmanMagics(Magics):
     def cmd_show(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
         if len(args) != 1:
             _fail("usage: %hpman show NAME")
-        from .notebooks import location, type_text, value_text
+        from .display import location, type_text, value_text
         from .values.detail import default_sources
         name = args[0]
         sources = default_sources(mgr)
@@ -314,15 +314,15 @@ class HpmanMagics(Magics):
 
 def _where(path: str, lineno: Optional[int]) -> str:
     """`nb.ipynb:cell 3:2` for a line of a notebook's code (as parse_file numbers it), else `path:line`."""
-    from .index import notebooks
+    from .index import ipynb
     source = None
-    if notebooks.is_notebook(path):
+    if ipynb.is_notebook(path):
         try:
             with open(path, "rb") as f:
-                source = notebooks.parse_notebook(f.read()).text
-        except (OSError, notebooks.NotebookError):
+                source = ipynb.parse_notebook(f.read()).text
+        except (OSError, ipynb.NotebookError):
             source = None
-    return notebooks.where(path, source, lineno)
+    return ipynb.where(path, source, lineno)
 
 
 def _hidden(key: str) -> bool:

@@ -14,7 +14,7 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .hpm_db import HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree, P, duplicate_message
-from .index import notebooks
+from .index import ipynb
 from .index.facts import FileFacts, Issue, Occurrence, extract_workspace, in_tree_order, syntax_verdict
 from .index.workspace import Workspace
 from .primitives import (
@@ -498,13 +498,13 @@ class HyperParameterManager:
     def __repr__(self) -> str:
         return "<HyperParameterManager {!r}: {} hyperparameters>".format(self.placeholder, len(self._values))
 
-    # notebook display (hpman/notebooks.py): a table of name, value, type, where the default is
+    # notebook display (hpman/display.py): a table of name, value, type, where the default is
     def _repr_html_(self) -> str:
-        from .notebooks import to_html
+        from .display import to_html
         return to_html(self)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
-        from .notebooks import repr_pretty
+        from .display import repr_pretty
         repr_pretty(self, printer, cycle)
 
 
@@ -638,6 +638,6 @@ def _name_prefixes(name: str, separator: str) -> List[str]:
 
 
 def _context(display: str, source: str, occ) -> str:
-    if notebooks.is_notebook(display):   # `nb.ipynb:cell 3:2` and the lines of that cell
-        return notebooks.format_context(display, source, occ.line + 1)
+    if ipynb.is_notebook(display):   # `nb.ipynb:cell 3:2` and the lines of that cell
+        return ipynb.format_context(display, source, occ.line + 1)
     return SourceHelper.format_given_filename_and_source_and_lineno(display, source, occ.line + 1)

@@ -46,5 +46,5 @@ def register(ls: Host) -> None:
             return []
         rng = ls.positions.range_in(path, params.range)
         only = params.context.only or []
-        return [to_action(ls, fix, params.context.diagnostics) for fix in fixes_at(ls.ws, path, rng)
+        return [to_action(ls, fix, params.context.diagnostics) for fix in fixes_at(ls.index, path, rng)
                 if _wanted(KINDS[fix.kind], only)]

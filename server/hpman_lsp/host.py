@@ -1,6 +1,6 @@
 """What feature modules may use of the server: a small, typed surface.
 
-Features (navigation, actions, editing, tree, diagnostics) are written against `Host`
+Features (navigation, actions, editing, annotations, tree, diagnostics) are written against `Host`
 and never import server.py, so that the server can compose them without import cycles.
 """
 import asyncio
@@ -11,11 +11,11 @@ from lsprotocol import types as T
 from hpman.index.positions import Range
 from hpman.index.workspace import Workspace
 
-from .convert import Positions, Uris
+from .locations import Positions, Uris
 
 
 class Host(Protocol):
-    ws: Workspace
+    index: Workspace
     positions: Positions
     uris: Uris
     protocol: Any
@@ -23,7 +23,7 @@ class Host(Protocol):
     documents: Any                 # sync.Documents
     publisher: Any                 # publish.Publisher
     indexer: Any                   # indexing.Indexer
-    notebooks: Any                 # notebooks.Notebooks
+    notebooks: Any                 # notebook_sync.Notebooks
     client_capabilities: T.ClientCapabilities
 
     def request(self, method: str, options: Any = None, empty: Any = None) -> Callable: ...

@@ -71,17 +71,17 @@ class Indexer:
     def _verify_some(self) -> None:
         self._verify_handle = None
         ls = self.ls
-        if not ls.is_ready() or not ls.ws.pending():
+        if not ls.is_ready() or not ls.index.pending():
             return
         try:
             ls.documents.flush()
-            affected = ls.ws.verify_pending(max_files=VERIFY_BATCH)
+            affected = ls.index.verify_pending(max_files=VERIFY_BATCH)
             if affected:
                 ls.publisher.after_change(affected, tree=False)
         except Exception as exc:
             ls.log_error("verifying syntax", exc)
             return
-        if ls.ws.pending():
+        if ls.index.pending():
             self.schedule_verify()
 
     async def fetch_settings(self) -> settings_mod.FolderSettings:
@@ -108,8 +108,8 @@ class Indexer:
             await loop.run_in_executor(None, functools.partial(ws.scan, progress=report))
         except Exception as exc:
             ls.log_error("indexing the workspace", exc)
-        old = ls.ws
-        ls.ws = ws
+        old = ls.index
+        ls.index = ws
         # The index is most of the heap and lives until the next full index: keep the cyclic
         # collector from walking it again and again (its pauses showed in edit latency tails).
         gc.collect()

@@ -1,4 +1,4 @@
-"""Hover, definition, references and document highlights."""
+"""Hover, definition, references, document highlights and workspace symbols."""
 import os
 from typing import List, Optional
 
@@ -24,14 +24,14 @@ def at(ls: Host, uri: str, position: T.Position):
     if path is None:
         return None, None, None
     line, col = ls.positions.position_in(path, position)
-    occ = queries.occurrence_at(ls.ws, path, line, col)
+    occ = queries.occurrence_at(ls.index, path, line, col)
     if occ is not None:
         return path, occ.key(), occ
-    return path, queries.key_at(ls.ws, path, line, col), None
+    return path, queries.key_at(ls.index, path, line, col), None
 
 
 def hover_markdown(ls: Host, key) -> str:
-    ws = ls.ws
+    ws = ls.index
     manager, name = key
     value, source = queries.effective_value(ws, key)
     text = queries.value_text(ws, key)
@@ -95,7 +95,7 @@ def register(ls: Host) -> None:
             rng = ls.positions.range(path, occ.name_range)
         else:   # a key in the values file
             line, col = ls.positions.position_in(path, params.position)
-            entry = queries.values_entry_at(ls.ws, path, line, col)
+            entry = queries.values_entry_at(ls.index, path, line, col)
             rng = ls.positions.range(path, entry.key_range) if entry is not None else None
         return T.Hover(T.MarkupContent(T.MarkupKind.Markdown, hover_markdown(ls, key)), rng)
 
@@ -104,7 +104,7 @@ def register(ls: Host) -> None:
         _path, key = key_at(ls, params.text_document.uri, params.position)
         if key is None:
             return None
-        defaults = ls.ws.defaults_of(key)
+        defaults = ls.index.defaults_of(key)
         return [ls.location(d.path, d.name_range) for d in defaults] or None
 
     @ls.request(T.TEXT_DOCUMENT_REFERENCES, empty=[])
@@ -115,7 +115,7 @@ def register(ls: Host) -> None:
         include = params.context is None or params.context.include_declaration
         # JSON text (the notebook layer maps it into cells): a name used in every module has
         # thousands of locations, and encoding them as objects would dominate the answer time
-        return Plain(text=ls.locations_json((o.path, o.name_range) for o in ls.ws.occurrences_of(key)
+        return Plain(text=ls.locations_json((o.path, o.name_range) for o in ls.index.occurrences_of(key)
                                             if include or not o.has_default))
 
     @ls.request(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, empty=[])
@@ -125,4 +125,14 @@ def register(ls: Host) -> None:
             return None
         return [T.DocumentHighlight(ls.positions.range(path, o.name_range),
                                     T.DocumentHighlightKind.Write if o.has_default else T.DocumentHighlightKind.Read)
-                for o in queries.occurrences_in_file(ls.ws, key, path)]
+                for o in queries.occurrences_in_file(ls.index, key, path)]
+
+    @ls.request(T.WORKSPACE_SYMBOL, empty=[])
+    def symbols(params: T.WorkspaceSymbolParams) -> List[T.SymbolInformation]:
+        out = []
+        for occ in queries.symbols(ls.index, params.query):
+            value = queries.value_text(ls.index, occ.key())
+            out.append(T.SymbolInformation(
+                name=occ.name, kind=T.SymbolKind.Variable, location=ls.location(occ.path, occ.name_range),
+                container_name="{} = {}".format(occ.manager, value) if value is not None else occ.manager))
+        return out

@@ -2,7 +2,7 @@
 
 A burst of edits that affects many files publishes each of them once, with its latest
 problems, while the next keystroke or request is read in between. Notebooks get their
-diagnostics per cell (notebooks.py routes them).
+diagnostics per cell (notebook_sync.py routes them).
 """
 from typing import Callable, Iterable, List, Optional, Set
 
@@ -29,10 +29,10 @@ class Publisher:
 
     def typed(self, path: str):
         """The names still being typed in `path` (hidden until the cursor leaves them)."""
-        return being_typed(self.ls.ws, path, self.ls.documents.cursor.get(path))
+        return being_typed(self.ls.index, path, self.ls.documents.cursor.get(path))
 
     def diagnostics_of(self, path: str) -> List[T.Diagnostic]:
-        problems = visible_problems(problems_of(self.ls.ws, path), self.typed(path))
+        problems = visible_problems(problems_of(self.ls.index, path), self.typed(path))
         return [to_diagnostic(self.ls, p) for p in problems]
 
     def after_change(self, affected: Set[str], first: Iterable[str] = (), tree: bool = True,

@@ -3,7 +3,7 @@ sync (sync.py), publishing (publish.py), indexing (indexing.py), the own file wa
 (watching.py) and the feature modules.
 
 Every request goes through `request()`: it waits for the first index, applies pending edits,
-translates notebook cells to their notebook and back (notebooks.py), and answers `empty`
+translates notebook cells to their notebook and back (notebook_sync.py), and answers `empty`
 (logging the error) when a handler fails. A new feature registers with it and works in
 notebook cells without further bookkeeping. The server never imports or runs workspace
 code: the index reads files as text.
@@ -23,9 +23,9 @@ from hpman import __version__
 from hpman.index.workspace import Workspace
 
 from . import settings as settings_mod
-from .convert import RANGE_JSON, Positions, Uris, encoding_name
 from .indexing import Indexer, client_watches
-from .notebooks import Notebooks
+from .locations import RANGE_JSON, Positions, Uris, encoding_name
+from .notebook_sync import Notebooks
 from .protocol import HpmanProtocol, serve_stdio
 from .publish import Publisher
 from .sync import Documents
@@ -35,12 +35,12 @@ log = logging.getLogger("hpman_lsp")
 
 
 class HpmanServer(LanguageServer):
-    """pygls server holding one index (`self.ws`) of the workspace folders."""
+    """pygls server holding one index (`self.index`) of the workspace folders."""
 
     def __init__(self) -> None:
         super().__init__("hpman-lsp", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental,
                          protocol_cls=HpmanProtocol)
-        self.ws = Workspace([], cache=False)
+        self.index = Workspace([], cache=False)
         self.uris = Uris()
         self.positions = Positions(self._text_of)
         self.documents = Documents(self)
@@ -52,13 +52,13 @@ class HpmanServer(LanguageServer):
 
     # -- what features use (see host.Host) ------------------------------------------------
     def _text_of(self, path: str) -> Optional[str]:
-        entry = self.ws.files.get(path)
+        entry = self.index.files.get(path)
         if entry is not None and entry.text is not None:
             return entry.text
-        vf = self.ws.values_file
+        vf = self.index.values_file
         if vf is not None and vf.path == path:
             return vf.text
-        return self.ws.text_of(path)
+        return self.index.text_of(path)
 
     def is_ready(self) -> bool:
         return self.indexer.ready is not None and self.indexer.ready.is_set()
@@ -170,8 +170,8 @@ def create_server() -> HpmanServer:
     ls = HpmanServer()
     _register_lifecycle(ls)
     _register_sync(ls)
-    from . import actions, editing, navigation, notebooks, tree
-    for module in (navigation, actions, tree, editing, notebooks):
+    from . import actions, annotations, editing, navigation, notebook_sync, tree
+    for module in (navigation, actions, tree, editing, annotations, notebook_sync):
         module.register(ls)
     return ls
 

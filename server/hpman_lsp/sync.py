@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
 
-from hpman.index.notebooks import is_notebook
+from hpman.index.ipynb import is_notebook
 from hpman.index.positions import from_encoding
 
 from .host import Host
@@ -157,9 +157,9 @@ class Documents:
         if not ls.is_ready():
             return
         if path == ls.indexer.values_path:
-            affected = ls.ws.set_values_file(path)
+            affected = ls.index.set_values_file(path)
         else:
-            affected = ls.ws.reload(path)   # back to the disk's text (or out of the index)
+            affected = ls.index.reload(path)   # back to the disk's text (or out of the index)
         ls.publisher.after_change(affected | {path})
 
     # -- applying ----------------------------------------------------------------------------
@@ -190,20 +190,20 @@ class Documents:
             try:
                 text = self.text(path)
                 if path == ls.indexer.values_path:
-                    affected |= ls.ws.set_values_file(path, text)
+                    affected |= ls.index.set_values_file(path, text)
                     changed = True
                     continue
-                if not ls.ws.owns(path):
+                if not ls.index.owns(path):
                     continue
-                before = ls.ws.files.get(path)
+                before = ls.index.files.get(path)
                 if path in self.full_text:
                     self.full_text.discard(path)
                     old = before.text if before is not None else None
                     end = changed_span_end(old, text) if old is not None else None
                     if end is not None:
                         self.cursor[path] = end
-                affected |= ls.ws.set_text(path, text)
-                changed |= _facts_changed(before, ls.ws.files.get(path))
+                affected |= ls.index.set_text(path, text)
+                changed |= _facts_changed(before, ls.index.files.get(path))
             except Exception as exc:   # one document the index chokes on must not stall the others
                 ls.log_error("indexing {}".format(path), exc)
         ls.publisher.after_change(affected, first=paths, tree=changed)
@@ -224,7 +224,7 @@ class Documents:
             return
         self.flush()
         affected: Set[str] = set()
-        ws = ls.ws
+        ws = ls.index
         for path, kind in changes:
             if path in self.open:
                 continue   # the editor's text wins over the disk while a document is open

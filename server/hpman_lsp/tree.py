@@ -17,7 +17,7 @@ def node_dict(ls: Host, node: queries.TreeNode, manager: str = "_") -> Dict[str,
         "kind": node.kind,
         "value": node.value,
         "type": node.type,
-        "origin": queries.value_origin(ls.ws, (manager, node.name)) if node.has_value else None,
+        "origin": queries.value_origin(ls.index, (manager, node.name)) if node.has_value else None,
         "defaultValue": node.default.default_text if node.default else None,
         "default": ls.location_dict(node.default.path, node.default.name_range) if node.default else None,
         "occurrences": [ls.location_dict(o.path, o.name_range) for o in node.occurrences],
@@ -41,12 +41,12 @@ def tree(ls: Host) -> Dict[str, Any]:
     for path in ls.documents.cursor:
         typed |= ls.publisher.typed(path)
     return {"managers": [{"name": manager,
-                          "nodes": [node_dict(ls, n, manager) for n in queries.name_tree(ls.ws, manager, typed)]}
-                         for manager in ls.ws.managers() if not _only_typed(ls, manager, typed)]}
+                          "nodes": [node_dict(ls, n, manager) for n in queries.name_tree(ls.index, manager, typed)]}
+                         for manager in ls.index.managers() if not _only_typed(ls, manager, typed)]}
 
 
 def _only_typed(ls: Host, manager: str, typed) -> bool:
-    return all((manager, name) in typed for name in ls.ws.names(manager))
+    return all((manager, name) in typed for name in ls.index.names(manager))
 
 
 def register(ls: Host) -> None:

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hpargparse import serial
-from hpargparse.convert import from_loaded, from_text
 from hpargparse.listing import list_json, list_yaml
+from hpargparse.option_types import from_loaded, from_text
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
@@ -84,7 +84,7 @@ def test_bound_parser_takes_the_text_of_any_value_of_the_type(values):
 
     import hpargparse
     import hpman
-    from hpargparse.convert import kind_of
+    from hpargparse.option_types import kind_of
 
     chosen = {}
     for name in sorted(values):  # no name may be the prefix of another (a value and a tree at once)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hpman.index import problems as P
 from hpman.index import queries
 from hpman.index.files import iter_python_files
-from hpman.index.notebooks import (
+from hpman.index.ipynb import (
     NotebookError,
     cell_of_line,
     format_context,

@@ -10,7 +10,7 @@ import pytest
 
 import hpman
 from hpman import DoubleAssignmentException
-from hpman.notebooks import location as notebook_location
+from hpman.display import location as notebook_location
 
 IPython = pytest.importorskip("IPython")
 from IPython.core.error import UsageError  # noqa: E402

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 import hpman
+from hpman.display import location as notebook_location
 from hpman.index import problems as P
 from hpman.index.workspace import Workspace
-from hpman.notebooks import location as notebook_location
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples", "06-jupyter")

@@ -10,8 +10,8 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from ..values.texts import closest as _closest
 from .facts import ERROR, INFO, WARNING, Occurrence
-from .notebooks import is_notebook
-from .notebooks import where as notebook_where
+from .ipynb import is_notebook
+from .ipynb import where as notebook_where
 from .positions import Range
 from .space import hint_problems
 from .workspace import Key, Workspace

@@ -13,13 +13,13 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 from . import cache as disk_cache
 from .facts import INFO, FileFacts, Issue, Occurrence, PieceCache, extract_workspace, syntax_verdict
 from .files import Exclude, decode_lenient, iter_python_files, owned, read_bytes
-from .notebooks import NotebookError, is_notebook, module_text, parse_notebook
+from .ipynb import NotebookError, is_notebook, module_text, parse_notebook
 from .overlay import ValuesFile
 from .parallel import map_sequential, map_spawned, map_split
 
 Key = Tuple[str, str]  # (manager, name)
 MAX_FILE_BYTES = 10 * 1024 * 1024
-SUFFIXES = (".py", ".ipynb")   # notebooks: their code cells, see notebooks.py
+SUFFIXES = (".py", ".ipynb")   # notebooks: their code cells, see ipynb.py
 
 
 class FileEntry:

@@ -1,7 +1,7 @@
 """Column and URI conversion used by answers rendered straight to JSON (references)."""
 import json
 
-from hpman_lsp.convert import Positions, Uris
+from hpman_lsp.locations import Positions, Uris
 
 
 def test_range_json_converts_columns_after_wide_characters_only_where_needed():

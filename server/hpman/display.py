@@ -1,14 +1,14 @@
 """Managers in a notebook: the rows behind `_repr_html_` / `_repr_pretty_` and `%hpman`.
 
 Where a hyperparameter's default is, `nb.ipynb:cell 3:2` for a notebook (see
-hpman.index.notebooks for how a notebook is parsed), `./model.py:12` for a
+hpman.index.ipynb for how a notebook is parsed), `./model.py:12` for a
 module. No IPython import here: displaying a manager needs none.
 """
 import html
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .hpm_db import P
-from .index.notebooks import cell_of_line, is_notebook, where  # noqa: F401  (re-exported)
+from .index.ipynb import cell_of_line, is_notebook, where  # noqa: F401  (re-exported)
 from .primitives import NotLiteralEvaluable
 
 if TYPE_CHECKING:  # pragma: no cover

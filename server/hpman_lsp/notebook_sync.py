@@ -1,7 +1,7 @@
 """Notebook document sync: hover, definition, references, highlights, diagnostics and quick
 fixes inside notebook cells (LSP 3.17 `notebookDocument/*`).
 
-The index holds a notebook as one virtual module (hpman.index.notebooks: the
+The index holds a notebook as one virtual module (hpman.index.ipynb: the
 code cells one after another, each after a marker line), under the notebook's
 path. This module keeps, per open notebook, the cell URIs and the map between
 cell lines and virtual lines, and translates at the edges:
@@ -25,7 +25,7 @@ import attrs
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcInvalidRequest
 
-from hpman.index.notebooks import NotebookSource, cell_of_line, from_cells, is_notebook
+from hpman.index.ipynb import NotebookSource, cell_of_line, from_cells, is_notebook
 
 from .host import Host
 from .protocol import Plain
@@ -102,7 +102,7 @@ class Notebooks:
         if ls.documents.open.get(path) == uri:
             del ls.documents.open[path]
         if ls.is_ready():
-            ls.publisher.after_change(ls.ws.reload(path) | {path} | set(ls.publisher.published))
+            ls.publisher.after_change(ls.index.reload(path) | {path} | set(ls.publisher.published))
 
     def schedule(self) -> None:
         if not self._scheduled:
@@ -133,13 +133,13 @@ class Notebooks:
         for path in sorted(paths):
             state = self.by_path.get(path)
             if state is not None:
-                affected |= ls.ws.set_text(path, state.cells_json)
+                affected |= ls.index.set_text(path, state.cells_json)
         ls.publisher.after_change(affected | paths, first=sorted(paths))
 
     def give_all(self) -> None:
         """A fresh index reads notebooks from disk: give it the open notebooks' cells."""
         for path, state in self.by_path.items():
-            self.ls.ws.set_text(path, state.cells_json)
+            self.ls.index.set_text(path, state.cells_json)
             self.dirty.discard(path)
 
     # -- positions ---------------------------------------------------------------------------
@@ -160,7 +160,7 @@ class Notebooks:
         return path is not None and is_notebook(path) and path not in self.by_path
 
     def where_closed(self, path: str, line: int) -> str:
-        found = cell_of_line(self.ls.ws.text_of(path) or "", line + 1)
+        found = cell_of_line(self.ls.index.text_of(path) or "", line + 1)
         return "cell {}, line {}".format(*found) if found else "line {}".format(line + 1)
 
     def location(self, loc: T.Location) -> T.Location:
@@ -173,7 +173,7 @@ class Notebooks:
         return loc
 
     def _any_notebook(self) -> bool:
-        return bool(self.by_path or self.ls.ws.notebooks)
+        return bool(self.by_path or self.ls.index.notebooks)
 
     def _plain(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -294,7 +294,7 @@ class Notebooks:
         def link(m: "re.Match[str]") -> str:
             label, line, target = m.group(1), int(m.group(2)), m.group(3)
             path = self.ls.path_of(target)
-            text = self.ls.ws.text_of(path) if path is not None else None
+            text = self.ls.index.text_of(path) if path is not None else None
             found = cell_of_line(text, line) if text is not None else None
             if found is None:
                 return m.group(0)
