@@ -180,6 +180,11 @@ def render_bytes(spec: Dict[str, Any]) -> bytes:
 
 
 FILE_PATHS = ["main.py", "lib.py", "pkg/__init__.py", "pkg/mod.py", "pkg/sub/deep.py", "b.py", "z/lib.py"]
+#: folders and files the directory walk may treat specially (glob skips hidden ones; an index may
+#: skip build output, virtual environments and caches)
+WALK_PATHS = ["build/gen.py", "dist/d.py", ".hidden/h.py", ".dot.py", "node_modules/m/n.py", "__pycache__/c.py",
+              "venv/v.py", ".git/g.py"]
+WALK_CASES = False  # reported to engine 11:40: parse_file's walk is not glob's
 
 
 def hpman_case(rng: random.Random) -> Dict[str, Any]:
@@ -198,7 +203,12 @@ def hpman_case(rng: random.Random) -> Dict[str, Any]:
     else:
         case["op"] = "parse_file"
         paths = sorted(rng.sample(FILE_PATHS, rng.randint(1, 3)))
+        if WALK_CASES and rng.random() < 0.08:
+            paths = sorted(set(paths) | {rng.choice(WALK_PATHS)})
         case["files"] = {p: make_file(gen, ph, names, allow_errors) for p in paths}
+        if "venv/v.py" in paths:
+            case["files"]["venv/pyvenv.cfg"] = {"blocks": ["home = /usr/bin"], "eol": "\n", "enc": "utf-8",
+                                                "final_eol": True}
         if rng.random() < 0.05:
             case["files"]["notes.txt"] = {"blocks": ["_('txt', 1)"], "eol": "\n", "enc": "utf-8", "final_eol": True}
         roll = rng.random()
@@ -212,6 +222,8 @@ def hpman_case(rng: random.Random) -> Dict[str, Any]:
             case["target"] = [paths[0], "missing.py"]
     if rng.random() < 0.3:
         case["ops"] = runtime_ops(rng, names)
+    if rng.random() < 0.04:
+        case["twice"] = True  # the same sources parsed again by the same manager
     return case
 
 
@@ -268,6 +280,8 @@ def shrink_candidates(case: Dict[str, Any]) -> List[Dict[str, Any]]:
         if fn(c) is not False:
             out.append(c)
 
+    if case.get("twice"):
+        variant(lambda c: c.pop("twice"))
     if case.get("ops"):
         variant(lambda c: c.pop("ops"))
         for i in range(len(case["ops"])):

@@ -142,10 +142,11 @@ def run_hpman_case(case, root):
     mgr = hpman.HyperParameterManager(case.get("placeholder", "_"))
     out = {}
     try:
-        if case["op"] == "parse_file":
-            mgr.parse_file(case["target"])
-        else:
-            mgr.parse_source(case["text"], case.get("filename", "<unknown>"))
+        for _ in range(2 if case.get("twice") else 1):
+            if case["op"] == "parse_file":
+                mgr.parse_file(case["target"])
+            else:
+                mgr.parse_source(case["text"], case.get("filename", "<unknown>"))
         out["exc"] = None
     except Exception as exc:  # noqa: BLE001
         out["exc"] = describe_exception(exc)
