@@ -172,7 +172,8 @@ vsix() {
   out="$ROOT/hpman-$version.vsix"
   # The README's relative links (../docs/images/*.png) point into the
   # repository, from the client/ folder the package is made in.
-  base="$(node -p "require('$CLIENT/package.json').repository.url.replace(/\\.git\$/, '')")"
+  base="$(node -p "((require('$CLIENT/package.json').repository || {}).url || '').replace(/\\.git\$/, '')")"
+  [ -n "$base" ] || { log "client/package.json has no repository.url (a marketplace listing needs it)"; exit 1; }
   log "vsce package -> $(basename "$out")"
   rm -f "$out"
   (cd "$CLIENT" && PATH="$HPMAN_NODE_DIR/bin:$PATH" "$HPMAN_NODE_DIR/bin/node" "$HPMAN_VSCE" package \
