@@ -39,7 +39,7 @@ def test_one_bad_entry_keeps_the_others(tmp_path):
     tag, digits = problems_of(ws, ws.values_file.path)
     assert (tag.code, tag.range[0], digits.code, digits.range[0]) == ("syntax-error", 1, "syntax-error", 4)
     assert tag.message.startswith("`b`: the YAML tag `tag:yaml.org,2002:python/object/apply:os.system`")
-    assert digits.message.startswith("`opt.x`: Exceeds the limit (4300 digits)")
+    assert digits.message.startswith("`opt.x`: an integer of 5,000 digits (Python reads at most 4,300)")
     assert effective_value(ws, ("_", "opt")) == ({"x": 1}, "default")
 
 

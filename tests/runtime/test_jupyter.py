@@ -369,7 +369,7 @@ def test_load_and_save_refuse_what_is_not_a_regular_file(shell, capsys, tmp_path
     assert fails(shell, "%hpman load fifo.yaml", capsys) == "hpman: cannot read `fifo.yaml`: it is a FIFO, not a values file"
     assert "larger than 16 MiB" in fails(shell, "%hpman load huge.yaml", capsys)
     assert fails(shell, "%hpman load big.yaml", capsys).startswith(
-        "hpman: cannot read `big.yaml` (line 1, key `n`): Exceeds the limit (4300 digits)")
+        "hpman: cannot read `big.yaml` (line 1, key `n`): an integer of 5,000 digits (Python reads at most 4,300)")
     assert fails(shell, "%hpman save /dev/null --format yaml", capsys).startswith(
         "hpman: cannot save `/dev/null`: it is a character device")
     assert fails(shell, "%hpman save fifo.yaml", capsys).startswith("hpman: cannot save `fifo.yaml`: it is a FIFO")

@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any, Dict
 
-from .marks import Unreadable, sorted_items
+from .marks import Unreadable, long_int_text, sorted_items
 
 WRAPPERS = ("__tuple__", "__set__", "__complex__", "__bytes__", "__float__", "__dict__")
 
@@ -86,7 +86,7 @@ def _int(text: str) -> Any:
     try:
         return int(text)
     except ValueError:
-        return Unreadable("an integer of {:,} digits (Python reads at most 4,300)".format(len(text.lstrip("-"))))
+        return Unreadable(long_int_text(len(text.lstrip("-"))))
 
 
 def json_text(values: Dict[str, Any]) -> str:

@@ -1,4 +1,6 @@
 """Small pieces the values formats share."""
+import re
+import sys
 from typing import Any, Iterable, List
 
 
@@ -28,3 +30,20 @@ def shorten(text: Any) -> str:
     """One line of at most 200 characters."""
     line = " ".join(str(text).split())
     return line if len(line) <= 200 else line[:197] + "..."
+
+
+_DIGITS = re.compile(r"value has (\d+) digits")
+
+
+def long_int_text(digits: int) -> str:
+    """Our words for an integer longer than Python converts (its own message differs by version)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+    return "an integer of {:,} digits (Python reads at most {:,})".format(digits, limit)
+
+
+def reason_of(exc: BaseException) -> str:
+    """One line saying why a value could not be built, the same on every Python version."""
+    found = _DIGITS.search(str(exc)) if isinstance(exc, ValueError) else None
+    if found:
+        return long_int_text(int(found.group(1)))
+    return shorten(getattr(exc, "problem", None) or str(exc).split(";")[0] or type(exc).__name__)

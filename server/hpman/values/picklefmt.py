@@ -17,7 +17,7 @@ import io
 import pickle
 from typing import Any, Callable, Dict, Tuple
 
-from .marks import Unreadable, shorten
+from .marks import Unreadable, reason_of, shorten
 
 #: Types `dill._dill._load_type` may name: the types of literal values.
 DILL_TYPES = {t.__name__: t for t in (complex, set, frozenset, bytes, tuple, list, dict, int, float, str, bool)}
@@ -41,7 +41,7 @@ class _Guarded:
             return self.func(*args)
         except (ValueError, TypeError, OverflowError, LookupError, MemoryError, RecursionError) as exc:
             shown = ", ".join(shorten(repr(a))[:40] for a in args)
-            return Unreadable("{}({}) fails: {}".format(self.name, shown, shorten(exc) or type(exc).__name__))
+            return Unreadable("{}({}) fails: {}".format(self.name, shown, reason_of(exc)))
 
 
 def _latin1(text: Any, encoding: str = "latin1") -> bytes:

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 
 import yaml
 
-from .marks import shorten, sorted_items
+from .marks import reason_of, shorten, sorted_items
 from .safeio import ValuesError
 
 TUPLE_TAG = "tag:yaml.org,2002:python/tuple"
@@ -186,10 +186,9 @@ def construct(loader: Loader, node: yaml.Node, path: str, name: str) -> Any:
                           "sequences, sets, tuples, strings, bytes, numbers, booleans and null are allowed)"
                           .format(path, where(exc.mark, name), exc.tag)) from None
     except _BUILD_ERRORS as exc:
-        reason = TOO_DEEP if isinstance(exc, RecursionError) else (
-            getattr(exc, "problem", None) or str(exc).split(";")[0] or type(exc).__name__)
+        reason = TOO_DEEP if isinstance(exc, RecursionError) else reason_of(exc)
         at = where(node.start_mark, name)
-        raise ValuesError("cannot read `{}`{}: {}".format(path, at, shorten(reason))) from None
+        raise ValuesError("cannot read `{}`{}: {}".format(path, at, reason)) from None
 
 
 def is_tree(node: yaml.Node) -> bool:
