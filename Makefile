@@ -22,9 +22,11 @@ demo: $(STAMP)
 # the real-VS-Code end-to-end test.
 test: lint test-py test-versions test-compat test-client test-e2e test-packaging
 
-# ruff: pycodestyle, pyflakes, import order, bugbear (configured in pyproject.toml)
+# ruff: pycodestyle, pyflakes, import order, bugbear; mypy: strict on the packages listed
+# in pyproject.toml (both configured there)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 LSP_PROFILE_SUITES := tests/lsp/test_navigation.py tests/lsp/test_editing.py tests/lsp/test_actions.py \
 	tests/lsp/test_diagnostics.py tests/lsp/test_boundaries.py

@@ -375,9 +375,11 @@ def bind(parser: argparse.ArgumentParser, hp_mgr: HyperParameterManager, *,
     binding.show_record = not isinstance(inject_actions, bool) and "record" in actions
     binding.add_hyperparameters()
     binding.add_actions()
-    parser.parse_known_args = types.MethodType(binding.wrap(parser.parse_known_args), parser)
+    # the parser's own parse_known_args, wrapped, as an attribute of this parser only
+    parser.parse_known_args = types.MethodType(  # type: ignore[method-assign]
+        binding.wrap(parser.parse_known_args), parser)
     bindings = getattr(parser, "_hpargparse_bindings", [])
-    parser._hpargparse_bindings = bindings + [binding]
+    vars(parser)["_hpargparse_bindings"] = bindings + [binding]
     return parser
 
 

@@ -6,10 +6,11 @@ import sys
 from typing import Any
 
 from hpman import HyperParameterManager
+from hpman.values.assign import read_values
+from hpman.values.detail import detail_table
 from hpman.values.store import save
 
-from .binding import bind, parse_action_list, parse_args, read_values
-from .listing import detail_table
+from .binding import bind, parse_action_list, parse_args
 from .option_types import ConversionError, StringAsDefault, parse_bool
 
 __all__ = ["StringAsDefault", "bind", "parse_args", "str2bool", "hp_save", "hp_load", "hp_list",

@@ -1,6 +1,6 @@
 """How a hyperparameter's default decides what values it accepts (see
 `hpman.values.literals`), and `StringAsDefault`, argparse's side of it."""
-from hpman.values.literals import (  # noqa: F401
+from hpman.values.literals import (
     LITERAL_TYPES,
     ConversionError,
     NoneType,
@@ -13,6 +13,9 @@ from hpman.values.literals import (  # noqa: F401
     plain,
     type_name,
 )
+
+__all__ = ["LITERAL_TYPES", "ConversionError", "NoneType", "StringAsDefault", "from_loaded", "from_text",
+           "is_literal", "kind_of", "literal", "parse_bool", "plain", "type_name"]
 
 
 class StringAsDefault(str):

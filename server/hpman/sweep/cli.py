@@ -10,10 +10,15 @@ import fnmatch
 import json
 import os
 import sys
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Sequence, Set, Tuple
 
-from ..index.problems import ERROR, all_problems
+from ..index.model import ERROR
+from ..index.problems import all_problems
 from ..index.queries import default_of, search_space
+
+if TYPE_CHECKING:
+    from .worker import Plan
+
 from .storage import SweepError, default_study, default_url, find_study, import_optuna, open_storage, project_root
 
 USAGE = """hpman sweep [PATH...] --trials N [options] -- COMMAND...
@@ -108,7 +113,7 @@ def _run_recorded(plan: Any, progress: Any, run_sweep: Any, args: argparse.Names
     trial_hooks.extend(hooks)
     code = 1
     try:
-        code = run_sweep(plan, progress)
+        code = int(run_sweep(plan, progress))
         return code
     finally:
         for hook in hooks:
@@ -117,7 +122,7 @@ def _run_recorded(plan: Any, progress: Any, run_sweep: Any, args: argparse.Names
             runs.end(code)
 
 
-def _index(args: argparse.Namespace):
+def _index(args: argparse.Namespace) -> Tuple[Any, str]:
     from ..cli import _manager, _UserError, _workspace
     ns = argparse.Namespace(paths=args.paths, exclude=args.exclude, values=None, no_cache=args.no_cache)
     try:
@@ -127,7 +132,7 @@ def _index(args: argparse.Namespace):
         raise SweepError(str(exc)) from None
 
 
-def make_plan(args: argparse.Namespace, command: List[str]):
+def make_plan(args: argparse.Namespace, command: List[str]) -> "Plan":
     """The worker's plan: the space from the index (read once, here), narrowed by --only/--fix."""
     from .worker import Plan
     ws, manager = _index(args)
@@ -170,7 +175,7 @@ def _refuse_broken_hints(ws: Any, manager: str, only: List[str]) -> None:
                 _rel(p.path), p.range[0] + 1, p.range[1] + 1, p.code, p.message))
 
 
-def _parse_fix(text: str, ws: Any, manager: str, known: set) -> Tuple[str, Any]:
+def _parse_fix(text: str, ws: Any, manager: str, known: Set[str]) -> Tuple[str, Any]:
     name, sep, raw = text.partition("=")
     if not sep or not name:
         raise SweepError("--fix takes NAME=VALUE, not `{}`".format(text))
@@ -228,7 +233,7 @@ def _rows(study: Any) -> List[Any]:
     order = {TrialState.COMPLETE: 0, TrialState.PRUNED: 1, TrialState.RUNNING: 2, TrialState.WAITING: 3,
              TrialState.FAIL: 4}
 
-    def key(t: Any) -> Tuple:
+    def key(t: Any) -> Tuple[int, float, int]:
         value = t.value if t.state == TrialState.COMPLETE and t.value is not None else 0.0
         return (order.get(t.state, 5), -value if maximize else value, t.number)
     return sorted(trials, key=key)

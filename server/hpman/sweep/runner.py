@@ -207,7 +207,7 @@ def run(command: Sequence[str], env: Dict[str, str], on_report: Callable[[float,
     return outcome
 
 
-def _watch(proc: subprocess.Popen, report_fd: int, outcome: Outcome, log: _Log,
+def _watch(proc: "subprocess.Popen[bytes]", report_fd: int, outcome: Outcome, log: _Log,
            on_report: Callable[[float, Optional[int]], bool], heartbeat: Callable[[], None],
            interval: float, timeout: Optional[float], start: float, ctrl_c: Optional[CtrlC] = None) -> None:
     sel = selectors.DefaultSelector()
@@ -326,7 +326,7 @@ def _take_reports(pending: bytearray, outcome: Outcome, on_report: Callable[[flo
             stop = True
 
 
-def _signal(proc: subprocess.Popen, sig: int) -> None:
+def _signal(proc: "subprocess.Popen[bytes]", sig: int) -> None:
     try:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -336,13 +336,13 @@ def _signal(proc: subprocess.Popen, sig: int) -> None:
             pass
 
 
-def _stop(proc: subprocess.Popen) -> float:
+def _stop(proc: "subprocess.Popen[bytes]") -> float:
     """SIGTERM the program's group now; the caller sends SIGKILL at the returned time."""
     _signal(proc, signal.SIGTERM)
     return time.monotonic() + STOP_GRACE
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
     """Whatever the program left running in its group goes with it."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)

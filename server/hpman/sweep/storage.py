@@ -7,7 +7,7 @@ import os
 import random
 import time
 import warnings
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 DEFAULT_DB = os.path.join(".hpman", "sweeps.db")
 MAX_RETRY = 3
@@ -64,7 +64,7 @@ def open_storage(url: str, heartbeat: Optional[int] = None) -> Any:
         path = url[len("sqlite:///"):]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    kwargs: dict = {}
+    kwargs: Dict[str, Any] = {}
     if url.startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:"):
         kwargs["engine_kwargs"] = {"creator": _sqlite_connector(url[len("sqlite:///"):])}
     if heartbeat is not None:
@@ -124,7 +124,7 @@ def _shown(url: str) -> str:
 def find_study(storage: Any, wanted: Optional[str], default: str) -> str:
     """The study to show: `wanted`, else the default name, else the only study there is."""
     optuna = import_optuna()
-    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    names: List[str] = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
     if wanted is not None:
         if wanted not in names:
             raise SweepError("no study named `{}` in the storage (studies: {})".format(

@@ -279,7 +279,8 @@ def _run_one(plan: Plan, study: Any, trial: Any, space: _Space, workdir: str, lo
     _notify("trial_finished", ctx, frozen)
     trials = study.get_trials(deepcopy=False)
     progress.trial_finished(frozen, _done(trials, TrialState), best_trial(study, trials))
-    return frozen.state.name.lower()
+    state: str = frozen.state.name
+    return state.lower()
 
 
 def _notify(method: str, *args: Any) -> None:

@@ -3,7 +3,7 @@
 `--hp-load` and `%hpman load` both go through `read_values`, so a file loads
 the same way (or fails with the same one line) in a program and a notebook.
 """
-from typing import TYPE_CHECKING, Any, Dict, Set
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, Set
 
 from .literals import ConversionError, from_loaded
 from .safeio import ValuesError
@@ -65,7 +65,7 @@ def flatten_loaded(data: Any, known: Dict[str, Any], sep: str, path: str) -> Dic
     return flat
 
 
-def flat_names(data: Dict[Any, Any], known: Set[str] = frozenset(), sep: str = ".") -> Dict[str, Any]:
+def flat_names(data: Dict[Any, Any], known: AbstractSet[str] = frozenset(), sep: str = ".") -> Dict[str, Any]:
     """`{dotted name: value}` of a loaded mapping, any key accepted (for tools that compare or
     apply files without checking names: run records, `hpman diff`, sweeps). A mapping is one
     dict value when annotated `__is_dict__: true` or when its name is in `known`, else a tree

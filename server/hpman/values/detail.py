@@ -80,7 +80,7 @@ def detail_table(hp_mgr: "HyperParameterManager", cwd: Optional[str] = None) -> 
     each hyperparameter's type, value and every parsed occurrence with its source context."""
     values = hp_mgr.get_values()
     names = sorted(values)
-    rows_by_name: Dict[str, list] = {name: [] for name in names}
+    rows_by_name: Dict[str, List[Any]] = {name: [] for name in names}
     for row in hp_mgr.db:
         if row.name in rows_by_name:
             rows_by_name[row.name].append(row)

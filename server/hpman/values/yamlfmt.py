@@ -9,7 +9,7 @@ Reading composes the document first and then builds each key's value on its
 own, so that an error (a refused tag, an integer of more digits than Python
 reads) names the key and line it is on.
 """
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import AbstractSet, Any, Dict, Iterator, Optional, Tuple, cast
 
 import yaml
 
@@ -31,7 +31,7 @@ class Dumper(yaml.SafeDumper):
         return True  # a values file is read by people: no &anchors / *aliases
 
 
-def _represent_tuple(dumper: Dumper, data: tuple) -> yaml.Node:
+def _represent_tuple(dumper: Dumper, data: Tuple[Any, ...]) -> yaml.Node:
     return dumper.represent_sequence(TUPLE_TAG, list(data), flow_style=True)
 
 
@@ -39,7 +39,7 @@ def _represent_complex(dumper: Dumper, data: complex) -> yaml.Node:
     return dumper.represent_scalar(COMPLEX_TAG, repr(data).strip("()"))
 
 
-def _represent_set(dumper: Dumper, data: set) -> yaml.Node:
+def _represent_set(dumper: Dumper, data: AbstractSet[Any]) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:set", {k: None for k in sorted_items(data)})
 
 
@@ -71,14 +71,14 @@ class Loader(yaml.SafeLoader):
         raise RefusedTag(node.tag, node.start_mark)
 
 
-def _construct_tuple(loader: Loader, node: yaml.Node) -> tuple:
+def _construct_tuple(loader: Loader, node: yaml.Node) -> Tuple[Any, ...]:
     if not isinstance(node, yaml.SequenceNode):
         raise RefusedTag(node.tag + " on a non-sequence", node.start_mark)
     return tuple(loader.construct_sequence(node, deep=True))
 
 
 def _construct_complex(loader: Loader, node: yaml.Node) -> complex:
-    text = loader.construct_scalar(node)
+    text = loader.construct_scalar(cast(yaml.ScalarNode, node))   # it refuses other nodes itself
     try:
         return complex(str(text).replace(" ", ""))
     except ValueError:
@@ -223,6 +223,7 @@ def _tree(loader: Loader, node: yaml.Node, path: str, prefix: str) -> Any:
         if isinstance(value, dict):
             value.pop(DICT_ANNOTATION, None)
         return value
+    assert isinstance(node, yaml.MappingNode)   # is_tree said so
     out = {}
     for key, _key_node, value_node in items(loader, node, path, prefix):
         name = "{}.{}".format(prefix, key) if prefix else str(key)
