@@ -70,10 +70,31 @@ def _others(occs: List[Occurrence], exclude: Occurrence, limit: int = MAX_RELATE
     return out
 
 
+class _Cache:
+    """What this module keeps of a workspace: each file's problems until the index says the
+    file may have changed, and the closest names for "did you mean" until the names change."""
+
+    def __init__(self) -> None:
+        self.by_path: Dict[str, List[Problem]] = {}
+        self.suggestions: Dict[Any, Any] = {}
+
+    def forget(self, paths: Optional[Set[str]]) -> None:
+        if paths is None:
+            self.by_path.clear()
+        else:
+            for p in paths:
+                self.by_path.pop(p, None)
+
+
+def _cache(ws: Workspace) -> _Cache:
+    cache: _Cache = ws.derived(__name__, _Cache)
+    return cache
+
+
 def problems_of(ws: Workspace, path: str) -> List[Problem]:
     """Every problem reported in `path` (a module or the values file), sorted by position."""
     path = os.path.abspath(path)
-    cached = ws._problem_cache.get(path)
+    cached = _cache(ws).by_path.get(path)
     if cached is not None:
         return cached
     out: List[Problem] = []
@@ -88,7 +109,7 @@ def problems_of(ws: Workspace, path: str) -> List[Problem]:
     if ws.values_file is not None and ws.values_file.path == path:
         out.extend(values_file_problems(ws))
     out.sort(key=Problem.sort_key)
-    ws._problem_cache[path] = out
+    _cache(ws).by_path[path] = out
     return out
 
 
@@ -226,7 +247,7 @@ class _Suggestions:
 
     def closest(self, manager: str, name: str) -> Optional[str]:
         ws = self.ws
-        cache = ws.__dict__.setdefault("_suggest_cache", {})
+        cache = _cache(ws).suggestions
         if cache.get("names_version") != ws.names_version:
             cache.clear()
             cache["names_version"] = ws.names_version

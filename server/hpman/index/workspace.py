@@ -89,7 +89,9 @@ class Workspace:
         self.starts: Dict[str, Tuple[str, List[int]]] = {}   # edited documents: last text, statement starts
         self.names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
         self.parsed_files = 0        # how many files were parsed (not taken from the cache)
-        self._problem_cache: Dict[str, list] = {}
+        # state other modules derive from the facts (problems.py's caches), by owner; each is
+        # told what to forget when facts change (see derived)
+        self._derived: Dict[str, Any] = {}
         # how messages name a file (the command line sets its own form, relative to the cwd)
         self.path_form: Optional[Callable[[str], str]] = None
 
@@ -360,7 +362,7 @@ class Workspace:
                 self._unindex(old)
             self.files[entry.path] = entry
             self._index(entry)
-            self._problem_cache.clear()
+            self._forget(None)
             return set()
         changed = _changed_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences)
         affected = self._files_of(changed)
@@ -471,9 +473,18 @@ class Workspace:
             if not counts[p]:
                 del counts[p]
 
-    def _forget(self, paths: Set[str]) -> None:
-        for p in paths:
-            self._problem_cache.pop(p, None)
+    def derived(self, owner: str, make: Callable[[], Any]) -> Any:
+        """The state module `owner` keeps of this index (made by `make` on first use). It has a
+        `forget(paths)` method, which the index calls with the files whose facts or problems may
+        have changed, or None for all of them; everything else about it is the owner's."""
+        state = self._derived.get(owner)
+        if state is None:
+            state = self._derived[owner] = make()
+        return state
+
+    def _forget(self, paths: Optional[Set[str]]) -> None:
+        for state in self._derived.values():
+            state.forget(paths)
 
     # -- values file -----------------------------------------------------------------------
     def set_values_file(self, path: Optional[str], text: Optional[str] = None) -> Set[str]:
