@@ -306,8 +306,7 @@ def cmd_show(study: Any, args: argparse.Namespace) -> int:
 
 def cmd_best(study: Any, args: argparse.Namespace) -> int:
     from .progress import short
-    from .values_io import write_values
-    from .worker import best_trial, decoded_values
+    from .worker import best_trial, decoded_values, write_values
     best = best_trial(study)
     if best is None:
         raise SweepError("study `{}` has no complete trial yet".format(study.study_name))

@@ -23,7 +23,6 @@ from ..index.space import CATEGORICAL, INT, Dimension
 from ..trial import ENV_VALUES, ENV_VALUES_MANAGER
 from . import runner
 from .storage import SweepError, import_optuna, open_storage
-from .values_io import write_values
 
 # user attributes of a trial (few: each one set is a write to the storage)
 TRIAL = "hpman.trial"           # at the start: {"values": {name: repr(value)}, "log": path}
@@ -57,6 +56,16 @@ class TrialContext:
         self.plan, self.number, self.values, self.env, self.log_path = plan, number, values, env, log_path
         self.study = plan.study
         self.command = plan.command
+
+
+def write_values(path: str, values: Dict[str, Any]) -> None:
+    """Write `values` ({dotted name: value}) to `path` in the core values format (by extension,
+    atomically), which every front end reads; a one-line SweepError when it cannot."""
+    from ..values import ValuesError, save
+    try:
+        save(path, values)
+    except ValuesError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def _primitive(value: Any) -> bool:
