@@ -66,6 +66,7 @@ class HpmanProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         self.initialize_seen = False
         self.exit_code: Optional[int] = None
+        self.closed = False     # `exit` closed the output: nothing more may be sent
 
     def handle_message(self, message: Any) -> None:
         method = getattr(message, "method", None)
@@ -96,6 +97,7 @@ class HpmanProtocol(LanguageServerProtocol):
     def lsp_exit(self, *args):
         """0 after `shutdown`, else 1 (pygls computes it too, but its stdio loop swallows it)."""
         self.exit_code = 0 if self._shutdown else 1
+        self.closed = True
         return (yield from super().lsp_exit(*args))
 
     @lsp_method(T.INITIALIZE)
@@ -118,8 +120,19 @@ class HpmanProtocol(LanguageServerProtocol):
             return
         super()._send_response(msg_id, result=result, error=error)
 
+    def _send_data(self, data: Any) -> None:
+        """pygls' sending, but silent once `exit` has closed the output: a diagnostics batch
+        still queued then would fail, pygls would log the failure and report it to the client,
+        which fails again, and so on (the tracebacks filled a client's stderr pipe, and the
+        server hung writing them instead of exiting)."""
+        if self.closed:
+            return
+        super()._send_data(data)
+
     def _send_body(self, body: str) -> None:
         """Frame and write a JSON text as `_send_data` does for the objects it encodes."""
+        if self.closed:
+            return
         if self.writer is None:
             log.error("no transport to send an answer on")
             return

@@ -22,7 +22,18 @@ class Wire:
         self.proc = subprocess.Popen([sys.executable, "-m", "hpman_lsp"], cwd=str(cwd), env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.answers: "queue.Queue" = queue.Queue()
+        self.stderr = b""
         threading.Thread(target=self._read, daemon=True).start()
+        self.log_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.log_reader.start()
+
+    def _read_stderr(self) -> None:
+        """Keep the server's log flowing (a full pipe would block it) and its last 64 KB."""
+        try:
+            for line in self.proc.stderr:
+                self.stderr = (self.stderr + line)[-65536:]
+        except (ValueError, OSError):   # closed by close()
+            pass
 
     def _read(self) -> None:
         out = self.proc.stdout
@@ -67,7 +78,10 @@ class Wire:
 
     def exit_code(self) -> int:
         try:
-            return self.proc.wait(timeout=GUARD)
+            code = self.proc.wait(timeout=GUARD)
+            self.log_reader.join(timeout=GUARD)      # the whole log, up to its end
+            assert b"Traceback" not in self.stderr, self.stderr.decode("utf-8", "replace")
+            return code
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
