@@ -16,7 +16,7 @@ import sys
 PACKAGES = ("hpman", "hpman_lsp")
 
 
-def _cmdline():
+def _cmdline() -> "list[str]":   # in quotes: nothing is imported before the path is fixed
     argv = getattr(sys, "orig_argv", None)    # Python 3.10+
     if argv is not None:
         return list(argv)
@@ -27,7 +27,7 @@ def _cmdline():
         return []
 
 
-def main_module():
+def main_module() -> "str | None":
     """The module given to `python -m`, if that is how Python was started."""
     argv = _cmdline()
     for i, arg in enumerate(argv[1:], 1):

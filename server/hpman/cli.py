@@ -5,12 +5,13 @@ import errno
 import json
 import os
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from . import __version__
 from .index.ipynb import format_context, is_notebook
+from .index.model import ERROR, WARNING
 from .index.parallel import available_cores
-from .index.problems import ERROR, WARNING, Problem, all_problems
+from .index.problems import Problem, all_problems
 from .index.queries import TreeNode, children_of, default_of, effective_value, name_tree, runtime_order
 from .index.workspace import Workspace
 from .primitives import EmptyValue, NotLiteralEvaluable
@@ -24,7 +25,7 @@ def _rel(path: str) -> str:
     return texts.display_path(path, parents=1)
 
 
-def _progress_printer():
+def _progress_printer() -> Optional[Callable[[int, int], None]]:
     if not sys.stderr.isatty():
         return None
 
@@ -259,7 +260,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = args.func(args)
+        code: int = args.func(args)
         sys.stdout.flush()
         return code
     except _UserError as exc:

@@ -1,5 +1,5 @@
 """Exceptions and sentinels shared by the runtime, the index and the front ends."""
-from typing import Mapping, Sequence, TypeVar, Union
+from typing import Any, Mapping, Sequence, TypeVar, Union
 
 
 class DoubleAssignmentException(Exception):
@@ -35,5 +35,5 @@ class EmptyValue:
 
 T = TypeVar("T")
 Primitive = Union[None, T, Sequence[T], EmptyValue]
-FlatMapping = Mapping[str, Primitive]
-TreeMapping = Mapping[str, Union[Primitive, Mapping]]
+FlatMapping = Mapping[str, Primitive[Any]]
+TreeMapping = Mapping[str, Union[Primitive[Any], Mapping[str, Any]]]

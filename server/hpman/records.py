@@ -123,8 +123,9 @@ def now() -> str:
 def _code_directory(manager: Any) -> str:
     """Where the code lives (for git): the first parsed file's directory, else the working one."""
     for row in manager.db:
-        if row.filename and not row.filename.startswith("<") and os.path.exists(row.filename):
-            return os.path.dirname(os.path.abspath(row.filename))
+        filename: Optional[str] = row.filename
+        if filename and not filename.startswith("<") and os.path.exists(filename):
+            return os.path.dirname(os.path.abspath(filename))
     return os.getcwd()
 
 
@@ -263,7 +264,9 @@ def record_at_exit(managers: Dict[str, Any], directory: str) -> str:
     def write() -> None:
         from .manager import HyperParameterManager
         made = [m for m in managers.values() if isinstance(m, HyperParameterManager)]
-        chosen = managers.get("_") if isinstance(managers.get("_"), HyperParameterManager) else (made or [None])[0]
+        chosen = managers.get("_") if isinstance(managers.get("_"), HyperParameterManager) else None
+        if chosen is None and made:
+            chosen = made[0]
         if chosen is None:
             return
         from .values_io import ValuesFileError

@@ -18,7 +18,7 @@ import json
 import math
 import os
 import sys
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 ENV_VALUES = "HPMAN_VALUES"
 ENV_VALUES_MANAGER = "HPMAN_VALUES_MANAGER"
@@ -81,7 +81,7 @@ def apply_env_values(manager: Any) -> None:
     manager.set_values(values, origins)
 
 
-def read_values(path: str, manager: Any = None) -> dict:
+def read_values(path: str, manager: Any = None) -> Dict[str, Any]:
     """{dotted name: value} of a values file (nested or flat keys; YAML, JSON or pickle as
     `--hp-save` writes them), read bounded and safely. A name the manager knows takes its
     value whole (a dict value is not a subtree of names)."""
@@ -98,7 +98,7 @@ def read_values(path: str, manager: Any = None) -> dict:
             ENV_VALUES, path, type(data).__name__))
     known = set(manager.get_values()) if manager is not None else set()
     sep = getattr(manager, "separator", ".")
-    out: dict = {}
+    out: Dict[str, Any] = {}
     stack = [(data, "")]
     while stack:
         mapping, prefix = stack.pop()
