@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo lint test test-py test-versions test-compat test-client test-e2e test-packaging bench bench-quick vsix clean
+.PHONY: demo lint test test-py test-versions test-compat test-client test-e2e test-packaging test-editors bench bench-quick vsix clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 # Everything: Python suites (default interpreter), the runtime/index/argparse
 # suites under every CPython >= 3.9 on the machine, the TypeScript client and
 # the real-VS-Code end-to-end test.
-test: lint test-py test-versions test-compat test-client test-e2e test-packaging
+test: lint test-py test-versions test-compat test-client test-e2e test-packaging test-editors
 
 # ruff: pycodestyle, pyflakes, import order, bugbear; mypy: strict on the packages listed
 # in pyproject.toml (both configured there)
@@ -55,6 +55,10 @@ test-client:
 
 test-e2e:
 	@bash scripts/e2e.sh
+
+# docs/editors.md's Neovim and eglot snippets, verbatim, in headless Neovim and Emacs 28
+test-editors: $(STAMP)
+	@bash scripts/editors.sh
 
 # wheel + sdist, twine check, the wheel in a clean venv, the pre-commit hooks (about 2 minutes)
 test-packaging: $(STAMP)
