@@ -14,7 +14,7 @@ backslash), or before an indented or comment line.
 import bisect
 import functools
 import re
-from typing import FrozenSet, List, Optional, Tuple
+from typing import FrozenSet, Iterator, List, Optional, Tuple
 
 # A line that may start a top-level statement: not indented, not a comment,
 # not a closing bracket, not a continuation clause of a compound statement.
@@ -32,7 +32,7 @@ _BACKSLASH_CONTINUATION = re.compile(r"\\\n")
 
 def string_spans(text: str) -> List[Tuple[int, int]]:
     """(start, end) offsets of the triple-quoted strings that span lines."""
-    spans = []
+    spans: List[Tuple[int, int]] = []
     pos = 0
     find = _TRIPLE.search
     while True:
@@ -195,7 +195,8 @@ def _calls_only(text: str, names: FrozenSet[str]) -> bool:
     return True
 
 
-def _token_matches(text: str, names: FrozenSet[str], begin: int = 0, end: Optional[int] = None):
+def _token_matches(text: str, names: FrozenSet[str], begin: int = 0,
+                   end: Optional[int] = None) -> Iterator["re.Match[str]"]:
     """The matches of one of `names` as a whole identifier (not the tail of a longer one)."""
     for m in _token_regex(names).finditer(text, begin, len(text) if end is None else end):
         pos = m.start()

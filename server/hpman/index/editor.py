@@ -5,11 +5,11 @@ They answer in index terms (paths, character-column ranges, edits); the language
 only maps them onto LSP types, so every editor integration gets the same answers.
 """
 import os
-from typing import Collection, List, NamedTuple, Optional, Set, Tuple
+from typing import Collection, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from ..primitives import EmptyValue
 from . import edits, queries
-from .facts import Occurrence
+from .model import Occurrence
 from .positions import Range
 from .problems import Problem, problems_of
 from .workspace import Key, Workspace
@@ -38,7 +38,7 @@ def lens_targets(ws: Workspace, path: str) -> List[Lens]:
     entry = ws.files.get(os.path.abspath(path))
     if entry is None:
         return []
-    first = {}
+    first: Dict[Key, Occurrence] = {}
     for occ in entry.facts.occurrences:
         known = first.get(occ.key())
         if known is None or (occ.has_default and not known.has_default):

@@ -7,7 +7,7 @@ import bisect
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .facts import Occurrence
+from .model import Occurrence
 from .positions import Range
 from .workspace import Key, Workspace
 
@@ -183,7 +183,9 @@ def rename(ws: Workspace, key: Key, new_name: str) -> List[TextEdit]:
 def replace_key(ws: Workspace, name: str, suggestion: str) -> List[TextEdit]:
     """Did-you-mean for a values file key: write the suggested name instead."""
     vf = ws.values_file
-    entry = vf.by_name.get(name) if vf is not None else None
+    if vf is None:
+        return []
+    entry = vf.by_name.get(name)
     if entry is None:
         return []
     if entry.parent:

@@ -104,7 +104,8 @@ def _is_python(metadata: Any) -> bool:
     for section, key in (("language_info", "name"), ("kernelspec", "language")):
         info = metadata.get(section)
         if isinstance(info, dict) and isinstance(info.get(key), str) and info[key]:
-            return info[key].lower().startswith("python")
+            language: str = info[key]
+            return language.lower().startswith("python")
     return True
 
 

@@ -21,7 +21,7 @@ class Occurrence:
 
     def __init__(self, manager: str, name: str, path: str, call: Range, name_range: Range,
                  default_range: Optional[Range], value: Any, default_text: Optional[str],
-                 hints: Dict[str, Any], node: Optional[ast.AST] = None, order: tuple = ()) -> None:
+                 hints: Dict[str, Any], node: Optional[ast.AST] = None, order: Tuple[Any, ...] = ()) -> None:
         self.manager = manager
         self.name = name
         self.path = path
@@ -50,10 +50,10 @@ class Occurrence:
     def key(self) -> Tuple[str, str]:
         return self.manager, self.name
 
-    def __getstate__(self):
+    def __getstate__(self) -> Tuple[Any, ...]:
         return tuple(getattr(self, s) if s != "node" else None for s in self.__slots__)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Tuple[Any, ...]) -> None:
         for slot, value in zip(self.__slots__, state):
             setattr(self, slot, value)
 
@@ -70,7 +70,7 @@ class Occurrence:
         return "Occurrence({!r}, {!r}, {}:{})".format(self.manager, self.name, self.path, self.call[0] + 1)
 
 
-def _walk_order(occ: Occurrence) -> tuple:
+def _walk_order(occ: Occurrence) -> Tuple[Any, ...]:
     return occ.order
 
 
@@ -99,7 +99,7 @@ class Issue:
     __slots__ = ("code", "severity", "message", "range", "data", "manager", "order")
 
     def __init__(self, code: str, severity: str, message: str, rng: Range, data: Any = None,
-                 manager: Optional[str] = None, order: Optional[tuple] = None) -> None:
+                 manager: Optional[str] = None, order: Optional[Tuple[Any, ...]] = None) -> None:
         self.code = code
         self.severity = severity
         self.message = message
@@ -110,10 +110,10 @@ class Issue:
         self.manager = manager
         self.order = order   # a bad call's place in `ast.walk` order (see Occurrence.order), else None
 
-    def __getstate__(self):
+    def __getstate__(self) -> Tuple[Any, ...]:
         return (self.code, self.severity, self.message, self.range, self.data, self.manager, self.order)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Tuple[Any, ...]) -> None:
         self.code, self.severity, self.message, self.range, self.data, self.manager, self.order = state
 
     def __eq__(self, other: object) -> bool:
@@ -139,10 +139,10 @@ class FileFacts:
         self.verified = verified
         self._reach: Optional[Tuple[List[int], List[int]]] = None
 
-    def __getstate__(self):
+    def __getstate__(self) -> Tuple[Any, ...]:
         return (self.path, self.occurrences, self.issues, self.managers, self.verified)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Tuple[Any, ...]) -> None:
         self.path, self.occurrences, self.issues, self.managers, self.verified = state
         self._reach = None
 

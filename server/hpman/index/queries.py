@@ -4,8 +4,9 @@ import os
 from typing import Any, Collection, Dict, List, Optional, Tuple
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
-from .facts import Occurrence, in_tree_order
-from .positions import contains
+from .model import Occurrence, in_tree_order
+from .overlay import ValueEntry
+from .positions import Range, contains
 from .problems import SEVERITY_ORDER, Problem, problems_of
 from .space import Dimension, describe, dimension_of
 from .workspace import Key, Workspace
@@ -31,7 +32,7 @@ def occurrence_at(ws: Workspace, path: str, line: int, col: int) -> Optional[Occ
     return best
 
 
-def _span(rng) -> Tuple[int, int]:
+def _span(rng: Range) -> Tuple[int, int]:
     return (rng[2] - rng[0], rng[3] - rng[1])
 
 
@@ -192,7 +193,7 @@ def symbols(ws: Workspace, query: str = "") -> List[Occurrence]:
 
 # -- for the language server ------------------------------------------------------------
 
-def values_entry_at(ws: Workspace, path: str, line: int, col: int):
+def values_entry_at(ws: Workspace, path: str, line: int, col: int) -> Optional[ValueEntry]:
     """The values-file entry whose key contains (line, character column), if `path` is the values file."""
     vf = ws.values_file
     if vf is None or vf.path != os.path.abspath(path):
