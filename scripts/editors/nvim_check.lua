@@ -45,6 +45,8 @@ local ok_run, err = pcall(function()
   end, 50) then return fail(':HpmanTree opened no tree') end
   local tree = table.concat(lines, '\n')
   if not tree:find('lr = 0.05', 1, true) then return fail(':HpmanTree lacks "lr = 0.05":\n' .. tree) end
+  -- `model` is a branch without a value (JSON null): a row without ' = '
+  if not tree:find('\n  model\n', 1, true) then return fail(':HpmanTree lacks the row "  model":\n' .. tree) end
   ok(':HpmanTree shows ' .. #lines .. ' lines')
   vim.cmd('close')
 
