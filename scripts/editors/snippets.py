@@ -26,7 +26,7 @@ def blocks(text: str, lang: str) -> list[str]:
 
 def main(docs: str, out: str) -> int:
     """Write nvim-init.lua (0.11 config, showUses handler, :HpmanTree), nvim08-init.lua
-    (the same with vim.lsp.start), eglot.el and the dir-locals.el its comment shows."""
+    (the same with vim.lsp.start), eglot.el, the dir-locals.el its comment shows, and lspmode.el."""
     text = Path(docs).read_text(encoding="utf-8")
     lua = blocks(section(text, "Neovim"), "lua")
     elisp = blocks(section(text, "Emacs"), "elisp")
@@ -38,6 +38,7 @@ def main(docs: str, out: str) -> int:
     (dest / "nvim-init.lua").write_text(lua[0] + lua[1] + lua[3], encoding="utf-8")
     (dest / "nvim08-init.lua").write_text(lua[2] + lua[1] + lua[3], encoding="utf-8")
     (dest / "eglot.el").write_text(elisp[0], encoding="utf-8")
+    (dest / "lspmode.el").write_text(elisp[1], encoding="utf-8")
     (dest / "dir-locals.el").write_text(dir_locals(elisp[0]), encoding="utf-8")
     return 0
 
