@@ -46,10 +46,12 @@ def test_iter_python_files_order_dedupe_and_skips(tmp_path):
     write(tmp_path, "env/pyvenv.cfg", "")
     os.symlink(str(tmp_path / "a.py"), str(tmp_path / "pkg" / "link.py"))
     found = [os.path.relpath(p, str(tmp_path)) for p in iter_python_files([str(tmp_path)])]
-    assert found == ["a.py", "b.py", "pkg/.hidden.py", "pkg/c.py", "pkg/sub/d.py", "venv/k.py"]
+    assert found == ["a.py", "b.py", "pkg/c.py", "pkg/sub/d.py", "venv/k.py"]    # dot-names left out, as glob
     # a file given twice (and through its folder) comes once
     again = list(iter_python_files([str(tmp_path / "a.py"), str(tmp_path / "a.py"), str(tmp_path / "pkg")]))
-    assert [os.path.relpath(p, str(tmp_path)) for p in again] == ["a.py", "pkg/.hidden.py", "pkg/c.py", "pkg/sub/d.py"]
+    assert [os.path.relpath(p, str(tmp_path)) for p in again] == ["a.py", "pkg/c.py", "pkg/sub/d.py"]
+    # a hidden file named itself is taken
+    assert list(iter_python_files([str(tmp_path / "pkg" / ".hidden.py")])) == [str(tmp_path / "pkg" / ".hidden.py")]
     with pytest.raises(FileNotFoundError):
         list(iter_python_files([str(tmp_path / "missing")]))
 

@@ -110,9 +110,16 @@ def patterns_for(exclude: Exclude, root: str) -> List[str]:
     return list(exclude)
 
 
+def hidden(name: str) -> bool:
+    """A dot-name: left out of a folder's walk, as hpman 0.13's `glob('**/*.py')` left it out
+    (editor backups, `.ipynb_checkpoints` copies and tool caches would repeat every default)."""
+    return name.startswith(".")
+
+
 def skipped_dir(path: str, rel: str, exclude: Sequence[str] = ()) -> bool:
     """Whether discovery leaves out the folder at `path` (`rel`: its path below the root)."""
-    return rel.rsplit("/", 1)[-1] in SKIPPED_DIRS or excluded(rel, exclude) or is_virtualenv(path)
+    name = rel.rsplit("/", 1)[-1]
+    return name in SKIPPED_DIRS or hidden(name) or excluded(rel, exclude) or is_virtualenv(path)
 
 
 def _inside(real: str, real_root: str) -> bool:
@@ -142,7 +149,7 @@ def owned(path: str, roots: Sequence[str], exclude: Exclude = (),
             folder = os.path.join(folder, part)
             if skipped_dir(folder, "/".join(parts[:i + 1]), patterns):
                 return False
-        if excluded(rel, patterns):
+        if excluded(rel, patterns) or hidden(parts[-1]):
             return False
         return _inside(os.path.realpath(path), os.path.realpath(root))
     return False
@@ -154,8 +161,9 @@ def iter_python_files(paths: Iterable[str], exclude: Exclude = (),
 
     Directories are walked recursively; a symlink is followed only when its target stays
     inside the folder being walked (a link to `/` or to a sibling project is not), so neither
-    loops nor links out of the workspace are walked. VCS, virtual environments (by their
-    pyvenv.cfg), node_modules, caches, build and dist folders are skipped (see `owned`).
+    loops nor links out of the workspace are walked. Hidden files and folders (as 0.13's glob),
+    virtual environments (by their pyvenv.cfg), node_modules, caches, build and dist folders are
+    skipped (see `owned`).
     Missing paths raise FileNotFoundError.
     """
     seen: Set[str] = set()
@@ -202,7 +210,7 @@ def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], seen: Se
                 if is_link and not _inside(sub_real, real_root):
                     continue
                 subdirs.append((entry.path, rel + "/", sub_real))
-            elif entry.name.endswith(suffixes) and not excluded(rel, exclude):
+            elif entry.name.endswith(suffixes) and not hidden(entry.name) and not excluded(rel, exclude):
                 if is_link:
                     file_real = os.path.realpath(entry.path)
                     regular = _inside(file_real, real_root) and os.path.isfile(file_real)
