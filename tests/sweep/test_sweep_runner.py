@@ -9,6 +9,14 @@ import pytest
 from hpman.sweep import runner
 
 
+@pytest.fixture(autouse=True)
+def interruptible():
+    """Ctrl-C as in a terminal, whatever the test runner was started with (CI may ignore SIGINT)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def sleeper(pid_file, ignore_term=False):
     """A program that writes its pid, then sleeps a minute (optionally deaf to SIGTERM)."""
     code = ("import os, signal, time\n"
@@ -35,6 +43,16 @@ def test_ctrl_c_pressed_before_the_program_starts_starts_nothing(tmp_path):
             runner.run([sys.executable, "-c", "open({!r}, 'w')".format(str(marker))], dict(os.environ),
                        lambda v, s: False, lambda: None, 10.0, ctrl_c=ctrl_c)
     assert not marker.exists()
+
+
+def test_a_sweep_started_with_sigint_ignored_keeps_ignoring_it():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with runner.CtrlC() as ctrl_c:
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)
+        ctrl_c.wait(0.2)
+        assert ctrl_c.count == 0
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
 def test_ctrl_c_during_a_storage_write_stops_the_program_and_interrupts(tmp_path):

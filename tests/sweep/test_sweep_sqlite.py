@@ -182,9 +182,10 @@ def _alive(pid: int) -> bool:
 def test_ctrl_c_stops_the_trial_and_the_sweep_cleanly(tmp_path):
     proj = tmp_path / "proj"
     write(proj, "train.py", SLOW)
+    # Ctrl-C as in a terminal, even when the test runner was started with SIGINT ignored
     proc = subprocess.Popen([PY, "-m", "hpman", "sweep", str(proj), "--trials", "3", "--", PY, "train.py"],
                             cwd=str(proj), env=env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not os.path.exists(proj / "pid-0"):
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()

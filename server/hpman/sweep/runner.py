@@ -107,7 +107,8 @@ class CtrlC:
     middle of a storage write, could leave the program running or the sweep stuck. The signal
     also wakes the watch loop through a pipe (signal.set_wakeup_fd), so it is seen at once.
     Outside the main thread signals cannot be caught there; Python's own KeyboardInterrupt
-    then still applies."""
+    then still applies. A sweep started with SIGINT ignored (nohup, a background job of a
+    script) keeps ignoring it, as any program would."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -119,6 +120,8 @@ class CtrlC:
     def __enter__(self) -> "CtrlC":
         if threading.current_thread() is not threading.main_thread():
             return self
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            return self     # started with SIGINT ignored (nohup, a background job): keep it so
         self.fd, self._write_fd = os.pipe()
         os.set_blocking(self.fd, False)
         os.set_blocking(self._write_fd, False)

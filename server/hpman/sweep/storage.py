@@ -91,7 +91,8 @@ def open_storage(url: str, heartbeat: Optional[int] = None) -> Any:
 
 
 _OPEN_ATTEMPTS = 6
-_RACES = ("duplicate key", "already exists", "UniqueViolation", "database is locked", "deadlock")
+_RACES = ("duplicate key", "already exists", "UniqueViolation", "UNIQUE constraint failed", "database is locked",
+          "deadlock")
 
 
 def _sqlite_connector(path: str) -> Any:
