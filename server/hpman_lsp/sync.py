@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
 
+from hpman.index.editor import being_typed
 from hpman.index.ipynb import is_notebook
 from hpman.index.positions import from_encoding
 
@@ -87,6 +88,7 @@ class Documents:
         self.dirty: Set[str] = set()
         self.cursor: Dict[str, Tuple[int, int]] = {}   # path -> where its last edit ended (characters)
         self.full_text: Set[str] = set()   # edited by whole-text changes since the last flush
+        self.typed: Dict[str, Set[Any]] = {}   # path -> the names held back as being typed, as last shown
         self._flush_pending = False
 
     def text(self, path: str) -> Optional[str]:
@@ -204,10 +206,23 @@ class Documents:
                         self.cursor[path] = end
                 affected |= ls.index.set_text(path, text)
                 changed |= _facts_changed(before, ls.index.files.get(path))
+                changed |= self._typed_changed(path)
             except Exception as exc:   # one document the index chokes on must not stall the others
                 ls.log_error("indexing {}".format(path), exc)
         ls.publisher.after_change(affected, first=paths, tree=changed)
         ls.indexer.schedule_verify(VERIFY_DEBOUNCE)   # an edited module is checked whole once typing pauses
+
+    def _typed_changed(self, path: str) -> bool:
+        """Whether the names held back as being typed in `path` changed (the tree must then
+        be asked again even when the calls did not change: `_('bat` is finished by an Enter)."""
+        now = being_typed(self.ls.index, path, self.cursor.get(path))
+        if now == self.typed.get(path, set()):
+            return False
+        if now:
+            self.typed[path] = now
+        else:
+            self.typed.pop(path, None)
+        return True
 
     def give_all(self, ws: Any, values_path: Optional[str]) -> None:
         """Put every open document's text into a fresh index."""

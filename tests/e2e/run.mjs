@@ -537,6 +537,44 @@ async function run() {
 
   // Typing a new hyperparameter updates the tree live (hpman/treeChanged),
   // from the unsaved buffer.
+  // A name being typed is not a new hyperparameter yet: no row, no
+  // no-default warning while the cursor is in it; once the cursor leaves, it is one.
+  await check('a name being typed (`_(\'bat`) is not in the tree until the cursor leaves it', async () => {
+    await openFile('model.py');
+    // The status bar's problem counts: errors, warnings, infos.
+    const counts = async () => (await page.locator('[id="status.problems"]').first().innerText()).trim().split(/\s+/).join(' ');
+    const before = await counts();
+    await tokenOnLine('return depth', 'return').click({ timeout: STEP_MS });
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowUp');
+    // The last keystroke lands inside the name, as while typing it (auto-closing or not).
+    await page.keyboard.type("x = _('ba')");
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.type('t');
+    await page.keyboard.press('Escape'); // the completion list, not the cursor
+    // Nothing signals "seen, and rightly left out": wait well past the time the
+    // tree takes to follow an edit (the same row appearing below is the control).
+    await page.waitForTimeout(1500);
+    const rows = await treeRows();
+    assert(!rows.some((x) => x.label === 'bat'), `a row for the half-typed name: ${rowsText(rows)}`);
+    const during = await counts();
+    console.log(`       problems (errors warnings infos): before ${before}, while typing ${during}`);
+    assert(during === before, `the problem counts went from ${before} to ${during} while typing`);
+    // The cursor leaves: now it is a hyperparameter (and the checks above could have failed).
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await waitFor('a bat row once the cursor left', async () => (await treeRows()).some((x) => x.label === 'bat'));
+    // Take both new lines out again (Ctrl+Shift+K deletes a line), and the row goes.
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Control+Shift+K');
+    await page.keyboard.press('Control+Shift+K');
+    await waitFor('no bat row', async () => !(await treeRows()).some((x) => x.label === 'bat'));
+    const back = await page.locator(`${ACTIVE_EDITOR} .view-lines`).first().innerText();
+    assert(!back.includes('bat'), 'the bat line is still there');
+  });
+
   await check('a typed new hyperparameter appears in the tree without saving', async () => {
     await openFile('model.py');
     const ret = tokenOnLine('return depth', 'return');

@@ -113,6 +113,26 @@ async def test_a_name_being_typed_is_not_a_new_hyperparameter_until_the_cursor_l
     assert "bat" in tree_names(await get_tree(s))
 
 
+async def test_a_name_finished_by_an_edit_after_it_tells_the_client_the_tree_changed(start):
+    """An Enter after `_('bat')` changes no call, yet the name is no longer being typed: the
+    client must be told to ask for the tree again, or its sidebar would miss the row."""
+    s = await start()
+    text = s.text("model.py")
+    s.open("model.py", text)
+    end = len(text.split("\n")) - 1
+    s.replace("model.py", T.Range(T.Position(end, 0), T.Position(end, 0)), "b = _('')")
+    col = len("b = _('")
+    for i, ch in enumerate("bat"):
+        s.replace("model.py", T.Range(T.Position(end, col + i), T.Position(end, col + i)), ch)
+    await s.settle()
+    assert "bat" not in tree_names(await get_tree(s))
+    count = s.tree_changed
+    line_end = len("b = _('bat')")
+    s.replace("model.py", T.Range(T.Position(end, line_end), T.Position(end, line_end)), "\n")   # Enter
+    await s.until(lambda: s.tree_changed > count, what="treeChanged once the name is finished")
+    assert "bat" in tree_names(await get_tree(s))
+
+
 async def test_saving_ends_the_typing_of_a_name(start):
     s = await start()
     assert s.init_result.capabilities.text_document_sync.save is not None
