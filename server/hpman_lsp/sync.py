@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
 
+from hpman.index.chunks import common_prefix, common_suffix
 from hpman.index.editor import being_typed
 from hpman.index.ipynb import is_notebook
 from hpman.index.positions import from_encoding
@@ -48,35 +49,11 @@ def changed_span_end(old: str, new: str) -> Optional[Tuple[int, int]]:
     if old == new:
         return None
     limit = min(len(old), len(new))
-    start = _common_prefix(old, new, limit)
-    end = _common_suffix(old, new, limit - start)
+    start = common_prefix(old, new, limit)
+    end = common_suffix(old, new, limit - start)
     offset = len(new) - end
     line = new.count("\n", 0, offset)
     return line, offset - (new.rfind("\n", 0, offset) + 1)
-
-
-def _common_prefix(a: str, b: str, limit: int) -> int:
-    """Length of the common start, by halving (string comparisons run in C)."""
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    lo, hi = 0, limit
-    la, lb = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 class Documents:

@@ -60,3 +60,16 @@ def python_cmd(script: str) -> List[str]:
 
 def first_line(text: Optional[str]) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open("/proc/{}/stat".format(pid)) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:     # gone between the two looks
+        return False

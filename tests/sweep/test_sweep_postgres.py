@@ -12,7 +12,7 @@ import tempfile
 import time
 
 import pytest
-from sweep_helpers import PY, env, show_json, write
+from sweep_helpers import PY, alive, env, show_json, write
 
 TRAIN = """\
     import os, time
@@ -86,18 +86,6 @@ def _finish(procs, timeout=240):
     return outs
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open("/proc/{}/stat".format(pid)) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_four_workers_share_one_study_of_forty_trials(tmp_path, postgres_url):
     proj = tmp_path / "proj"
     write(proj, "train.py", TRAIN)
@@ -127,7 +115,7 @@ def test_a_killed_worker_s_trial_is_failed_by_heartbeat_and_run_again(tmp_path, 
     os.kill(worker_pid, signal.SIGKILL)               # the worker dies in the middle of trial 5
     victim.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while _alive(program_pid):                        # its program goes with it
+    while alive(program_pid):                        # its program goes with it
         assert time.monotonic() < deadline, "the killed worker's program still runs"
         time.sleep(0.05)
     results = _finish([p for p in procs if p is not victim])

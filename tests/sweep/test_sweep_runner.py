@@ -5,6 +5,7 @@ import sys
 import time
 
 import pytest
+from sweep_helpers import alive
 
 from hpman.sweep import runner
 
@@ -23,15 +24,6 @@ def sleeper(pid_file, ignore_term=False):
             + ("signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" if ignore_term else "")
             + "open({!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n".format(str(pid_file)))
     return [sys.executable, "-c", code]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open("/proc/{}/stat".format(pid)) as f:    # a zombie is not alive
-        return f.read().split(")")[-1].split()[0] != "Z"
 
 
 def test_ctrl_c_pressed_before_the_program_starts_starts_nothing(tmp_path):
@@ -68,7 +60,7 @@ def test_ctrl_c_during_a_storage_write_stops_the_program_and_interrupts(tmp_path
             runner.run(sleeper(pid_file), dict(os.environ), lambda v, s: False, beat, 0.05, ctrl_c=ctrl_c)
         assert time.monotonic() - start < 50      # not the program's 60 s
     assert ctrl_c.count == 1
-    assert not _alive(int(pid_file.read_text()))
+    assert not alive(int(pid_file.read_text()))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored
 
 
@@ -85,4 +77,4 @@ def test_a_second_ctrl_c_kills_without_grace(tmp_path, monkeypatch):
                        ctrl_c=ctrl_c)
         assert time.monotonic() - start < 50      # SIGKILL, not the program's 60 s
     assert ctrl_c.count == 2
-    assert not _alive(int(pid_file.read_text()))
+    assert not alive(int(pid_file.read_text()))

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from sweep_helpers import PY, by_state, env, hpman, show_json, sweep, write
+from sweep_helpers import PY, alive, by_state, env, hpman, show_json, sweep, write
 
 OBJECTIVE = """\
     import argparse, json, sys
@@ -170,15 +170,6 @@ SLOW = """\
     """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open("/proc/{}/stat".format(pid)) as f:    # a zombie is not alive
-        return f.read().split(")")[-1].split()[0] != "Z"
-
-
 def test_ctrl_c_stops_the_trial_and_the_sweep_cleanly(tmp_path):
     proj = tmp_path / "proj"
     write(proj, "train.py", SLOW)
@@ -196,7 +187,7 @@ def test_ctrl_c_stops_the_trial_and_the_sweep_cleanly(tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
-    assert not _alive(pid)
+    assert not alive(pid)
     (t,) = show_json(tmp_path, proj)["trials"]
     assert (t["state"], t["note"]) == ("fail", "interrupted")
     # an interrupted trial does not use up the budget: the next sweep runs all 3 (stopped at once here)
@@ -212,7 +203,7 @@ def test_a_trial_over_its_time_limit_fails(tmp_path):
     assert r.returncode == 0, r.stderr
     (t,) = show_json(tmp_path, proj)["trials"]
     assert t["note"] == "stopped after the time limit"
-    assert not _alive(int(open(proj / "pid-0").read()))
+    assert not alive(int(open(proj / "pid-0").read()))
 
 
 TUPLES = """\

@@ -119,10 +119,10 @@ def starts_after_edit(old: str, old_starts: List[int], new: str) -> Optional[Lis
     or newline. Those edits move the starts after them and change nothing else; for any
     other edit, None (compute them again)."""
     n = min(len(old), len(new))
-    a = _common_prefix(old, new, n)
+    a = common_prefix(old, new, n)
     if a == len(old) == len(new):
         return list(old_starts)
-    s = _common_suffix(old, new, n - a)
+    s = common_suffix(old, new, n - a)
     end_old, end_new = len(old) - s, len(new) - s
     if (_EDIT_UNSAFE.search(old, a, end_old) or _EDIT_UNSAFE.search(new, a, end_new)
             or _changes_a_token(old, a, end_old) or _changes_a_token(new, a, end_new)):
@@ -144,7 +144,7 @@ def _changes_a_token(text: str, a: int, b: int) -> bool:
     return a == b and before in ("'", '"') and b < len(text) and text[b] in ("'", '"')
 
 
-def _common_prefix(a: str, b: str, n: int) -> int:
+def common_prefix(a: str, b: str, n: int) -> int:
     """Length of the common prefix of a and b (at most n), comparing ever smaller slices."""
     lo, hi = 0, n
     while lo < hi:
@@ -156,7 +156,7 @@ def _common_prefix(a: str, b: str, n: int) -> int:
     return lo
 
 
-def _common_suffix(a: str, b: str, n: int) -> int:
+def common_suffix(a: str, b: str, n: int) -> int:
     """Length of the common suffix of a and b (at most n)."""
     la, lb = len(a), len(b)
     lo, hi = 0, n
