@@ -8,7 +8,10 @@ from ._entry import forget_working_directory
 forget_working_directory()   # before anything else: `python -m hpman` must not import from the cwd
 
 import importlib  # noqa: E402
-from typing import Any, List  # noqa: E402
+from typing import TYPE_CHECKING, Any, List  # noqa: E402
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 # The public names load on first use (PEP 562), so that `hpman.cli` and the
 # language server start without importing the runtime they do not need.
@@ -37,13 +40,13 @@ def __dir__() -> List[str]:
     return sorted(set(globals()) | set(_LAZY) | {"m"})
 
 
-def load_ipython_extension(ipython):
+def load_ipython_extension(ipython: "InteractiveShell") -> None:
     """`%load_ext hpman` (IPython is imported only then; see hpman/ipython.py)."""
     from .ipython import load_ipython_extension as load
     load(ipython)
 
 
-def unload_ipython_extension(ipython):
+def unload_ipython_extension(ipython: "InteractiveShell") -> None:
     from .ipython import unload_ipython_extension as unload
     unload(ipython)
 

@@ -55,7 +55,7 @@ def rows(manager: "HyperParameterManager") -> List[Tuple[str, Any, str, str]]:
     "Where" is the parsed default's location; for a value that no parsed source
     gives, where the value came from: `_()` at runtime or `set_value`."""
     values = manager.get_values()
-    by_name: Dict[str, List[Any]] = {}
+    by_name: Dict[Optional[str], List[Any]] = {}
     for row in manager.db:
         by_name.setdefault(row.name, []).append(row)
     out = []

@@ -3,7 +3,7 @@ older `db`/`L` query API the seed's hints example uses)."""
 import collections
 import enum
 import functools
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union, overload
 
 from .primitives import DoubleAssignmentException, EmptyValue, ImpossibleTree, Primitive
 from .source_helper import SourceHelper
@@ -31,6 +31,7 @@ class HyperParameterOccurrence:
     ast_node: Any = None
     hints: Optional[Dict[str, Any]] = None
     source_helper: Optional[SourceHelper] = None
+    index: int   # a HyperParameterDB's row number, set by its push_occurrence (no class default)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
@@ -43,7 +44,11 @@ class HyperParameterOccurrence:
 
     @property
     def value_priority(self) -> int:
-        return self.priority * 10 - isinstance(self.value, EmptyValue)
+        """The rank among a name's rows: the priority, then having a value over not having one."""
+        priority = self.priority
+        if priority is None:   # a row made without one (as the 0.1x API allows) cannot be ranked
+            raise TypeError("the occurrence of `{}` has no priority".format(self.name))
+        return priority * 10 - isinstance(self.value, EmptyValue)
 
     # mapping access, as the 0.1x rows were dicts
     def __getitem__(self, key: str) -> Any:
@@ -103,7 +108,8 @@ class HyperParamNode:
         helper = occurrence.source_helper
         if helper is None:
             return SourceHelper.format_given_filepath_and_lineno(occurrence.filename, occurrence.lineno)
-        return helper.format_given_filename_and_lineno(occurrence.filename, occurrence.lineno)
+        # a row without a line shows its file's first, as format_given_filepath_and_lineno does
+        return helper.format_given_filename_and_lineno(occurrence.filename, occurrence.lineno or 1)
 
     def _check_source_code_double_assigment(self, occ: HyperParameterOccurrence) -> None:
         """Raise DoubleAssignmentException if a parsed default already exists (name kept from 0.13)."""
@@ -156,11 +162,11 @@ class HyperParamTree:
     def is_valid(self, strict: bool = False) -> bool:
         """A level with both a value and children is only valid, outside strict
         mode, when its value has a lower priority than a setter."""
-        if self.is_leaf() or self.node is None or self.node.empty:
+        top = None if self.node is None else self.node.get()
+        if self.is_leaf() or top is None or not top.has_default_value:
             return True
-        if not strict and self.node.get().priority < P.PRIORITY_SET_FROM_SETTER:
-            return True
-        return False
+        # the top row has a value, so its value_priority is its priority * 10
+        return not strict and top.value_priority < P.PRIORITY_SET_FROM_SETTER * 10
 
     def tree_values(self, annotate_dict: bool = False) -> Dict[str, Any]:
         out: Dict[str, Any] = {}
@@ -176,7 +182,7 @@ class HyperParamTree:
         return out
 
     def validate(self) -> bool:
-        if not self.is_valid(strict=True):
+        if not self.is_valid(strict=True) and self.node is not None:   # (an invalid level has a node)
             raise ImpossibleTree("node `{}` has is both a leaf and a tree.".format(self.node.name))
         for child in self.children.values():
             child.validate()
@@ -184,9 +190,12 @@ class HyperParamTree:
 
     def push_occurrence(self, occurrence: HyperParameterOccurrence, *,
                         source_helper: Optional[SourceHelper] = None) -> None:
-        tree = self._allocate(occurrence.name)
+        name = occurrence.name
+        if name is None:
+            raise TypeError("an occurrence pushed to a tree needs a name")
+        tree = self._allocate(name)
         if tree.node is None:
-            tree.node = HyperParamNode(occurrence.name)
+            tree.node = HyperParamNode(name)
         if occurrence.priority == P.PRIORITY_PARSED_FROM_SOURCE_CODE and occurrence.has_default_value:
             if source_helper is not None:
                 occurrence.source_helper = source_helper
@@ -209,17 +218,20 @@ class HyperParamTree:
             return self
         tree = self
         for part in key.split(self.sep):
-            tree = tree.children.get(part)
-            if tree is None:
+            child = tree.children.get(part)
+            if child is None:
                 return None
+            tree = child
         return tree
 
-    def __setitem__(self, key: str, value: Primitive) -> None:
+    def __setitem__(self, key: str, value: Primitive[Any]) -> None:
         self.push_occurrence(HyperParameterOccurrence(name=key, value=value, priority=P.PRIORITY_SET_FROM_SETTER))
 
 
-class HyperParameterDB(list):
+class HyperParameterDB(List[HyperParameterOccurrence]):
     """A list of occurrence rows with the query helpers of hpman 0.1x."""
+
+    index_count: int   # rows numbered so far by push_occurrence (no class default: set on first push)
 
     def copy(self) -> "HyperParameterDB":
         return HyperParameterDB(self)
@@ -230,7 +242,13 @@ class HyperParameterDB(list):
             groups[getattr(row, column)].append(row)
         return dict(groups)
 
-    def indexing(self, idx: Union[int, List[int]]):
+    @overload
+    def indexing(self, idx: int) -> HyperParameterOccurrence: ...
+
+    @overload
+    def indexing(self, idx: List[int]) -> "HyperParameterDB": ...
+
+    def indexing(self, idx: Union[int, List[int]]) -> Union[HyperParameterOccurrence, "HyperParameterDB"]:
         if isinstance(idx, int):
             return self[idx]
         if isinstance(idx, list):
@@ -312,7 +330,7 @@ class HyperParameterDBLambdas:
 
     @staticmethod
     def value_priority(row: HyperParameterOccurrence) -> int:
-        return -(row.priority * 10 - isinstance(row.value, EmptyValue))
+        return -row.value_priority
 
     @staticmethod
     def order_by(column: str) -> Callable[[HyperParameterOccurrence], Any]:
@@ -332,11 +350,11 @@ class HyperParameterDBLambdas:
 
     @staticmethod
     def of_name_prefix(prefix: str) -> Callable[[HyperParameterOccurrence], bool]:
-        return lambda row: row.name.startswith(prefix)
+        return lambda row: row.name is not None and row.name.startswith(prefix)
 
     @staticmethod
     def of_name_suffix(suffix: str) -> Callable[[HyperParameterOccurrence], bool]:
-        return lambda row: row.name.endswith(suffix)
+        return lambda row: row.name is not None and row.name.endswith(suffix)
 
     @staticmethod
     def of_value(value: Any) -> Callable[[HyperParameterOccurrence], bool]:

@@ -8,10 +8,17 @@ The module namespace holds nothing but dunders and the managers created so far:
 every other name (`threading`, `HyperParameterManager`, …) must be a manager too.
 """
 
-__all__: list = []
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # for the annotations only (TYPE_CHECKING itself is deleted below)
+    from typing import Callable
+
+    from .manager import HyperParameterManager
+
+__all__: list[str] = []
 
 
-def _make_getattr():
+def _make_getattr() -> "Callable[[str], HyperParameterManager]":
     """Build the module `__getattr__` with its helpers in a closure, off the namespace."""
     import os
     import threading
@@ -20,7 +27,7 @@ def _make_getattr():
 
     namespace = globals()
     lock = threading.Lock()
-    recording: list = []
+    recording: list[str] = []
 
     def __getattr__(name: str) -> HyperParameterManager:
         if (name.startswith("__") and name.endswith("__") and name.strip("_")) or name == "pytest_plugins":
@@ -39,4 +46,4 @@ def _make_getattr():
 
 
 __getattr__ = _make_getattr()
-del _make_getattr
+del _make_getattr, TYPE_CHECKING

@@ -1,6 +1,6 @@
 """Source context around a line, for error messages and listings."""
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from .index.files import read_source
 
@@ -33,25 +33,27 @@ class SourceHelper:
             rows.append("{}{}{:>{}}: {}".format(pad, mark, n, width, text))
         return "\n".join(rows)
 
-    def format_line_with_context(self, lineno: int, before: int = 5, after: int = 5, **kwargs) -> str:
+    # `**kwargs` are format_lines' keywords (indent_spaces), or, for the methods that take a filename,
+    # accepted and ignored as hpman 0.13 did; a filename is only shown (None as `None`, as in 0.13)
+    def format_line_with_context(self, lineno: int, before: int = 5, after: int = 5, **kwargs: int) -> str:
         return self.format_lines(lineno - before, lineno + after, lineno, **kwargs)
 
-    def format_given_filename_and_lineno(self, filename: str, lineno: int, **kwargs) -> str:
+    def format_given_filename_and_lineno(self, filename: Optional[str], lineno: int, **kwargs: Any) -> str:
         return self.format_given_filename_and_source_and_lineno(filename, self.source, lineno, **kwargs)
 
     @classmethod
-    def format_given_source_and_lineno(cls, source: str, lineno: int, **kwargs) -> str:
+    def format_given_source_and_lineno(cls, source: str, lineno: int, **kwargs: int) -> str:
         return cls(source).format_line_with_context(lineno, **kwargs)
 
     @classmethod
     def format_given_filename_and_source_and_lineno(
-        cls, filename: str, source: str, lineno: int, *, indent_spaces: int = 0, **kwargs
+        cls, filename: Optional[str], source: str, lineno: int, *, indent_spaces: int = 0, **kwargs: Any
     ) -> str:
         head = " " * indent_spaces + "{}:{}".format(filename, lineno)
         return head + "\n" + cls(source).format_line_with_context(lineno, indent_spaces=indent_spaces)
 
     @classmethod
-    def format_given_filepath_and_lineno(cls, path: Optional[str], lineno: Optional[int], **kwargs) -> str:
+    def format_given_filepath_and_lineno(cls, path: Optional[str], lineno: Optional[int], **kwargs: Any) -> str:
         source = ""
         if path is not None and path != "<unknown>":
             try:

@@ -239,3 +239,18 @@ def test_rows_of_one_file_share_its_source_helper():
     node = m.get_nodes()[0]
     assert len({id(o.source_helper) for o in node.db if o.filename == "big.py"}) == 1
     assert node.db[0].source_helper.lines[0] == "_('lr', 0.1)"
+
+
+def test_rows_missing_a_field_the_0_10_api_allows():
+    # rows may be made without any field (choose_columns keeps only some): the queries and
+    # messages that read a missing one say so, or treat it as absent, instead of crashing
+    nameless = HyperParameterDB([occ("a.b", 1, P.PRIORITY_SET_FROM_SETTER)]).choose_columns("value")
+    assert nameless[0].name is None
+    assert nameless.count(L.of_name_prefix("a.")) == 0 and nameless.count(L.of_name_suffix("b")) == 0
+    with pytest.raises(TypeError, match="occurrence of `a` has no priority"):
+        HyperParamNode("a").push(HyperParameterOccurrence(name="a", value=1))
+    with pytest.raises(TypeError, match="needs a name"):
+        HyperParamTree().push_occurrence(HyperParameterOccurrence(value=1, priority=P.PRIORITY_SET_FROM_SETTER))
+    # a row with its file's text but no line: its context is the file's first line
+    row = occ("a", 1, filename="f.py", source_helper=SourceHelper("_('a', 1)\nx = 2"))
+    assert HyperParamNode.format_occurrence(row) == "f.py:1\n==> 1: _('a', 1)\n    2: x = 2"

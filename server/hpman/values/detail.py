@@ -23,7 +23,7 @@ def default_sources(hp_mgr: "HyperParameterManager") -> Dict[str, str]:
     from ..primitives import NotLiteralEvaluable
     out: Dict[str, str] = {}
     for row in hp_mgr.db:
-        if row.name in out or not isinstance(row.value, NotLiteralEvaluable):
+        if row.name is None or row.name in out or not isinstance(row.value, NotLiteralEvaluable):
             continue
         if row.priority is None or int(row.priority) != P.PRIORITY_PARSED_FROM_SOURCE_CODE:
             continue
