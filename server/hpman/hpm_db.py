@@ -228,7 +228,7 @@ class HyperParamTree:
         self.push_occurrence(HyperParameterOccurrence(name=key, value=value, priority=P.PRIORITY_SET_FROM_SETTER))
 
 
-class HyperParameterDB(List[HyperParameterOccurrence]):
+class HyperParameterDB(list[HyperParameterOccurrence]):   # (list[...]: the runtime bases stay just `list`)
     """A list of occurrence rows with the query helpers of hpman 0.1x."""
 
     index_count: int   # rows numbered so far by push_occurrence (no class default: set on first push)

@@ -11,11 +11,12 @@ import ast
 import errno
 import os
 import threading
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple, Type, Union
 
 from .hpm_db import HyperParameterDB, HyperParameterOccurrence, HyperParamNode, HyperParamTree, P, duplicate_message
 from .index import ipynb
-from .index.facts import FileFacts, Issue, Occurrence, extract_workspace, in_tree_order, syntax_verdict
+from .index.facts import extract_workspace, syntax_verdict
+from .index.model import FileFacts, Issue, Occurrence, in_tree_order
 from .index.workspace import Workspace
 from .primitives import (
     BadArgumentsException,
@@ -31,8 +32,13 @@ from .primitives import (
 from .source_helper import SourceHelper
 from .trial import apply_env_values
 
+if TYPE_CHECKING:
+    from IPython.lib.pretty import PrettyPrinter
+
 _EMPTY = EmptyValue()
 PathLike = Union[str, "os.PathLike[str]"]
+# a file's parse key -> (its display filename, its source, its facts)
+_Files = Dict[str, Tuple[str, str, FileFacts]]
 
 
 class _Parsed:
@@ -40,11 +46,12 @@ class _Parsed:
 
     __slots__ = ("files", "occurrences", "defaults", "ranks", "helpers")
 
-    def __init__(self, files: Dict[str, Tuple[str, str, FileFacts]]) -> None:
-        self.files = files  # key -> (display filename, source, facts)
+    def __init__(self, files: _Files) -> None:
+        self.files = files
         self.ranks = {key: i for i, key in enumerate(files)}
-        self.occurrences: Dict[str, list] = {}
-        self.defaults: Dict[str, list] = {}
+        # name -> (file key, occurrence) of each of its calls / of those with a default
+        self.occurrences: Dict[str, List[Tuple[str, Occurrence]]] = {}
+        self.defaults: Dict[str, List[Tuple[str, Occurrence]]] = {}
         self.helpers: Dict[str, SourceHelper] = {}
         for key, (_display, _source, facts) in files.items():
             # in the order hpman 0.13 met the calls (ast.walk: less nested first), which is
@@ -63,17 +70,23 @@ class _Parsed:
         return helper
 
 
+# what a failed mutation restores: setter values, prefix counts, names, parsed sources (see _snapshot)
+_Snapshot = Tuple[Dict[str, Any], Dict[str, int], Dict[str, None], _Parsed]
+
+
 class _ParsedRow(HyperParameterOccurrence):
     """A row parsed from source. Its `ast_node` (the default's AST, as hpman 0.13 kept it) is
     made from the default's text when asked for: facts come from the cache without trees."""
 
-    _occ = None
+    _occ: Optional[Occurrence] = None
     _node: Any = None
+    _rank = 0   # the place of its file in parse order
 
     @property
     def ast_node(self) -> Any:
-        if self._node is None and self._occ is not None and self._occ.default_text is not None:
-            self._node = _default_node(self._occ)
+        occ = self._occ
+        if self._node is None and occ is not None and occ.default_text is not None and occ.default_range:
+            self._node = _default_node(occ.default_text, occ.default_range[0], occ.default_range[1])
         return self._node
 
     @ast_node.setter
@@ -81,22 +94,24 @@ class _ParsedRow(HyperParameterOccurrence):
         self._node = node
 
 
-def _default_node(occ) -> Optional[ast.AST]:
-    """The AST of a default from its source text, at the line and column it has in its file."""
-    text = occ.default_text
+# the nodes of an expression that have a position (`comprehension` and `arguments` have none)
+_POSITIONED = (ast.expr, ast.keyword, ast.arg)
+
+
+def _default_node(text: str, line: int, col: int) -> Optional[ast.expr]:
+    """The AST of a default from its source text, at the line and column (0-based) it has in its file."""
     try:
         node = ast.parse("(\n" + text + "\n)", mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    line, col = occ.default_range[0], occ.default_range[1]
     for sub in ast.walk(node):
-        if hasattr(sub, "lineno"):
+        if isinstance(sub, _POSITIONED):
             if sub.lineno == 2:
                 sub.col_offset += col
-            if getattr(sub, "end_lineno", None) == 2:
+            if sub.end_lineno == 2 and sub.end_col_offset is not None:
                 sub.end_col_offset += col
             sub.lineno += line - 1
-            if getattr(sub, "end_lineno", None) is not None:
+            if sub.end_lineno is not None:
                 sub.end_lineno += line - 1
     return node
 
@@ -245,13 +260,13 @@ class HyperParameterManager:
             order = self._tree_order = in_tree_order(self._names, self.separator)
         return order
 
-    def get_values(self) -> FlatMapping:
+    def get_values(self) -> Dict[str, Any]:
         """Flat `{dotted name: value}` of every leaf that has a value, in tree order."""
         with self._lock:
             values = self._values
             return {name: values[name][0] for name in self._in_tree_order() if name in values}
 
-    def get_tree(self, prefix: str = "", annotate_dict: bool = False) -> TreeMapping:
+    def get_tree(self, prefix: str = "", annotate_dict: bool = False) -> Dict[str, Any]:
         """Nested dict of the values under `prefix` ("" for everything)."""
         with self._lock:
             sep = self.separator
@@ -317,7 +332,7 @@ class HyperParameterManager:
         return node
 
     def _rows(self, name: str) -> List[HyperParameterOccurrence]:
-        rows = []
+        rows: List[HyperParameterOccurrence] = []
         parsed = self._parsed
         ranks = parsed.ranks
         for key, occ in parsed.occurrences.get(name, ()):
@@ -339,7 +354,7 @@ class HyperParameterManager:
         return rows
 
     # -- setters ------------------------------------------------------------------------
-    def set_value(self, name: str, value: Primitive,
+    def set_value(self, name: str, value: Primitive[Any],
                   origin: Optional[Dict[str, Any]] = None) -> "HyperParameterManager":
         """Set a value with the highest priority."""
         return self.set_values({name: value}, None if origin is None else {name: origin})
@@ -398,16 +413,19 @@ class HyperParameterManager:
         walk(tree_values, prefix)
         return self.set_values(flat)
 
-    def _snapshot(self):
+    def _snapshot(self) -> "_Snapshot":
         """The state a failed mutation must return to (runtime values are never rolled back)."""
         return dict(self._setter), dict(self._prefix_count), dict(self._names), self._parsed
 
-    def _restore(self, saved) -> None:
+    def _restore(self, saved: "_Snapshot") -> None:
         setter, prefix_count, names, self._parsed = saved
         self._tree_order = None
-        for mine, old in ((self._setter, setter), (self._prefix_count, prefix_count), (self._names, names)):
-            mine.clear()
-            mine.update(old)
+        self._setter.clear()
+        self._setter.update(setter)
+        self._prefix_count.clear()
+        self._prefix_count.update(prefix_count)
+        self._names.clear()
+        self._names.update(names)
         self._rederive()
 
     # -- static parsing -------------------------------------------------------------------
@@ -417,14 +435,14 @@ class HyperParameterManager:
     # exceptions. `hpman check` reads the same facts, so the two cannot disagree.
     def parse_file(self, path: Union[PathLike, Sequence[PathLike]]) -> "HyperParameterManager":
         """Parse a file, a directory (recursively) or a list of both."""
-        paths = [os.fspath(p) for p in (path if isinstance(path, (list, tuple)) else [path])]
+        paths = [os.fspath(path)] if isinstance(path, (str, bytes, os.PathLike)) else [os.fspath(p) for p in path]
         ws = Workspace(paths, cache=_cache_enabled(), verify=True, predeclared=self.placeholder,
                        max_bytes=None, keep_text=True, suffixes=(".py",))
         ws.scan(workers=_runtime_workers(), spawn=True)
         if ws.vanished:   # listed, then deleted before it was read: as open() would have said
             gone = ws.display.get(ws.vanished[0], ws.vanished[0])
             raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone)
-        items = []
+        items: List[Tuple[str, str, Optional[str], FileFacts]] = []
         for file in ws.paths_in_order():
             display = ws.display.get(file, file)
             entry = ws.files[file]
@@ -453,7 +471,7 @@ class HyperParameterManager:
             for key, _display, _source, _facts in items:
                 files.pop(key, None)
             pusher = _Pusher(files, self.separator)
-            mine = []
+            mine: List[Tuple[str, str, str, FileFacts]] = []
             for key, display, source, facts in items:
                 occurrences = pusher.push_file(facts, display, source or "", placeholder)
                 if occurrences:
@@ -503,7 +521,7 @@ class HyperParameterManager:
         from .display import to_html
         return to_html(self)
 
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: "PrettyPrinter", cycle: bool) -> None:
         from .display import repr_pretty
         repr_pretty(self, printer, cycle)
 
@@ -541,7 +559,7 @@ def _raise_file_verdict(facts: FileFacts, filename: str, source: str) -> None:
         return
     issue = min(whole, key=lambda i: i.range)
     line = issue.range[0] + 1
-    detail = issue.data if isinstance(issue.data, dict) else {}
+    detail: Dict[str, Any] = issue.data if isinstance(issue.data, dict) else {}
     if "errno" in detail:
         raise OSError(detail["errno"], detail["strerror"], filename)
     message = issue.message
@@ -551,11 +569,11 @@ def _raise_file_verdict(facts: FileFacts, filename: str, source: str) -> None:
         message = "cannot decode source: " + message[len("cannot decode: "):]
     lines = source.split("\n")
     text = lines[line - 1] if line - 1 < len(lines) else None
-    cls = _SYNTAX_CLASSES.get(detail.get("class"), SyntaxError)   # IndentationError, TabError as Python raised
+    cls = _SYNTAX_CLASSES.get(detail.get("class", ""), SyntaxError)   # IndentationError, TabError as Python raised
     raise cls(message, (filename, line, issue.range[1] + 1, text))
 
 
-_SYNTAX_CLASSES = {"IndentationError": IndentationError, "TabError": TabError}
+_SYNTAX_CLASSES: Dict[str, Type[SyntaxError]] = {"IndentationError": IndentationError, "TabError": TabError}
 
 
 def _raise_call_issue(issue: Issue, filename: str, source: str) -> None:
@@ -572,7 +590,7 @@ def _raise_call_issue(issue: Issue, filename: str, source: str) -> None:
             issue.data, SourceHelper.format_given_filename_and_source_and_lineno(filename, source, line)))
 
 
-def _events(facts: FileFacts, placeholder: str) -> list:
+def _events(facts: FileFacts, placeholder: str) -> Sequence[Union[Occurrence, Issue]]:
     """This manager's occurrences and bad calls in one file, in the order hpman 0.13 met them:
     the facts' order key when every event has one, else their position."""
     occurrences = [o for o in facts.in_order() if o.manager == placeholder]
@@ -581,7 +599,7 @@ def _events(facts: FileFacts, placeholder: str) -> list:
         return occurrences
     events = occurrences + issues
     if all(getattr(e, "order", None) is not None for e in events):
-        return sorted(events, key=lambda e: e.order)
+        return sorted(events, key=lambda e: e.order or ())   # (`or ()` for the type checker: none is None)
     return sorted(events, key=lambda e: e.call if isinstance(e, Occurrence) else e.range)
 
 
@@ -591,16 +609,16 @@ class _Pusher:
     also a tree when the leaf is pushed after its branch, or at the end of the file that made
     a branch of a leaf (0.13's validate())."""
 
-    def __init__(self, files: Dict[str, Tuple[str, str, FileFacts]], separator: str) -> None:
+    def __init__(self, files: _Files, separator: str) -> None:
         self.separator = separator
-        self.defaults: Dict[str, Tuple[str, str, Any]] = {}
-        self.prefixes: set = set()
-        self.names: set = set()
+        self.defaults: Dict[str, Tuple[str, str, Occurrence]] = {}   # name -> (display, source, its first default)
+        self.prefixes: Set[str] = set()
+        self.names: Set[str] = set()
         for display, source, facts in files.values():
             for occ in facts.occurrences:
                 self._add(occ, display, source)
 
-    def _add(self, occ, display: str, source: str) -> None:
+    def _add(self, occ: Occurrence, display: str, source: str) -> None:
         if occ.has_default and occ.name not in self.defaults:
             self.defaults[occ.name] = (display, source, occ)
         if occ.name not in self.names:
@@ -637,7 +655,7 @@ def _name_prefixes(name: str, separator: str) -> List[str]:
     return [separator.join(parts[:i]) for i in range(1, len(parts))]
 
 
-def _context(display: str, source: str, occ) -> str:
+def _context(display: str, source: str, occ: Occurrence) -> str:
     if ipynb.is_notebook(display):   # `nb.ipynb:cell 3:2` and the lines of that cell
         return ipynb.format_context(display, source, occ.line + 1)
     return SourceHelper.format_given_filename_and_source_and_lineno(display, source, occ.line + 1)

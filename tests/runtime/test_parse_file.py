@@ -1,4 +1,5 @@
 """parse_file: paths, directories, encodings, symlinks and skipped folders."""
+import collections
 import os
 import subprocess
 import textwrap
@@ -39,7 +40,8 @@ def test_directory_is_recursive_and_only_py(tmp_path):
     assert names(m) == ["a", "b", "c"]
 
 
-@pytest.mark.parametrize("kind", [list, tuple])
+# any sequence of paths, as parse_file's annotation says (a deque or a UserList was taken for one path)
+@pytest.mark.parametrize("kind", [list, tuple, collections.deque, collections.UserList])
 def test_list_and_tuple_of_files_and_dirs(tmp_path, kind):
     write(tmp_path, "d1/x.py", "_('x', 1)\n")
     write(tmp_path, "d1/sub/y.py", "_('y', 2)\n")

@@ -1,4 +1,5 @@
 """Static parsing rules of parse_source / parse_file."""
+import ast
 import os
 import textwrap
 
@@ -153,6 +154,17 @@ def test_default_ast_node_points_at_the_default():
     m = parse("\n\n_('v',\n  [1,\n   2])")
     node = m.get_occurrence("v").ast_node
     assert (node.lineno, node.col_offset) == (4, 2)
+
+
+
+@pytest.mark.parametrize("default", ["f(a, k=lambda q, *r, s=1: [i for i in q if i], **kw)",
+                                     "{'a': [1,\n   2], 'b': g(k=3)}", "x.y[1:2] + f'{z!r:>3}'"])
+def test_default_ast_node_is_the_files_node_with_every_position(default):
+    # every node of the default (keywords and lambda arguments too) where Python's own parse of the file has it
+    source = "import os\nv = _('v',  {})\n".format(default)
+    node = parse(source).get_occurrence("v").ast_node
+    expected = ast.parse(source).body[1].value.args[1]
+    assert ast.dump(node, include_attributes=True) == ast.dump(expected, include_attributes=True)
 
 
 # -- hints ---------------------------------------------------------------------------------
