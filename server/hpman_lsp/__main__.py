@@ -2,11 +2,12 @@
 import argparse
 import logging
 import sys
+from typing import Optional, Sequence
 
 from . import __version__
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="hpman-lsp", description="hpman language server (LSP over stdio)")
     parser.add_argument("--stdio", action="store_true", help="talk LSP over stdin/stdout (the default)")
     parser.add_argument("--log-file", help="write the server's log to this file")

@@ -1,5 +1,5 @@
 """Code actions: the index's fixes and refactorings at a range (hpman.index.editor.fixes_at)."""
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Union
 
 from lsprotocol import types as T
 
@@ -19,14 +19,14 @@ def workspace_edit(ls: Host, text_edits: Sequence[edits.TextEdit]) -> T.Workspac
     return T.WorkspaceEdit(changes=changes)
 
 
-def _wanted(kind: T.CodeActionKind, only: Sequence) -> bool:
+def _wanted(kind: T.CodeActionKind, only: Sequence[Union[T.CodeActionKind, str]]) -> bool:
     """Whether a kind is asked for: `only` lists kinds or their parents ("refactor")."""
     if not only:
         return True
     value = kind.value
     for k in only:
-        k = getattr(k, "value", k)
-        if value == k or value.startswith(k + "."):
+        wanted = k.value if isinstance(k, T.CodeActionKind) else k
+        if value == wanted or value.startswith(wanted + "."):
             return True
     return False
 

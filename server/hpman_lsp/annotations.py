@@ -1,6 +1,6 @@
 """What the editor shows over the code: code lenses (the uses of a default) with their
 `hpman.showUses` command, and inlay hints (a call's value beside it)."""
-from typing import Any, List
+from typing import Any, Dict, List, Tuple
 
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcInvalidParams
@@ -10,6 +10,7 @@ from hpman.index import editor
 from .host import Host
 
 SHOW_USES = "hpman.showUses"
+JsonObject = Dict[str, Any]   # as the client sent it: checked before it is read
 
 
 def register(ls: Host) -> None:
@@ -28,7 +29,7 @@ def register(ls: Host) -> None:
         return out
 
     @ls.command(SHOW_USES)
-    def show_uses(*arguments: Any):
+    def show_uses(*arguments: Any) -> List[JsonObject]:
         """For clients that run lens commands on the server (eglot, Neovim without a handler
         of its own): show the next use after the lens in the editor; the uses are the answer."""
         uri, position, uses = _show_uses_arguments(list(arguments))
@@ -60,7 +61,7 @@ def register(ls: Host) -> None:
         return hints
 
 
-def _show_uses_arguments(arguments: List[Any]):
+def _show_uses_arguments(arguments: List[Any]) -> Tuple[str, JsonObject, List[JsonObject]]:
     """(uri, position, uses) from the lens command's arguments, checked."""
     if len(arguments) != 3 or not isinstance(arguments[0], str) or not isinstance(arguments[1], dict) \
             or not isinstance(arguments[2], list):

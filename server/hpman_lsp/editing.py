@@ -39,7 +39,7 @@ def register(ls: Host) -> None:
         return T.CompletionList(is_incomplete=False, items=items)
 
     @ls.request(T.TEXT_DOCUMENT_PREPARE_RENAME)
-    def prepare_rename(params: T.PrepareRenameParams):
+    def prepare_rename(params: T.PrepareRenameParams) -> Optional[T.PrepareRenamePlaceholder]:
         path = ls.path_of(params.text_document.uri)
         if path is None:
             return None

@@ -4,7 +4,7 @@ import asyncio
 import functools
 import gc
 import os
-from typing import Any, Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from lsprotocol import types as T
 from pygls import uris
@@ -24,9 +24,14 @@ WATCHED_GLOBS = ("**/*.py", "**/*.ipynb", "**/*.yaml", "**/*.yml")
 
 def client_watches(ls: Host) -> bool:
     """Whether the client registers file watchers for us (Neovim on Linux does not)."""
+    return _watching_capabilities(ls) is not None
+
+
+def _watching_capabilities(ls: Host) -> Optional[T.DidChangeWatchedFilesClientCapabilities]:
+    """The client's file watching capabilities when it registers watchers for us, else None."""
     caps = ls.client_capabilities.workspace
     watched = caps.did_change_watched_files if caps is not None else None
-    return bool(watched is not None and watched.dynamic_registration)
+    return watched if watched is not None and watched.dynamic_registration else None
 
 
 class Indexer:
@@ -39,8 +44,8 @@ class Indexer:
         self.runs = 0
         self._values_watch: Optional[str] = None   # registration id of the values file's own watcher
         self.after_index: List[Callable[[], None]] = []   # e.g. notebooks: give the fresh index the open cells
-        self.before_first: List[Callable[[], Any]] = []   # e.g. the own file watcher (before the scan)
-        self.after_first: List[Callable[[], Any]] = []    # e.g. changes it saw during the scan
+        self.before_first: List[Callable[[], object]] = []   # e.g. the own file watcher (before the scan)
+        self.after_first: List[Callable[[], object]] = []    # e.g. changes it saw during the scan
         self._verify_handle: Optional[asyncio.Handle] = None
         self._told: Optional[str] = None
 
@@ -54,10 +59,16 @@ class Indexer:
                 hook()
             await self.reindex()
         finally:
-            self.ready.set()
+            self._set_ready()
         for hook in self.after_first:
             hook()
         self.schedule_verify()
+
+    def _set_ready(self) -> None:
+        """Requests may go on: the first index is in (or failed)."""
+        if self.ready is None:     # `initialize` makes it; a start without one still ends ready
+            self.ready = asyncio.Event()
+        self.ready.set()
 
     # -- whole-module syntax verification, after the index and between requests ---------------
     def schedule_verify(self, delay: float = 0.0) -> None:
@@ -87,7 +98,7 @@ class Indexer:
     async def fetch_settings(self) -> settings_mod.FolderSettings:
         return await settings_mod.fetch(self.ls, self.ls.uris.folders, self.initial)
 
-    def exclude(self):
+    def exclude(self) -> Dict[str, List[str]]:
         """Exclude globs per root, as the index takes them."""
         return {folder: self.settings.exclude_of(folder) for folder in self.ls.roots()}
 
@@ -123,7 +134,7 @@ class Indexer:
         for hook in self.after_index:
             hook()
         stale = set(old.files) | ({old.values_file.path} if old.values_file is not None else set())
-        self.ready.set()
+        self._set_ready()
         try:
             ls.publisher.after_change(stale | set(ws.files) | ({self.values_path} if self.values_path else set()),
                                       defer=False)
@@ -171,9 +182,9 @@ class Indexer:
         """A values file outside the workspace folders is not matched by `**/*.yaml`: watch it
         by its own pattern (clients that support relative patterns)."""
         ls = self.ls
-        if not client_watches(ls):
+        watched = _watching_capabilities(ls)
+        if watched is None:
             return
-        watched = ls.client_capabilities.workspace.did_change_watched_files
         if self._values_watch is not None:
             registration, self._values_watch = self._values_watch, None
             await ls.client_unregister_capability_async(T.UnregistrationParams(unregisterations=[

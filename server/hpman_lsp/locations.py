@@ -11,7 +11,7 @@ the folder's URI.
 """
 import json
 import os
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, TypedDict, Union
 from urllib.parse import quote
 
 from lsprotocol import types as T
@@ -21,6 +21,22 @@ from hpman.index.positions import Range, from_encoding, to_encoding
 
 TextSource = Callable[[str], Optional[str]]
 RANGE_JSON = '{"start":{"line":%d,"character":%d},"end":{"line":%d,"character":%d}}'
+
+
+class PositionDict(TypedDict):
+    """An LSP Position as plain JSON (for answers that skip cattrs: protocol.Plain)."""
+    line: int
+    character: int
+
+
+class RangeDict(TypedDict):
+    start: PositionDict
+    end: PositionDict
+
+
+class LocationDict(TypedDict):
+    uri: str
+    range: RangeDict
 
 
 def uri_to_path(uri: str) -> Optional[str]:
@@ -136,7 +152,7 @@ class Positions:
         sl, sc, el, ec = rng
         return RANGE_JSON % (sl, self.column_out(path, sl, sc), el, self.column_out(path, el, ec))
 
-    def range_dict(self, path: str, rng: Range) -> dict:
+    def range_dict(self, path: str, rng: Range) -> RangeDict:
         sl, sc, el, ec = rng
         return {"start": {"line": sl, "character": self.column_out(path, sl, sc)},
                 "end": {"line": el, "character": self.column_out(path, el, ec)}}
@@ -153,7 +169,7 @@ class Positions:
         return (sl, sc, el, ec)
 
 
-def encoding_name(kind) -> str:
+def encoding_name(kind: Union[T.PositionEncodingKind, str, None]) -> str:
     """'utf-8' / 'utf-16' / 'utf-32' from an LSP PositionEncodingKind (or its string)."""
-    value = getattr(kind, "value", kind) or "utf-16"
-    return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"
+    value = kind.value if isinstance(kind, T.PositionEncodingKind) else kind
+    return value if value is not None and value in ("utf-8", "utf-16", "utf-32") else "utf-16"

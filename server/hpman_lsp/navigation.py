@@ -1,36 +1,39 @@
 """Hover, definition, references, document highlights and workspace symbols."""
 import os
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from lsprotocol import types as T
 
 from hpman.index import queries
+from hpman.index.model import Occurrence
+from hpman.index.workspace import Key
 from hpman.primitives import EmptyValue
 
 from .host import Host
 from .protocol import Plain
 
 
-def key_at(ls: Host, uri: str, position: T.Position):
-    """(path, (manager, name)) under the cursor, or (path, None)."""
-    path, key, _occ = at(ls, uri, position)
-    return path, key
+def key_at(ls: Host, uri: str, position: T.Position) -> Optional[Tuple[str, Key]]:
+    """(path, (manager, name)) under the cursor; None when there is no hyperparameter there."""
+    found = at(ls, uri, position)
+    return (found[0], found[1]) if found is not None else None
 
 
-def at(ls: Host, uri: str, position: T.Position):
+def at(ls: Host, uri: str, position: T.Position) -> Optional[Tuple[str, Key, Optional[Occurrence]]]:
     """(path, key, occurrence) under the cursor: a call in a module (with its occurrence) or a
-    key in the values file (occurrence None); key None when there is no hyperparameter there."""
+    key in the values file (occurrence None); None when there is no hyperparameter there."""
     path = ls.path_of(uri)
     if path is None:
-        return None, None, None
+        return None
     line, col = ls.positions.position_in(path, position)
     occ = queries.occurrence_at(ls.index, path, line, col)
     if occ is not None:
         return path, occ.key(), occ
-    return path, queries.key_at(ls.index, path, line, col), None
+    key = queries.key_at(ls.index, path, line, col)
+    return (path, key, None) if key is not None else None
 
 
-def hover_markdown(ls: Host, key) -> str:
+def hover_markdown(ls: Host, key: Key) -> str:
     ws = ls.index
     manager, name = key
     value, source = queries.effective_value(ws, key)
@@ -46,12 +49,13 @@ def hover_markdown(ls: Host, key) -> str:
         lines.append("Value: *none* (no default anywhere)")
     else:
         lines.append("Value: `{}` ({})".format(text, queries.type_name(value)))
-        if source == "values file" and ws.values_file.record is not None:
+        values_file = ws.values_file if source == "values file" else None
+        if values_file is not None and values_file.record is not None:
             origin = queries.value_origin(ws, key)
             lines[-1] += " in the run record `{}`{}".format(
-                _short(ls, ws.values_file.record["directory"]), " ({})".format(origin) if origin else "")
-        elif source == "values file":
-            where = os.path.basename(ws.values_file.path)
+                _short(ls, values_file.record["directory"]), " ({})".format(origin) if origin else "")
+        elif values_file is not None:
+            where = os.path.basename(values_file.path)
             lines[-1] += " from the values file `{}`".format(where)
         if source == "values file":
             if default is not None:
@@ -88,9 +92,11 @@ def _short(ls: Host, path: str) -> str:
 def register(ls: Host) -> None:
     @ls.request(T.TEXT_DOCUMENT_HOVER)
     def hover(params: T.HoverParams) -> Optional[T.Hover]:
-        path, key, occ = at(ls, params.text_document.uri, params.position)
-        if key is None:
+        found = at(ls, params.text_document.uri, params.position)
+        if found is None:
             return None
+        path, key, occ = found
+        rng: Optional[T.Range]
         if occ is not None:
             rng = ls.positions.range(path, occ.name_range)
         else:   # a key in the values file
@@ -101,17 +107,19 @@ def register(ls: Host) -> None:
 
     @ls.request(T.TEXT_DOCUMENT_DEFINITION)
     def definition(params: T.DefinitionParams) -> Optional[List[T.Location]]:
-        _path, key = key_at(ls, params.text_document.uri, params.position)
-        if key is None:
+        found = key_at(ls, params.text_document.uri, params.position)
+        if found is None:
             return None
+        _path, key = found
         defaults = ls.index.defaults_of(key)
         return [ls.location(d.path, d.name_range) for d in defaults] or None
 
     @ls.request(T.TEXT_DOCUMENT_REFERENCES, empty=[])
     def references(params: T.ReferenceParams) -> Optional[Plain]:
-        _path, key = key_at(ls, params.text_document.uri, params.position)
-        if key is None:
+        found = key_at(ls, params.text_document.uri, params.position)
+        if found is None:
             return None
+        _path, key = found
         include = params.context is None or params.context.include_declaration
         # JSON text (the notebook layer maps it into cells): a name used in every module has
         # thousands of locations, and encoding them as objects would dominate the answer time
@@ -120,9 +128,10 @@ def register(ls: Host) -> None:
 
     @ls.request(T.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, empty=[])
     def highlight(params: T.DocumentHighlightParams) -> Optional[List[T.DocumentHighlight]]:
-        path, key = key_at(ls, params.text_document.uri, params.position)
-        if key is None:
+        found = key_at(ls, params.text_document.uri, params.position)
+        if found is None:
             return None
+        path, key = found
         return [T.DocumentHighlight(ls.positions.range(path, o.name_range),
                                     T.DocumentHighlightKind.Write if o.has_default else T.DocumentHighlightKind.Read)
                 for o in queries.occurrences_in_file(ls.index, key, path)]

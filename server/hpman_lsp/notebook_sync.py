@@ -19,13 +19,13 @@ that would edit it are not offered (its file is JSON, not the virtual text).
 """
 import json
 import re
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 import attrs
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcInvalidRequest
 
-from hpman.index.ipynb import NotebookSource, cell_of_line, from_cells, is_notebook
+from hpman.index.ipynb import Cell, NotebookSource, cell_of_line, from_cells, is_notebook
 
 from .host import Host
 from .protocol import Plain
@@ -41,9 +41,10 @@ class OpenNotebook:
         self.path = path
         self.cell_uris: List[str] = []      # every cell, in order (index as in the virtual module)
         self.source = NotebookSource("", [])
+        self.cells_json = '{"cells": []}'  # the cells as the index reads a notebook file
         self.published: Set[str] = set()    # cell URIs with diagnostics shown
 
-    def cell_of_uri(self, uri: str):
+    def cell_of_uri(self, uri: str) -> Optional[Cell]:
         try:
             index = self.cell_uris.index(uri)
         except ValueError:
@@ -59,6 +60,8 @@ class Notebooks:
         self.dirty: Set[str] = set()
         self.relocated: Set[str] = set()   # opened notebooks: other files' related locations move to cells
         self._scheduled = False
+        # where diagnostics go once split per cell (the publisher's own sending; see register)
+        self._original_publish: Callable[[T.PublishDiagnosticsParams], None] = ls.publisher.send
 
     # -- sync --------------------------------------------------------------------------
     def opened_or_changed(self, uri: str) -> None:
@@ -92,7 +95,7 @@ class Notebooks:
         ls = self.ls
         path = ls.path_of(uri)
         state = self.by_path.pop(path, None) if path is not None else None
-        if state is None:
+        if path is None or state is None:
             return
         for cell_uri in state.cell_uris:
             self.by_cell.pop(cell_uri, None)
@@ -175,7 +178,7 @@ class Notebooks:
     def _any_notebook(self) -> bool:
         return bool(self.by_path or self.ls.index.notebooks)
 
-    def _plain(self, value: Any) -> Any:
+    def _plain(self, value: object) -> object:
         if isinstance(value, list):
             return [self._plain(v) for v in value]
         if not isinstance(value, dict):
@@ -212,18 +215,19 @@ class Notebooks:
         return attrs.evolve(edit, changes=changes)
 
     # -- requests ---------------------------------------------------------------------------
-    def around(self, handler: Callable[[Any], Any], params: Any, empty: Any) -> Any:
+    def around(self, handler: Callable[[object], object], params: object, empty: object) -> object:
         """Run a request handler: from a cell, with the params moved to its notebook's virtual
         module; whatever it answers, with locations in open notebooks moved to their cells."""
-        uri = getattr(getattr(params, "text_document", None), "uri", None)
+        document = getattr(params, "text_document", None)   # every request at a document has one
+        uri = document.uri if isinstance(document, T.TextDocumentIdentifier) else None
         state = self.by_cell.get(uri) if uri is not None else None
         cell = None
-        if state is not None:
+        if state is not None and isinstance(document, T.TextDocumentIdentifier):
             self.flush()
-            cell = state.cell_of_uri(uri)
+            cell = state.cell_of_uri(document.uri)
             if cell is None:
                 return empty
-            params = _shift_params(params, state.uri, cell.start)
+            params = _shift_params(params, document, state.uri, cell.start)
         result = handler(params)   # a JsonRpcException (e.g. an invalid new name) goes to the client
         if state is None and not self._any_notebook():
             return result
@@ -237,7 +241,7 @@ class Notebooks:
                                         "open it to rename there too")
         return answer
 
-    def answer(self, result: Any, cell_uri: Optional[str], cell: Any) -> Any:
+    def answer(self, result: object, cell_uri: Optional[str], cell: Optional[Cell]) -> object:
         if result is None:
             return None
         if isinstance(result, Plain):   # plain JSON (references, the tree): its {uri, range} locations
@@ -263,10 +267,9 @@ class Notebooks:
             return attrs.evolve(result, location=self.location(result.location))
         if cell is not None:
             if isinstance(result, T.CompletionList):
-                return attrs.evolve(result, items=[self.answer(i, cell_uri, cell) for i in result.items])
-            if isinstance(result, T.CompletionItem) and isinstance(result.text_edit, T.TextEdit):
-                rng = _in_cell(result.text_edit.range, cell)
-                return attrs.evolve(result, text_edit=T.TextEdit(rng, result.text_edit.new_text) if rng else None)
+                return attrs.evolve(result, items=[_item_in_cell(i, cell) for i in result.items])
+            if isinstance(result, T.CompletionItem):
+                return _item_in_cell(result, cell)
             if isinstance(result, T.PrepareRenamePlaceholder):
                 rng = _in_cell(result.range, cell)
                 return attrs.evolve(result, range=rng) if rng is not None else None
@@ -333,7 +336,7 @@ class Notebooks:
                 else:
                     state.published.discard(cell_uri)
             return
-        if self.closed_notebook(path):
+        if path is not None and self.closed_notebook(path):
             diagnostics = [attrs.evolve(d, range=T.Range(T.Position(0, 0), T.Position(0, 0)),
                                         message="{}: {}".format(self.where_closed(path, d.range.start.line), d.message))
                            for d in diagnostics]
@@ -357,16 +360,28 @@ def _shift(pos: T.Position, lines: int) -> T.Position:
     return T.Position(pos.line + lines, pos.character)
 
 
-def _shift_params(params: Any, notebook_uri: str, lines: int) -> Any:
-    changes: Dict[str, Any] = {"text_document": attrs.evolve(params.text_document, uri=notebook_uri)}
-    if getattr(params, "position", None) is not None:
-        changes["position"] = _shift(params.position, lines)
-    if getattr(params, "range", None) is not None:
-        changes["range"] = T.Range(_shift(params.range.start, lines), _shift(params.range.end, lines))
-    return attrs.evolve(params, **changes)
+def _shift_params(params: object, document: T.TextDocumentIdentifier, notebook_uri: str, lines: int) -> object:
+    """A request's params (attrs, at `document`) with the document and its position or range
+    moved `lines` down into the notebook's virtual module."""
+    changes: Dict[str, object] = {"text_document": attrs.evolve(document, uri=notebook_uri)}
+    position = getattr(params, "position", None)
+    if isinstance(position, T.Position):
+        changes["position"] = _shift(position, lines)
+    rng = getattr(params, "range", None)
+    if isinstance(rng, T.Range):
+        changes["range"] = T.Range(_shift(rng.start, lines), _shift(rng.end, lines))
+    return attrs.evolve(params, **changes)   # type: ignore[misc]  # lsprotocol's params at a document are attrs
 
 
-def _in_cell(rng: T.Range, cell: Any) -> Optional[T.Range]:
+def _item_in_cell(item: T.CompletionItem, cell: Cell) -> T.CompletionItem:
+    """A completion with its edit's range moved into `cell` (no edit when it falls outside)."""
+    if not isinstance(item.text_edit, T.TextEdit):
+        return item
+    rng = _in_cell(item.text_edit.range, cell)
+    return attrs.evolve(item, text_edit=T.TextEdit(rng, item.text_edit.new_text) if rng else None)
+
+
+def _in_cell(rng: T.Range, cell: Cell) -> Optional[T.Range]:
     """A range of the virtual module as a range of `cell`, None when outside it."""
     if not cell.start <= rng.start.line < cell.start + cell.count:
         return None
@@ -378,8 +393,7 @@ def _in_cell(rng: T.Range, cell: Any) -> Optional[T.Range]:
 def register(ls: Host) -> None:
     """Notebook sync handlers and per-cell diagnostics (requests are translated by
     `Notebooks.around`, which the server's request wrapper calls)."""
-    notebooks = ls.notebooks
-    ls._notebook_document_sync = SYNC_OPTIONS
+    notebooks = ls.notebooks   # the server advertises SYNC_OPTIONS
     notebooks._original_publish = ls.publisher.send
     ls.publisher.send = notebooks.publish
     ls.indexer.after_index.append(notebooks.give_all)

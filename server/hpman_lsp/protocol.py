@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import threading
-from typing import Any, BinaryIO, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Dict, Generator, Optional, Protocol, Tuple
 
 from lsprotocol import types as T
 from pygls.exceptions import (
@@ -25,6 +25,10 @@ from pygls.exceptions import (
 )
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol.json_rpc import MsgId, RPCMessage
+
+if TYPE_CHECKING:   # the server is built on this module
+    from .server import HpmanServer
 
 log = logging.getLogger("hpman_lsp")
 
@@ -40,12 +44,12 @@ class Plain:
     locations, and for references even `json.dumps` of the dicts is most of the answer time)."""
     __slots__ = ("_value", "text")
 
-    def __init__(self, value: Any = None, text: Optional[str] = None) -> None:
+    def __init__(self, value: object = None, text: Optional[str] = None) -> None:
         self._value = value
         self.text = text
 
     @property
-    def value(self) -> Any:
+    def value(self) -> object:
         if self.text is not None:
             return json.loads(self.text)
         return self._value
@@ -68,19 +72,21 @@ class HpmanProtocol(LanguageServerProtocol):
         self.exit_code: Optional[int] = None
         self.closed = False     # `exit` closed the output: nothing more may be sent
 
-    def handle_message(self, message: Any) -> None:
+    def handle_message(self, message: RPCMessage) -> None:
         method = getattr(message, "method", None)
         if method is None or getattr(message, "jsonrpc", None) != self.VERSION:
-            return super().handle_message(message)
-        request = getattr(message, "id", None) is not None
+            super().handle_message(message)
+            return
+        request_id: Optional[MsgId] = getattr(message, "id", None)
         refusal = self._refusal(method)
         if refusal is None:
             if method == T.INITIALIZE:
                 self.initialize_seen = True
-            return super().handle_message(message)
+            super().handle_message(message)
+            return
         log.warning("refused %s: %s", method, refusal.message)
-        if request:
-            self._send_response(message.id, error=refusal.to_response_error())
+        if request_id is not None:
+            self._send_response(request_id, error=refusal.to_response_error())
 
     def _refusal(self, method: str) -> Optional[JsonRpcException]:
         if method == T.EXIT:
@@ -94,24 +100,24 @@ class HpmanProtocol(LanguageServerProtocol):
         return None
 
     @lsp_method(T.EXIT)
-    def lsp_exit(self, *args):
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
         """0 after `shutdown`, else 1 (pygls computes it too, but its stdio loop swallows it)."""
         self.exit_code = 0 if self._shutdown else 1
         self.closed = True
         return (yield from super().lsp_exit(*args))
 
     @lsp_method(T.INITIALIZE)
-    def lsp_initialize(self, params: T.InitializeParams):
+    def lsp_initialize(self, params: T.InitializeParams) -> Generator[Any, Any, T.InitializeResult]:
         """UTF-8 positions whenever the client offers them, whatever its order of preference
         (pygls takes the client's first choice); else UTF-16."""
         general = params.capabilities.general
         offered = list(general.position_encodings or []) if general is not None else []
-        if T.PositionEncodingKind.Utf8 in offered:
+        if general is not None and T.PositionEncodingKind.Utf8 in offered:
             general.position_encodings = [T.PositionEncodingKind.Utf8] + [
                 e for e in offered if e != T.PositionEncodingKind.Utf8]
         return (yield from super().lsp_initialize(params))
 
-    def _send_response(self, msg_id, result=None, error=None):
+    def _send_response(self, msg_id: MsgId, result: object = None, error: Optional[T.ResponseError] = None) -> None:
         if error is None and isinstance(result, Plain):
             if result.text is None:
                 self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": result.value})
@@ -120,7 +126,7 @@ class HpmanProtocol(LanguageServerProtocol):
             return
         super()._send_response(msg_id, result=result, error=error)
 
-    def _send_data(self, data: Any) -> None:
+    def _send_data(self, data: object) -> None:
         """pygls' sending, but silent once `exit` has closed the output: a diagnostics batch
         still queued then would fail, pygls would log the failure and report it to the client,
         which fails again, and so on (the tracebacks filled a client's stderr pipe, and the
@@ -144,7 +150,7 @@ class HpmanProtocol(LanguageServerProtocol):
         if inspect.isawaitable(res):
             asyncio.ensure_future(res)
 
-    def structure_message(self, data):
+    def structure_message(self, data: Dict[str, Any]) -> object:   # a JSON object, as read
         if isinstance(data, dict) and "jsonrpc" in data and "method" in data and "params" not in data:
             data["params"] = None     # JSON-RPC lets a request leave its params out
         try:
@@ -162,6 +168,13 @@ class HpmanProtocol(LanguageServerProtocol):
         log.error("unreadable message: %s", reason)
         self._send_data({"jsonrpc": "2.0", "id": None,
                          "error": {"code": JsonRpcParseError.CODE, "message": "unreadable message: " + reason}})
+
+
+class ByteSource(Protocol):
+    """What Framing reads from: a bounded readline and a read (both short only at the end)."""
+
+    def readline(self, limit: int, /) -> bytes: ...
+    def read(self, n: int, /) -> bytes: ...
 
 
 class FdStream:
@@ -209,7 +222,7 @@ class Framing:
     """Reads framed messages from a byte stream, never more than `limit` bytes for one and
     never a header line longer than MAX_HEADER_LINE at once."""
 
-    def __init__(self, stream: BinaryIO, limit: int = MAX_MESSAGE_BYTES) -> None:
+    def __init__(self, stream: ByteSource, limit: int = MAX_MESSAGE_BYTES) -> None:
         self.stream = stream
         self.limit = limit
         self.pending = b""     # a header found in the middle of a line (after garbage)
@@ -232,19 +245,21 @@ class Framing:
         logged and skipped up to the next header."""
         while True:
             length, problem = self._headers()
-            if length is None and problem is None:
-                return None
             if problem is not None:
                 log.error("unreadable message: %s; looking for the next header", problem)
                 continue
+            if length is None:
+                return None      # the end of the stream
             body = self.stream.read(length)
             if len(body) < length:
                 return None      # the stream ended inside a body
             return body
 
-    def _headers(self):
+    def _headers(self) -> Tuple[Optional[int], Optional[str]]:
         """(length, problem) of the next header block; (None, None) at the end of the stream."""
-        length, problem, seen = None, None, False
+        length: Optional[int] = None
+        problem: Optional[str] = None
+        seen = False
         while True:
             line = self._line()
             if line is None:
@@ -264,7 +279,7 @@ class Framing:
             if match is not None:
                 length, problem = self._length(match.group(1).strip())
 
-    def _length(self, value: bytes):
+    def _length(self, value: bytes) -> Tuple[Optional[int], Optional[str]]:
         if not value.isdigit():
             return None, "bad Content-Length {!r}".format(value.decode("ascii", "replace")[:40])
         if len(value) > 12 or int(value) > self.limit:
@@ -273,7 +288,7 @@ class Framing:
         return int(value), None
 
 
-def _reader(framing: Framing, loop: asyncio.AbstractEventLoop, queue: "asyncio.Queue") -> None:
+def _reader(framing: Framing, loop: asyncio.AbstractEventLoop, queue: "asyncio.Queue[Optional[bytes]]") -> None:
     """The reading thread (a daemon: a blocked read must not keep the process alive)."""
     try:
         while True:
@@ -304,15 +319,15 @@ def handle_body(protocol: HpmanProtocol, body: bytes) -> None:
         log.exception("failed to handle a message")
 
 
-def serve_stdio(server: Any, stdin: Optional[BinaryIO] = None, stdout: Optional[BinaryIO] = None) -> int:
+def serve_stdio(server: "HpmanServer", stdin: Optional[BinaryIO] = None, stdout: Optional[BinaryIO] = None) -> int:
     """Serve LSP over stdin/stdout until `exit` or the end of stdin; the exit code."""
     server._stop_event = stop = threading.Event()
-    protocol: HpmanProtocol = server.protocol
+    protocol = server.protocol
     protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
     framing = Framing(FdStream((stdin or sys.stdin.buffer).fileno()))
 
     async def main() -> None:
-        queue: asyncio.Queue = asyncio.Queue()
+        queue: "asyncio.Queue[Optional[bytes]]" = asyncio.Queue()
         threading.Thread(target=_reader, args=(framing, asyncio.get_running_loop(), queue),
                          name="hpman-stdin", daemon=True).start()
         while not stop.is_set():

@@ -10,6 +10,7 @@ from lsprotocol import types as T
 
 from hpman.index.editor import being_typed, visible_problems
 from hpman.index.problems import problems_of
+from hpman.index.workspace import Key
 
 from .diagnostics import to_diagnostic
 from .host import Host
@@ -27,7 +28,7 @@ class Publisher:
         # where a publication goes (the notebook layer splits a notebook's per cell)
         self.send: Callable[[T.PublishDiagnosticsParams], None] = ls.text_document_publish_diagnostics
 
-    def typed(self, path: str):
+    def typed(self, path: str) -> Set[Key]:
         """The names still being typed in `path` (hidden until the cursor leaves them)."""
         return being_typed(self.ls.index, path, self.ls.documents.cursor.get(path))
 

@@ -12,7 +12,7 @@ import asyncio
 import functools
 import logging
 import traceback
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Awaitable, BinaryIO, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
 from pygls import uris
@@ -20,12 +20,14 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from hpman import __version__
+from hpman.index.positions import Range
 from hpman.index.workspace import Workspace
 
 from . import settings as settings_mod
+from .host import Handler
 from .indexing import Indexer, client_watches
-from .locations import RANGE_JSON, Positions, Uris, encoding_name
-from .notebook_sync import Notebooks
+from .locations import RANGE_JSON, LocationDict, Positions, Uris, encoding_name
+from .notebook_sync import SYNC_OPTIONS, Notebooks
 from .protocol import HpmanProtocol, serve_stdio
 from .publish import Publisher
 from .sync import Documents
@@ -37,9 +39,11 @@ log = logging.getLogger("hpman_lsp")
 class HpmanServer(LanguageServer):
     """pygls server holding one index (`self.index`) of the workspace folders."""
 
+    protocol: HpmanProtocol
+
     def __init__(self) -> None:
         super().__init__("hpman-lsp", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Incremental,
-                         protocol_cls=HpmanProtocol)
+                         notebook_document_sync=SYNC_OPTIONS, protocol_cls=HpmanProtocol)
         self.index = Workspace([], cache=False)
         self.uris = Uris()
         self.positions = Positions(self._text_of)
@@ -48,7 +52,7 @@ class HpmanServer(LanguageServer):
         self.indexer = Indexer(self)
         self.notebooks = Notebooks(self)
         self.watcher = DiskWatcher(self)
-        self._tasks: set = set()
+        self._tasks: Set["asyncio.Future[object]"] = set()
 
     # -- what features use (see host.Host) ------------------------------------------------
     def _text_of(self, path: str) -> Optional[str]:
@@ -85,13 +89,14 @@ class HpmanServer(LanguageServer):
         except Exception:
             pass
 
-    def request(self, method: str, options: Any = None, empty: Any = None) -> Callable:
+    def request(self, method: str, options: Optional[object] = None,
+                empty: object = None) -> Callable[[Handler], Handler]:
         """Register a request handler `f(params)`: waits for the first index, sees every
         pending edit, works in notebook cells, and answers `empty` (logging the error) if it
         raises anything but a deliberate error answer (a JsonRpcException)."""
-        def decorate(f: Callable) -> Callable:
+        def decorate(f: Handler) -> Handler:
             @functools.wraps(f)
-            async def handler(params):
+            async def handler(params: object) -> object:
                 ready = self.indexer.ready
                 if ready is not None and not ready.is_set():
                     await ready.wait()
@@ -107,11 +112,11 @@ class HpmanServer(LanguageServer):
             return f
         return decorate
 
-    def notification(self, method: str, options: Any = None) -> Callable:
+    def notification(self, method: str, options: Optional[object] = None) -> Callable[[Handler], Handler]:
         """Register a notification handler; errors are logged, never raised."""
-        def decorate(f: Callable) -> Callable:
+        def decorate(f: Handler) -> Handler:
             @functools.wraps(f)
-            def handler(params):
+            def handler(params: object) -> None:
                 try:
                     f(params)
                 except Exception as exc:
@@ -120,15 +125,16 @@ class HpmanServer(LanguageServer):
             return f
         return decorate
 
-    def spawn(self, coro) -> None:
+    def spawn(self, coro: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
-    def _task_done(self, task: asyncio.Future) -> None:
+    def _task_done(self, task: "asyncio.Future[object]") -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.log_error("background task", task.exception())
+        failure = task.exception() if not task.cancelled() else None
+        if failure is not None:
+            self.log_error("background task", failure)
 
     def path_of(self, uri: str) -> Optional[str]:
         return self.uris.path(uri)
@@ -136,15 +142,15 @@ class HpmanServer(LanguageServer):
     def uri_of(self, path: str) -> str:
         return self.uris.uri(path)
 
-    def location(self, path: str, rng) -> T.Location:
+    def location(self, path: str, rng: Range) -> T.Location:
         return T.Location(self.uri_of(path), self.positions.range(path, rng))
 
-    def location_dict(self, path: str, rng) -> dict:
+    def location_dict(self, path: str, rng: Range) -> LocationDict:
         return {"uri": self.uri_of(path), "range": self.positions.range_dict(path, rng)}
 
-    def locations_json(self, places: Iterable) -> str:
+    def locations_json(self, places: Iterable[Tuple[str, Range]]) -> str:
         """The JSON text of a list of locations, from (path, range) pairs."""
-        heads: Dict[str, tuple] = {}
+        heads: Dict[str, Tuple[str, bool]] = {}   # path -> (its JSON up to the range, character columns)
         parts = []
         for path, rng in places:
             head = heads.get(path)
@@ -154,13 +160,13 @@ class HpmanServer(LanguageServer):
             parts.append(head[0] + (RANGE_JSON % rng if head[1] else self.positions.range_json(path, rng)) + "}")
         return "[" + ",".join(parts) + "]"
 
-    def start_io(self, stdin=None, stdout=None) -> int:   # type: ignore[override]
+    def start_io(self, stdin: Optional[BinaryIO] = None, stdout: Optional[BinaryIO] = None) -> int:
         """Serve over stdio; the process's exit code (1 for `exit` without `shutdown`)."""
         return serve_stdio(self, stdin, stdout)
 
     def shutdown(self) -> None:
         self.watcher.stop()
-        super().shutdown()
+        super().shutdown()   # type: ignore[no-untyped-call]  # pygls leaves it unannotated
 
 
 def create_server() -> HpmanServer:
@@ -198,7 +204,7 @@ def _register_lifecycle(ls: HpmanServer) -> None:
         ls.spawn(ls.indexer.start())
 
     @ls.feature(T.SHUTDOWN)
-    def shutdown(params: Any) -> None:
+    def shutdown(params: None) -> None:
         ls.watcher.stop()
 
 

@@ -8,13 +8,15 @@ and left at its default instead of dropping the other settings.
 """
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 import cattrs
 from lsprotocol import types as T
 
 from hpman.values.location import check_values_setting
+
+from .host import Host
 
 log = logging.getLogger("hpman_lsp")
 FETCH_TIMEOUT = 10.0
@@ -34,7 +36,7 @@ _converter = cattrs.Converter(forbid_extra_keys=False)
 _converter.register_structure_hook(Settings, cattrs.gen.make_dict_structure_fn(
     Settings, _converter, values_file=cattrs.gen.override(rename="valuesFile"),
     values_file_from_user=cattrs.gen.override(rename="valuesFileFromUser")))
-_FIELDS = {"exclude": (lambda v: isinstance(v, list), "list of globs"),
+_FIELDS: Dict[str, Tuple[Callable[[object], bool], str]] = {"exclude": (lambda v: isinstance(v, list), "list of globs"),
            "valuesFile": (lambda v: isinstance(v, str), "path"),
            "valuesFileFromUser": (lambda v: isinstance(v, bool), "boolean")}
 
@@ -50,7 +52,7 @@ def parse(raw: Any) -> Settings:
         raw["valuesFile"] = raw.pop("values_file")
     if isinstance(raw.get("exclude"), str):
         raw["exclude"] = [raw["exclude"]]
-    clean = {}
+    clean: Dict[str, Any] = {}   # JSON values, checked
     for key, (valid, kind) in _FIELDS.items():
         value = raw.get(key)
         if value is None:
@@ -68,6 +70,10 @@ def parse(raw: Any) -> Settings:
     return settings
 
 
+SettingsKey = Tuple[Tuple[Tuple[str, Tuple[str, ...]], ...], Optional[str]]
+"""What reindexing depends on: each folder's exclude globs and the values file."""
+
+
 @attrs.define
 class FolderSettings:
     """What the index needs: the exclude globs of each folder and the one values file."""
@@ -79,7 +85,7 @@ class FolderSettings:
         found = self.by_folder.get(folder)
         return list(found.exclude) if found is not None else []
 
-    def key(self) -> Tuple:
+    def key(self) -> SettingsKey:
         return (tuple(sorted((f, tuple(s.exclude)) for f, s in self.by_folder.items())), self.values_file)
 
 
@@ -88,7 +94,7 @@ def combine(folders: Sequence[str], initial: Settings, answers: Sequence[Optiona
     file is the first folder's that names one, relative to it, and only where
     check_values_setting allows it (inside the folders, or from the user's own settings)."""
     out = FolderSettings()
-    chosen: Optional[Tuple[str, Settings]] = None
+    chosen: Optional[Tuple[Optional[str], Settings]] = None   # (folder, settings); folder None without folders
     for i, folder in enumerate(folders):
         own = answers[i] if i < len(answers) else None
         exclude = list(initial.exclude) + [p for p in (own.exclude if own else []) if p not in initial.exclude]
@@ -109,7 +115,7 @@ def combine(folders: Sequence[str], initial: Settings, answers: Sequence[Optiona
     return out
 
 
-async def fetch(server: Any, folders: Sequence[Tuple[str, str]], initial: Settings) -> FolderSettings:
+async def fetch(server: Host, folders: Sequence[Tuple[str, str]], initial: Settings) -> FolderSettings:
     """Ask the client for each folder's `hpman` section (when it answers such requests)."""
     paths = [path for path, _uri in folders]
     caps = server.client_capabilities.workspace

@@ -6,7 +6,7 @@ document ended is kept, so that a name still being typed there is not yet taken 
 hyperparameter (hpman.index.editor.being_typed).
 """
 import os
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
 
@@ -14,6 +14,7 @@ from hpman.index.chunks import common_prefix, common_suffix
 from hpman.index.editor import being_typed
 from hpman.index.ipynb import is_notebook
 from hpman.index.positions import from_encoding
+from hpman.index.workspace import FileEntry, Key, Workspace
 
 from .host import Host
 from .indexing import VERIFY_DEBOUNCE
@@ -35,7 +36,7 @@ def _line_of(text: str, line: int) -> str:
     return text[at:] if end < 0 else text[at:end]
 
 
-def _facts_changed(before: Any, after: Any) -> bool:
+def _facts_changed(before: Optional[FileEntry], after: Optional[FileEntry]) -> bool:
     if before is None or after is None:
         return before is not after
     return (before.facts.occurrences != after.facts.occurrences
@@ -65,13 +66,15 @@ class Documents:
         self.dirty: Set[str] = set()
         self.cursor: Dict[str, Tuple[int, int]] = {}   # path -> where its last edit ended (characters)
         self.full_text: Set[str] = set()   # edited by whole-text changes since the last flush
-        self.typed: Dict[str, Set[Any]] = {}   # path -> the names held back as being typed, as last shown
+        self.typed: Dict[str, Set[Key]] = {}   # path -> the names held back as being typed, as last shown
         self._flush_pending = False
 
     def text(self, path: str) -> Optional[str]:
         uri = self.open.get(path)
-        if uri is None:
-            return None
+        return self._source(uri) if uri is not None else None
+
+    def _source(self, uri: str) -> str:
+        """The text of an open document, with "\n" line ends as the index reads files."""
         return normalise(self.ls.workspace.get_text_document(uri).source)
 
     def version(self, path: str) -> Optional[int]:
@@ -164,10 +167,11 @@ class Documents:
         affected: Set[str] = set()
         changed = False
         for path in sorted(paths):
-            if path not in self.open or is_notebook(path):
+            uri = self.open.get(path)
+            if uri is None or is_notebook(path):
                 continue
             try:
-                text = self.text(path)
+                text = self._source(uri)
                 if path == ls.indexer.values_path:
                     affected |= ls.index.set_values_file(path, text)
                     changed = True
@@ -201,11 +205,11 @@ class Documents:
             self.typed.pop(path, None)
         return True
 
-    def give_all(self, ws: Any, values_path: Optional[str]) -> None:
+    def give_all(self, ws: Workspace, values_path: Optional[str]) -> None:
         """Put every open document's text into a fresh index."""
-        for path in list(self.open):
+        for path, uri in list(self.open.items()):
             if path != values_path and not is_notebook(path) and ws.owns(path):
-                ws.set_text(path, self.text(path))
+                ws.set_text(path, self._source(uri))
         self.dirty.clear()
 
     # -- disk ---------------------------------------------------------------------------------
@@ -233,7 +237,7 @@ class Documents:
             ls.publisher.after_change(affected)
 
     def events_of(self, params: T.DidChangeWatchedFilesParams) -> List[Tuple[str, T.FileChangeType]]:
-        out = []
+        out: List[Tuple[str, T.FileChangeType]] = []
         for change in params.changes:
             path = self.ls.path_of(change.uri)
             if path is not None:

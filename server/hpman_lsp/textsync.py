@@ -8,6 +8,7 @@ It reads the lines and converts the positions exactly as pygls does (its own
 tests/lsp/test_textsync.py checks against pygls' own method.
 """
 from itertools import islice
+from typing import Sequence
 
 from lsprotocol import types as T
 from pygls.workspace.text_document import TextDocument
@@ -27,7 +28,7 @@ def _apply_incremental_change(self: TextDocument, change: T.TextDocumentContentC
     self._source = source[:begin] + change.text + source[_offset(lines, end.line, end.character, len(source)):]
 
 
-def _offset(lines, line: int, character: int, size: int) -> int:
+def _offset(lines: Sequence[str], line: int, character: int, size: int) -> int:
     if line >= len(lines):   # as pygls: an end past the last line drops the rest
         return size
     return sum(map(len, islice(lines, line))) + min(max(character, 0), len(lines[line]))
@@ -37,5 +38,5 @@ def install() -> bool:
     """Use the faster method when this pygls has the one it replaces."""
     if not callable(getattr(TextDocument, "_apply_incremental_change", None)):
         return False
-    TextDocument._apply_incremental_change = _apply_incremental_change
+    TextDocument._apply_incremental_change = _apply_incremental_change   # type: ignore[method-assign]  # the point
     return True

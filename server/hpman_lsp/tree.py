@@ -1,7 +1,8 @@
 """The custom protocol of the tree view: `hpman/tree` and `hpman/treeChanged`."""
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Set
 
 from hpman.index import queries
+from hpman.index.workspace import Key
 
 from .diagnostics import SEVERITY
 from .host import Host
@@ -10,7 +11,7 @@ from .protocol import Plain
 TREE = "hpman/tree"
 
 
-def node_dict(ls: Host, node: queries.TreeNode, manager: str = "_") -> Dict[str, Any]:
+def node_dict(ls: Host, node: queries.TreeNode, manager: str = "_") -> Dict[str, object]:
     return {
         "name": node.name,
         "label": node.label,
@@ -35,9 +36,9 @@ def _severity(name: Optional[str]) -> Optional[int]:
     return SEVERITY[name].value if name in SEVERITY else None
 
 
-def tree(ls: Host) -> Dict[str, Any]:
+def tree(ls: Host) -> Dict[str, object]:
     """Every manager's names; a name still being typed in an open document is left out."""
-    typed = set()
+    typed: Set[Key] = set()
     for path in ls.documents.cursor:
         typed |= ls.publisher.typed(path)
     return {"managers": [{"name": manager,
@@ -45,11 +46,13 @@ def tree(ls: Host) -> Dict[str, Any]:
                          for manager in ls.index.managers() if not _only_typed(ls, manager, typed)]}
 
 
-def _only_typed(ls: Host, manager: str, typed) -> bool:
+def _only_typed(ls: Host, manager: str, typed: Set[Key]) -> bool:
     return all((manager, name) in typed for name in ls.index.names(manager))
 
 
 def register(ls: Host) -> None:
     @ls.request(TREE, empty={"managers": []})
-    def hpman_tree(params) -> Plain:
+    def hpman_tree(params: Any) -> Plain:
+        # the request's params are the client's raw JSON, unused (not `object`: pygls would take a
+        # first parameter annotated with a base class of the server for the server itself)
         return Plain(tree(ls))

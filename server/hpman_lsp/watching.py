@@ -8,16 +8,20 @@ daemon thread; the watches are in place before the first scan starts, so no chan
 it goes unseen (changes seen before the index is ready wait for it). New or removed
 folders restart the watch. It stops on `shutdown`.
 """
+import asyncio
 import logging
 import os
 import threading
-from typing import Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
 
 from hpman.index.files import folders_to_watch
 
 from .host import Host
+
+if TYPE_CHECKING:   # an optional dependency: imported when the watch starts
+    from watchfiles._rust_notify import RustNotify
 
 log = logging.getLogger("hpman_lsp")
 
@@ -76,7 +80,8 @@ class DiskWatcher:
             self.stop()
             self.start()
 
-    def _watch(self, notify, stop: threading.Event, loop, watching: Set[str]) -> None:
+    def _watch(self, notify: "RustNotify", stop: threading.Event, loop: asyncio.AbstractEventLoop,
+               watching: Set[str]) -> None:
         """The watching thread: hand each debounced batch to the event loop."""
         try:
             while not stop.is_set():
@@ -111,7 +116,7 @@ class DiskWatcher:
 
 def _events(changes: Iterable[Tuple[int, str]], watching: Set[str]) -> Tuple[List[Event], bool]:
     """(file events, whether a folder came or went) from a batch of raw changes."""
-    events = []
+    events: List[Event] = []
     moved = False
     for change, path in sorted(changes, key=lambda c: c[1]):
         kind = KINDS.get(int(change))
