@@ -38,5 +38,5 @@ def install() -> bool:
     """Use the faster method when this pygls has the one it replaces."""
     if not callable(getattr(TextDocument, "_apply_incremental_change", None)):
         return False
-    TextDocument._apply_incremental_change = _apply_incremental_change   # type: ignore[method-assign]  # the point
+    TextDocument._apply_incremental_change = _apply_incremental_change   # type: ignore[method-assign]  # replacing it is the point
     return True
