@@ -16,12 +16,14 @@ manager back and says so once. A `_` rebound by the user's own code
 """
 import ast
 import inspect
+import io
 import re
 import shlex
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Set, Tuple
 
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from . import m as hpm_module
@@ -36,7 +38,8 @@ REBOUND_NOTE = ("hpman: `{name}` is no longer the hpman manager `{placeholder}` 
                 "avoids the clash.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: object) -> NoReturn:
+    """Stop the magic with one UsageError line (`message` is a text or an exception)."""
     raise UsageError("hpman: " + " ".join(str(message).split()))
 
 
@@ -51,14 +54,15 @@ class UnderscoreGuard:
     manager the user's own code replaced (`for _ in ...`) earns a one-time note.
     """
 
-    def __init__(self, shell: Any) -> None:
+    def __init__(self, shell: InteractiveShell) -> None:
         self.shell = shell
         self.by_ipython: Dict[str, Any] = {}   # what the displayhook last bound to each name
         self.before: Dict[str, HyperParameterManager] = {}
-        self.noted: set = set()
+        self.noted: Set[str] = set()
         self.hook = shell.displayhook
-        self.original = self.hook.update_user_ns
-        self.hook.update_user_ns = self.update_user_ns
+        self.original: Callable[[Any], None] = self.hook.update_user_ns
+        # this one displayhook's method, wrapped (an instance attribute over the class's method)
+        self.hook.update_user_ns = self.update_user_ns  # type: ignore[method-assign]
 
     def remove(self) -> None:
         if self.hook.__dict__.get("update_user_ns") == self.update_user_ns:
@@ -126,6 +130,7 @@ class HpmanMagics(Magics):
             words = shlex.split(line, posix=True) if line.strip() else []
         except ValueError as exc:
             _fail("cannot split the arguments: {}".format(exc))
+        count = len(words)
         manager_name = None
         if words[:1] in (["-m"], ["--manager"]):
             if len(words) < 2:
@@ -140,18 +145,22 @@ class HpmanMagics(Magics):
         handler = getattr(self, "cmd_" + command, None)
         if handler is None:
             _fail("unknown command `{}` (choose from list, tree, show, set, load, save, parse)".format(command))
-        rest = line[re.search(r"(?:^|\s)set(?:\s|$)", line).end():] if command == "set" else None
+        # `set` reads its values from the line as typed (quotes in them are Python's, not the shell's)
+        rest = _text_after(line, count - len(words) + 1) if command == "set" else None
         handler(self.manager(manager_name), args, rest)
 
     # -- which manager ---------------------------------------------------------------
     def manager(self, name: Optional[str]) -> HyperParameterManager:
+        assert self.shell is not None   # (a registered magic always has its shell)
         ns = self.shell.user_ns
         if name is not None:
-            if isinstance(ns.get(name), HyperParameterManager):
-                return ns[name]
+            value = ns.get(name)
+            if isinstance(value, HyperParameterManager):
+                return value
             if not name.isidentifier():
                 _fail("`{}` is not a manager name".format(name))
-            return getattr(hpm_module, name)
+            named: HyperParameterManager = getattr(hpm_module, name)   # hpman.m's module __getattr__
+            return named
         found: Dict[int, Tuple[str, HyperParameterManager]] = {}
         for key, value in list(ns.items()):
             if isinstance(value, HyperParameterManager) and not _hidden(key):
@@ -166,10 +175,9 @@ class HpmanMagics(Magics):
             _fail("no hpman manager in this session: `from hpman.m import hp` first (or name one with -m NAME)")
         names = sorted({key for key, _v in found.values()})
         _fail("several managers ({}): choose one with -m NAME".format(", ".join("`{}`".format(n) for n in names)))
-        raise AssertionError  # unreachable
 
     # -- commands --------------------------------------------------------------------
-    def cmd_list(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+    def cmd_list(self, mgr: HyperParameterManager, args: List[str], _rest: Optional[str]) -> None:
         from .values.detail import default_sources, detail_table
         from .values.texts import list_json, list_yaml
         fmt = args[0] if args else "yaml"
@@ -184,7 +192,7 @@ class HpmanMagics(Magics):
             text = list_yaml(values, default_sources(mgr))
         sys.stdout.write(text)
 
-    def cmd_tree(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+    def cmd_tree(self, mgr: HyperParameterManager, args: List[str], _rest: Optional[str]) -> None:
         if args:
             _fail("usage: %hpman tree")
         from .display import value_text
@@ -209,7 +217,7 @@ class HpmanMagics(Magics):
 
         print("\n".join([mgr.placeholder] + tree_lines([(k, k, v) for k, v in tree.items()], text, children)))
 
-    def cmd_show(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+    def cmd_show(self, mgr: HyperParameterManager, args: List[str], _rest: Optional[str]) -> None:
         if len(args) != 1:
             _fail("usage: %hpman show NAME")
         from .display import location, type_text, value_text
@@ -229,10 +237,11 @@ class HpmanMagics(Magics):
             return
         print("{} = {}  ({})".format(name, value_text(value, source=sources.get(name)), type_text(value)))
         from .hpm_db import P
-        origin = {P.PRIORITY_PARSED_FROM_SOURCE_CODE: "default", P.PRIORITY_SET_FROM_CALLABLE: "runtime _()",
-                  P.PRIORITY_SET_FROM_SETTER: "set_value"}
+        origin: Dict[Optional[P], str] = {P.PRIORITY_PARSED_FROM_SOURCE_CODE: "default",
+                                          P.PRIORITY_SET_FROM_CALLABLE: "runtime _()",
+                                          P.PRIORITY_SET_FROM_SETTER: "set_value"}
         for row in [r for r in mgr.db if r.name == name]:
-            kind = origin.get(int(row.priority), str(row.priority))
+            kind = origin.get(row.priority, str(row.priority))
             where = location(row)
             if where is None:
                 print("  {}: {}".format(kind, value_text(row.value, source=sources.get(name))))
@@ -243,8 +252,8 @@ class HpmanMagics(Magics):
             if row.hints:
                 print("    hints: " + ", ".join("{}={!r}".format(k, v) for k, v in sorted(row.hints.items())))
 
-    def cmd_set(self, mgr: HyperParameterManager, _args: List[str], rest: str) -> None:
-        pairs = parse_assignments(rest)
+    def cmd_set(self, mgr: HyperParameterManager, _args: List[str], rest: Optional[str]) -> None:
+        pairs = parse_assignments(rest or "")
         if not pairs:
             _fail("usage: %hpman set NAME=VALUE [NAME=VALUE ...] (values are Python literals)")
         from .values.literals import ConversionError, from_loaded
@@ -266,7 +275,7 @@ class HpmanMagics(Magics):
             hint = _did_you_mean(name, mgr, exclude=name)
             print("hpman: `{}` is not used by any code run or parsed so far{}".format(name, hint), file=sys.stderr)
 
-    def cmd_load(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+    def cmd_load(self, mgr: HyperParameterManager, args: List[str], _rest: Optional[str]) -> None:
         path, fmt = _file_and_format(args, "load")
         from .values.assign import read_values
         from .values.safeio import ValuesError
@@ -277,7 +286,7 @@ class HpmanMagics(Magics):
             _fail(exc)
         print("hpman: loaded {} value{} from {}".format(len(values), "" if len(values) == 1 else "s", path))
 
-    def cmd_save(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+    def cmd_save(self, mgr: HyperParameterManager, args: List[str], _rest: Optional[str]) -> None:
         path, fmt = _file_and_format(args, "save")
         from .values.safeio import ValuesError
         from .values.store import save
@@ -291,7 +300,7 @@ class HpmanMagics(Magics):
         count = len(values) - len(skipped)
         print("hpman: saved {} value{} to {}".format(count, "" if count == 1 else "s", path))
 
-    def cmd_parse(self, mgr: HyperParameterManager, args: List[str], _rest: Any) -> None:
+    def cmd_parse(self, mgr: HyperParameterManager, args: List[str], _rest: Optional[str]) -> None:
         if not args:
             _fail("usage: %hpman parse PATH [PATH ...] (files, folders or notebooks)")
         from .primitives import BadArgumentsException, DoubleAssignmentException, NotLiteralNameException
@@ -323,6 +332,17 @@ def _where(path: str, lineno: Optional[int]) -> str:
         except (OSError, ipynb.NotebookError):
             source = None
     return ipynb.where(path, source, lineno)
+
+
+def _text_after(line: str, count: int) -> str:
+    """What follows the first `count` shell words of `line` (split as shlex.split does), as typed."""
+    stream = io.StringIO(line)
+    lexer = shlex.shlex(stream, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    for _ in range(count):
+        lexer.get_token()
+    return line[stream.tell():]   # (a StringIO's position is the index of the next character)
 
 
 def _hidden(key: str) -> bool:
@@ -403,19 +423,22 @@ def parse_assignments(text: str) -> List[Tuple[str, Any]]:
     return out
 
 
-def load_ipython_extension(ipython: Any) -> None:
+_GUARD = "_hpman_guard"   # the shell's attribute that holds the extension's UnderscoreGuard
+
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
     """`%load_ext hpman`: the `%hpman` magic and the `_` guard."""
-    if getattr(ipython, "_hpman_guard", None) is not None:
+    if getattr(ipython, _GUARD, None) is not None:
         return
     ipython.register_magics(HpmanMagics)
     guard = UnderscoreGuard(ipython)
     ipython.events.register("pre_run_cell", guard.pre_run_cell)
     ipython.events.register("post_run_cell", guard.post_run_cell)
-    ipython._hpman_guard = guard
+    setattr(ipython, _GUARD, guard)
 
 
-def unload_ipython_extension(ipython: Any) -> None:
-    guard = getattr(ipython, "_hpman_guard", None)
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
+    guard: Optional[UnderscoreGuard] = getattr(ipython, _GUARD, None)
     if guard is None:
         return
     for event, callback in (("pre_run_cell", guard.pre_run_cell), ("post_run_cell", guard.post_run_cell)):
@@ -425,4 +448,4 @@ def unload_ipython_extension(ipython: Any) -> None:
             pass
     guard.remove()
     ipython.magics_manager.magics["line"].pop("hpman", None)
-    ipython._hpman_guard = None
+    setattr(ipython, _GUARD, None)

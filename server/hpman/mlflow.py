@@ -24,9 +24,17 @@ import posixpath
 import re
 import sys
 import tempfile
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import records
+
+if TYPE_CHECKING:   # MLflow is imported when called (see _require_mlflow); the sweep is not imported at all
+    from mlflow import MlflowClient
+    from mlflow.entities import Param, RunTag
+    from optuna.trial import FrozenTrial
+
+    from .hpm_db import HyperParameterOccurrence
+    from .sweep.worker import TrialContext
 
 MAX_KEY_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
@@ -46,12 +54,17 @@ class MlflowLoggingError(ValueError):
     """Params that MLflow would refuse (a value differing from the one the run has)."""
 
 
-def _mlflow() -> Any:
+def _require_mlflow() -> None:
+    """A clear ImportError, before anything is done, when the optional extra is missing."""
     try:
-        import mlflow
+        import mlflow  # noqa: F401
     except ImportError:
         raise ImportError("hpman.mlflow needs MLflow: pip install 'hpman[mlflow]'") from None
-    return mlflow
+
+
+def _client(client: Optional["MlflowClient"]) -> "MlflowClient":
+    from mlflow import MlflowClient
+    return client or MlflowClient()
 
 
 def _valid_key(key: str) -> bool:
@@ -100,7 +113,7 @@ class Entry:
         return self.key != self.name or self.logged != self.full
 
 
-def plan(manager: Any) -> List[Entry]:
+def plan(manager: records.RecordSource) -> List[Entry]:
     """What `log_params` logs for `manager`, one Entry per value, in the manager's order."""
     return _entries(manager.get_values(), records.origins_of(manager))
 
@@ -127,23 +140,25 @@ def _run_tags(data: Dict[str, Any]) -> Dict[str, str]:
     return {k: _fit(v, MAX_TAG_VALUE_LENGTH, "...") for k, v in tags.items()}
 
 
-def _run_id(mlflow: Any, run_id: Optional[str]) -> str:
+def _run_id(run_id: Optional[str]) -> str:
     if run_id is not None:
         return run_id
+    import mlflow
     run = mlflow.active_run() or mlflow.start_run()
-    return run.info.run_id
+    found: str = run.info.run_id   # (MLflow's RunInfo does not type its fields)
+    return found
 
 
-def log_params(manager: Any, run_id: Optional[str] = None, client: Any = None, *,
-               record: bool = True) -> Dict[str, str]:
+def log_params(manager: records.RecordSource, run_id: Optional[str] = None,
+               client: Optional["MlflowClient"] = None, *, record: bool = True) -> Dict[str, str]:
     """Log every value of `manager` as a param of the run `run_id` (default: the active run,
     started if there is none), origins as tags; returns `{MLflow key: hyperparameter name}`.
 
     Calling it again on the same run sends only what is new; a value that changed since is
     an MlflowLoggingError naming it, raised before anything is sent. `record=False` skips
     the run-record artifacts."""
-    mlflow = _mlflow()
-    run_id = _run_id(mlflow, run_id)
+    _require_mlflow()
+    run_id = _run_id(run_id)
     entries = plan(manager)
     with tempfile.TemporaryDirectory(prefix="hpman-record-") as tmp:
         if record:
@@ -151,22 +166,25 @@ def log_params(manager: Any, run_id: Optional[str] = None, client: Any = None, *
             data = records.load(tmp).run or {}
         else:
             data = records.build_record(manager)[1]
-        return _log(client or mlflow.MlflowClient(), run_id, entries, data, tmp if record else None)
+        return _log(_client(client), run_id, entries, data, tmp if record else None)
 
 
-def log_record(path: str, run_id: Optional[str] = None, client: Any = None) -> Dict[str, str]:
+def log_record(path: str, run_id: Optional[str] = None, client: Optional["MlflowClient"] = None) -> Dict[str, str]:
     """`log_params` from a run record (its directory or record.json) instead of a live manager:
     what a sweep logs for each trial, whose program wrote the record."""
-    mlflow = _mlflow()
+    _require_mlflow()
     loaded = records.load(path)
     if loaded.run is None:
         raise records.RecordError("`{}` is not a run record".format(path))
     entries = _entries(loaded.values, loaded.origins)
-    directory = os.path.dirname(records.record_paths(path)[0])
-    return _log(client or mlflow.MlflowClient(), _run_id(mlflow, run_id), entries, loaded.run, directory)
+    paths = records.record_paths(path)
+    if paths is None:   # (its record.json removed since it was read)
+        raise records.RecordError("`{}` is not a run record".format(path))
+    directory = os.path.dirname(paths[0])
+    return _log(_client(client), _run_id(run_id), entries, loaded.run, directory)
 
 
-def _log(client: Any, run_id: str, entries: List[Entry], data: Dict[str, Any],
+def _log(client: "MlflowClient", run_id: str, entries: List[Entry], data: Dict[str, Any],
          record_dir: Optional[str]) -> Dict[str, str]:
     from mlflow.entities import Param, RunTag
     have = client.get_run(run_id).data.params
@@ -187,18 +205,18 @@ def _log(client: Any, run_id: str, entries: List[Entry], data: Dict[str, Any],
     return {e.key: e.name for e in entries}
 
 
-def _requests(params: List[Any], tags: List[Any]) -> List[Tuple[List[Any], List[Any]]]:
+def _requests(params: List["Param"], tags: List["RunTag"]) -> List[Tuple[List["Param"], List["RunTag"]]]:
     """(params, tags) per `log_batch` request: at most MAX_PER_REQUEST of each."""
     count = max(len(params), len(tags))
     return [(params[i:i + MAX_PER_REQUEST], tags[i:i + MAX_PER_REQUEST])
             for i in range(0, count, MAX_PER_REQUEST)]
 
 
-def read_params(run_id: str, client: Any = None) -> Dict[str, str]:
+def read_params(run_id: str, client: Optional["MlflowClient"] = None) -> Dict[str, str]:
     """`{hyperparameter name: full value text}` of a run logged by `log_params`: the params,
     with the shortened keys and truncated values put back from `hpman/params.json`."""
-    mlflow = _mlflow()
-    client = client or mlflow.MlflowClient()
+    _require_mlflow()
+    client = _client(client)
     run = client.get_run(run_id)
     params = dict(run.data.params)
     adjusted = {}
@@ -218,7 +236,7 @@ def read_params(run_id: str, client: Any = None) -> Dict[str, str]:
 
 
 # -- sweeps: one parent run, one nested run per trial -----------------------------------------
-def _experiment_id(client: Any, experiment: Optional[str]) -> str:
+def _experiment_id(client: "MlflowClient", experiment: Optional[str]) -> str:
     name = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME")
     if not name:
         return os.environ.get("MLFLOW_EXPERIMENT_ID") or "0"   # MLflow's "Default" experiment
@@ -226,26 +244,28 @@ def _experiment_id(client: Any, experiment: Optional[str]) -> str:
     return found.experiment_id if found is not None else client.create_experiment(name)
 
 
-def start_parent(run_name: str, experiment: Optional[str] = None, client: Any = None,
+def start_parent(run_name: str, experiment: Optional[str] = None, client: Optional["MlflowClient"] = None,
                  tags: Optional[Dict[str, str]] = None) -> str:
     """Create the parent run of a sweep; returns its run id (end it with `end_run`)."""
-    mlflow = _mlflow()
-    client = client or mlflow.MlflowClient()
+    _require_mlflow()
+    client = _client(client)
     run = client.create_run(_experiment_id(client, experiment), run_name=run_name, tags=dict(tags or {}))
-    return run.info.run_id
+    run_id: str = run.info.run_id
+    return run_id
 
 
-def log_trial(source: Any, parent_run_id: str, trial: int, metrics: Optional[Dict[str, float]] = None,
-              client: Any = None, status: str = "FINISHED") -> str:
+def log_trial(source: Union[str, "os.PathLike[str]", records.RecordSource], parent_run_id: str, trial: int,
+              metrics: Optional[Dict[str, float]] = None, client: Optional["MlflowClient"] = None,
+              status: str = "FINISHED") -> str:
     """One nested run under `parent_run_id` for a sweep trial: the params of `source` (a
     manager, as `log_params`, or a run record's path, as `log_record`), `metrics`, ended with
     `status`. Returns the trial's run id."""
-    mlflow = _mlflow()
-    client = client or mlflow.MlflowClient()
+    _require_mlflow()
+    client = _client(client)
     parent = client.get_run(parent_run_id)
     run = client.create_run(parent.info.experiment_id, run_name="trial {}".format(trial),
                             tags={PARENT_TAG: parent_run_id, "hpman.trial": str(trial)})
-    run_id = run.info.run_id
+    run_id: str = run.info.run_id
     try:
         if isinstance(source, (str, os.PathLike)):
             log_record(os.fspath(source), run_id, client)
@@ -268,14 +288,15 @@ class SweepRuns:
 
     _STATUS = {"complete": "FINISHED", "pruned": "KILLED"}
 
-    def __init__(self, study: str, experiment: Optional[str] = None, client: Any = None) -> None:
+    def __init__(self, study: str, experiment: Optional[str] = None, client: Optional["MlflowClient"] = None) -> None:
         self.study = study
         self.experiment = experiment
         self.client = client
         self.parent: Optional[str] = None
 
     def start(self) -> str:
-        client = self.client = self.client or _mlflow().MlflowClient()
+        _require_mlflow()
+        client = self.client = _client(self.client)
         experiment_id = _experiment_id(client, self.experiment)
         if "'" not in self.study:
             found = client.search_runs([experiment_id], "tags.`hpman.sweep` = '{}'".format(self.study),
@@ -287,13 +308,13 @@ class SweepRuns:
                                         tags={"hpman.sweep": self.study}).info.run_id
         return self.parent
 
-    def trial_finished(self, ctx: Any, frozen: Any) -> None:
+    def trial_finished(self, ctx: "TrialContext", frozen: "FrozenTrial") -> None:
         if self.parent is None:
-            self.start()
+            self.parent = self.start()
         state = frozen.state.name.lower()
         metrics = {"objective": frozen.value} if frozen.value is not None else {}
         directory = records.sweep_trial_dir(ctx.plan.root, ctx.study, ctx.number)
-        source: Any = directory
+        source: Union[str, records.RecordSource] = directory
         if not os.path.isfile(os.path.join(directory, records.RECORD_FILE)):
             source = _TrialValues(ctx)   # no record (the program failed early): the values the trial chose
         try:
@@ -310,7 +331,7 @@ class SweepRuns:
 class _TrialValues:
     """A stand-in manager for a trial without a run record: its chosen values, as sweep-trial origins."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: "TrialContext") -> None:
         self._values = dict(ctx.values)
         self._origin = records.sweep_trial_origin(ctx.study, ctx.number)
 
@@ -321,10 +342,11 @@ class _TrialValues:
         return dict(self._origin) if name in self._values else None
 
     @property
-    def db(self) -> list:
+    def db(self) -> Sequence["HyperParameterOccurrence"]:
         return []
 
 
-def end_run(run_id: str, status: str = "FINISHED", client: Any = None) -> None:
+def end_run(run_id: str, status: str = "FINISHED", client: Optional["MlflowClient"] = None) -> None:
     """End a run made by `start_parent` (status FINISHED, FAILED or KILLED)."""
-    (client or _mlflow().MlflowClient()).set_terminated(run_id, status)
+    _require_mlflow()
+    _client(client).set_terminated(run_id, status)

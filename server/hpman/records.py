@@ -21,9 +21,9 @@ import os
 import shlex
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple
 
-from .hpm_db import P
+from .hpm_db import HyperParameterOccurrence, P
 
 RECORD_FILE = "record.json"
 VALUES_FILE = "values.yaml"
@@ -33,6 +33,17 @@ GIT_TIMEOUT = 10.0   # seconds: a hung git (a network filesystem, a lock) must n
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 Origin = Dict[str, Any]
+
+
+class RecordSource(Protocol):
+    """What a record is made from: a HyperParameterManager, or a stand-in holding a trial's values."""
+
+    def get_values(self) -> Dict[str, Any]: ...
+
+    def setter_origin(self, name: str) -> Optional[Origin]: ...
+
+    @property
+    def db(self) -> Sequence[HyperParameterOccurrence]: ...   # parsed rows first, in file and line order
 
 
 class RecordError(Exception):
@@ -51,11 +62,12 @@ def _display_path(path: Optional[str]) -> Optional[str]:
     return path if rel.startswith(os.pardir) else rel
 
 
-def origins_of(manager: Any) -> Dict[str, Origin]:
+def origins_of(manager: RecordSource) -> Dict[str, Origin]:
     """Per name that has a value, where that value came from (see the module docstring)."""
     defaults: Dict[str, Origin] = {}
     for row in manager.db:   # parsed rows come first, in file and line order
-        if row.priority == P.PRIORITY_PARSED_FROM_SOURCE_CODE and row.has_default_value and row.name not in defaults:
+        if (row.priority == P.PRIORITY_PARSED_FROM_SOURCE_CODE and row.has_default_value and row.name is not None
+                and row.name not in defaults):
             defaults[row.name] = {"kind": "default", "file": _display_path(row.filename), "line": row.lineno}
     out: Dict[str, Origin] = {}
     for name in manager.get_values():
@@ -120,7 +132,7 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def _code_directory(manager: Any) -> str:
+def _code_directory(manager: RecordSource) -> str:
     """Where the code lives (for git): the first parsed file's directory, else the working one."""
     for row in manager.db:
         filename: Optional[str] = row.filename
@@ -129,7 +141,7 @@ def _code_directory(manager: Any) -> str:
     return os.getcwd()
 
 
-def build_record(manager: Any, *, argv: Optional[Sequence[str]] = None, started: Optional[str] = None,
+def build_record(manager: RecordSource, *, argv: Optional[Sequence[str]] = None, started: Optional[str] = None,
                  extra: Optional[Dict[str, Any]] = None) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """(values, record data) of the manager as it is now: what `write_record` writes."""
     from .values_io import literal_values
@@ -146,7 +158,7 @@ def build_record(manager: Any, *, argv: Optional[Sequence[str]] = None, started:
     return values, data
 
 
-def write_record(manager: Any, directory: str, *, argv: Optional[Sequence[str]] = None,
+def write_record(manager: RecordSource, directory: str, *, argv: Optional[Sequence[str]] = None,
                  started: Optional[str] = None, extra: Optional[Dict[str, Any]] = None) -> str:
     """Write the run record of `manager` into `directory` (made if missing); returns the
     directory. `extra` adds top-level keys to record.json (a sweep: {"sweep": {...}})."""

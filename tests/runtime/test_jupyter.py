@@ -16,7 +16,7 @@ IPython = pytest.importorskip("IPython")
 from IPython.core.error import UsageError  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
-MANAGERS = ("_", "hp", "other")
+MANAGERS = ("_", "hp", "other", "set")
 
 
 def notebook(*cells):
@@ -141,6 +141,17 @@ def test_set_python_literals(shell, capsys):
     run(shell, "lr = hp('lr', 0.1)")
     assert shell.user_ns["lr"] == 2.0
 
+
+
+def test_set_values_are_what_follows_the_command_word(shell):
+    # the values start after the `set` the shell split (it was found again by a search of the raw
+    # line: a quoted "set" crashed the magic, and `-m set set` read the manager's name as a value)
+    define(shell)
+    run(shell, "%hpman \"set\" lr=0.5")
+    assert shell.user_ns["hp"]("lr") == 0.5
+    run(shell, "%hpman -m set set lr=0.7 act='set x'")
+    assert hpman.m.set.get_values() == {"lr": 0.7, "act": "set x"}
+    assert shell.user_ns["hp"]("lr") == 0.5
 
 @pytest.mark.parametrize("line, message", [
     ("%hpman set lr='fast'", "hpman: Error parsing hyperparameter `lr`: invalid float value: 'fast'"),
