@@ -63,6 +63,8 @@ def _require_mlflow() -> None:
 
 
 def _client(client: Optional["MlflowClient"]) -> "MlflowClient":
+    """`client`, else a new MlflowClient (MLflow's tracking URI and environment)."""
+    _require_mlflow()
     from mlflow import MlflowClient
     return client or MlflowClient()
 
@@ -215,7 +217,6 @@ def _requests(params: List["Param"], tags: List["RunTag"]) -> List[Tuple[List["P
 def read_params(run_id: str, client: Optional["MlflowClient"] = None) -> Dict[str, str]:
     """`{hyperparameter name: full value text}` of a run logged by `log_params`: the params,
     with the shortened keys and truncated values put back from `hpman/params.json`."""
-    _require_mlflow()
     client = _client(client)
     run = client.get_run(run_id)
     params = dict(run.data.params)
@@ -247,7 +248,6 @@ def _experiment_id(client: "MlflowClient", experiment: Optional[str]) -> str:
 def start_parent(run_name: str, experiment: Optional[str] = None, client: Optional["MlflowClient"] = None,
                  tags: Optional[Dict[str, str]] = None) -> str:
     """Create the parent run of a sweep; returns its run id (end it with `end_run`)."""
-    _require_mlflow()
     client = _client(client)
     run = client.create_run(_experiment_id(client, experiment), run_name=run_name, tags=dict(tags or {}))
     run_id: str = run.info.run_id
@@ -260,7 +260,6 @@ def log_trial(source: Union[str, "os.PathLike[str]", records.RecordSource], pare
     """One nested run under `parent_run_id` for a sweep trial: the params of `source` (a
     manager, as `log_params`, or a run record's path, as `log_record`), `metrics`, ended with
     `status`. Returns the trial's run id."""
-    _require_mlflow()
     client = _client(client)
     parent = client.get_run(parent_run_id)
     run = client.create_run(parent.info.experiment_id, run_name="trial {}".format(trial),
@@ -295,7 +294,6 @@ class SweepRuns:
         self.parent: Optional[str] = None
 
     def start(self) -> str:
-        _require_mlflow()
         client = self.client = _client(self.client)
         experiment_id = _experiment_id(client, self.experiment)
         if "'" not in self.study:
@@ -348,5 +346,4 @@ class _TrialValues:
 
 def end_run(run_id: str, status: str = "FINISHED", client: Optional["MlflowClient"] = None) -> None:
     """End a run made by `start_parent` (status FINISHED, FAILED or KILLED)."""
-    _require_mlflow()
     _client(client).set_terminated(run_id, status)
