@@ -70,26 +70,28 @@ class Notebooks:
         doc = ls.workspace.get_notebook_document(notebook_uri=uri)
         if path is None or doc is None:
             return
+        cells = [self._cell(cell) for cell in doc.cells]   # first: a cell that cannot be read changes nothing
         state = self.by_path.get(path)
         if state is None:
             state = self.by_path[path] = OpenNotebook(uri, path)
             self.relocated.add(path)
         for cell_uri in state.cell_uris:
             self.by_cell.pop(cell_uri, None)
-        cells = []
-        state.cell_uris = []
-        for cell in doc.cells:
-            text_doc = ls.workspace.get_text_document(cell.document)
-            language = getattr(text_doc, "language_id", None) or "python"
-            code = cell.kind == T.NotebookCellKind.Code and language == "python"
-            cells.append(("code" if code else "markdown", _normalise(text_doc.source)))
-            state.cell_uris.append(cell.document)
-            self.by_cell[cell.document] = state
+        state.cell_uris = [cell.document for cell in doc.cells]
+        for cell_uri in state.cell_uris:
+            self.by_cell[cell_uri] = state
         state.source = from_cells([(kind, text, None) for kind, text in cells])
         state.cells_json = json.dumps({"cells": [{"cell_type": k, "source": t} for k, t in cells]})
         ls.documents.open[path] = uri   # the editor's text wins over the disk (see sync.Documents.files_changed)
         self.dirty.add(path)
         self.schedule()
+
+    def _cell(self, cell: T.NotebookCell) -> Tuple[str, str]:
+        """(kind, text) of a cell as the index reads it: "code" for a Python code cell."""
+        text_doc = self.ls.workspace.get_text_document(cell.document)
+        language = getattr(text_doc, "language_id", None) or "python"
+        code = cell.kind == T.NotebookCellKind.Code and language == "python"
+        return ("code" if code else "markdown", _normalise(text_doc.source))
 
     def closed(self, uri: str) -> None:
         ls = self.ls

@@ -238,3 +238,27 @@ async def test_notebook_opened_before_the_first_index_and_kept_across_a_reindex(
     model = await s.diagnostics_where("model.py", lambda d: any(
         r.location.uri == cell for x in d for r in x.related_information or []), what="related to the unsaved cell")
     assert model and duplicate_in_cell()
+
+
+async def test_a_notebook_with_a_cell_that_cannot_be_read_is_left_as_on_disk(start, workspace):
+    write_notebook(workspace / "uses.ipynb", USES)
+    s = await start()
+    nb_uri = s.uri("uses.ipynb")
+    unsent = (workspace / "gone" / "cell.py").as_uri()   # a cell whose text the client did not send, on no disk
+    s.client.notebook_document_did_open(T.DidOpenNotebookDocumentParams(
+        notebook_document=T.NotebookDocument(uri=nb_uri, notebook_type="jupyter-notebook", version=1, cells=[
+            T.NotebookCell(kind=T.NotebookCellKind.Code, document=cell_uri(nb_uri, 0)),
+            T.NotebookCell(kind=T.NotebookCellKind.Code, document=unsent)]),
+        cell_text_documents=[T.TextDocumentItem(uri=cell_uri(nb_uri, 0), language_id="python", version=1,
+                                                text="from hpman.m import _\nother = _('other', 1)")]))
+    await s.settle()
+    # a re-index (settings changed) still completes, and the notebook counts as on disk
+    s.client.set_configuration({"exclude": ["nothing/**"]}, section="hpman")
+    s.client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings={}))
+    await s.until(lambda: sum(isinstance(r, T.WorkDoneProgressEnd)
+                              for reports in s.client.progress_reports.values() for r in reports) >= 2,
+                  what="the second index")
+    await s.settle()
+    symbols = await s.client.workspace_symbol_async(T.WorkspaceSymbolParams(query="batch"))
+    assert nb_uri in [sym.location.uri for sym in symbols]
+    assert not await s.client.workspace_symbol_async(T.WorkspaceSymbolParams(query="other"))
