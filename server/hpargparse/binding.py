@@ -110,7 +110,7 @@ def _hints(hp_mgr: HyperParameterManager) -> Dict[str, Dict[str, Any]]:
     """Per name, the hints of its occurrences (a higher-priority occurrence wins per key)."""
     hints: Dict[str, Dict[str, Any]] = {}
     for row in hp_mgr.db:  # ascending priority: later rows override
-        if row.hints:
+        if row.hints and row.name is not None:
             hints.setdefault(row.name, {}).update(row.hints)
     return hints
 

@@ -10,8 +10,30 @@ forget_working_directory()   # before anything else: `python -m hpman` must not 
 import importlib  # noqa: E402
 from typing import TYPE_CHECKING, Any, List  # noqa: E402
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:   # what the lazy names below are, for type checkers (at run time they load on first use)
     from IPython.core.interactiveshell import InteractiveShell
+
+    from .hpm_db import (
+        HyperParameterDB,
+        HyperParameterDBLambdas,
+        HyperParameterOccurrence,
+        HyperParameterPriority,
+        HyperParamNode,
+        HyperParamTree,
+        L,
+        P,
+    )
+    from .manager import HyperParameterManager
+    from .primitives import (
+        BadArgumentsException,
+        DoubleAssignmentException,
+        EmptyValue,
+        ImpossibleTree,
+        NotLiteralEvaluable,
+        NotLiteralNameException,
+    )
+    from .source_helper import SourceHelper
+    from .trial import report
 
 # The public names load on first use (PEP 562), so that `hpman.cli` and the
 # language server start without importing the runtime they do not need.

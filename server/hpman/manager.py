@@ -185,7 +185,7 @@ class HyperParameterManager:
             return self._setter[name] if name in self._setter else value
 
     # -- names and the tree shape ------------------------------------------------
-    def _check_name(self, name: Any) -> None:
+    def _check_name(self, name: object) -> None:
         if not isinstance(name, str):
             raise TypeError("hyperparameter names are strings, got {!r}".format(name))
 

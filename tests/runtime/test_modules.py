@@ -1,4 +1,5 @@
 """Module paths and the any-name `hpman.m`."""
+import ast
 import doctest
 import importlib
 import inspect
@@ -19,6 +20,17 @@ def test_module_paths_import(module):
     mod = importlib.import_module(module)
     assert mod.__name__ == module
 
+
+def test_type_checkers_see_every_lazy_public_name_as_what_it_loads():
+    # hpman's public names load on first use; its `if TYPE_CHECKING:` imports tell type checkers
+    # what they are (without them `from hpman import HyperParameterManager` is Any to mypy)
+    tree = ast.parse(inspect.getsource(hpman))
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    seen = {alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom)
+            and node.level == 1 for alias in node.names}
+    assert seen == hpman._LAZY
+    for name, module in seen.items():
+        assert getattr(hpman, name) is getattr(importlib.import_module("hpman." + module), name)
 
 def test_any_name_is_a_manager_with_that_placeholder():
     from hpman.m import _, abc, ddd, hello, hp, hpm  # noqa: F401 (the seed's line)
