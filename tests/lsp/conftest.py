@@ -32,8 +32,8 @@ async def start(tmp_path: Path, workspace: Path):
                      init_options: Any = None, root: Optional[Path] = None, configuration: bool = True,
                      folder_uri: Optional[str] = None, wait: bool = True,
                      config_delay: float = 0.0, no_folders: bool = False, watch: bool = True,
-                     profile: Optional[str] = None, more_folders: Optional[Dict[Path, Dict[str, Any]]] = None
-                     ) -> Session:
+                     profile: Optional[str] = None, more_folders: Optional[Dict[Path, Dict[str, Any]]] = None,
+                     notebooks: bool = False) -> Session:
         root = root or workspace
         client = LanguageClient(converter_factory=default_converter)
         overridden = {T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, T.WORKSPACE_CONFIGURATION}
@@ -82,6 +82,9 @@ async def start(tmp_path: Path, workspace: Path):
         profile = profile or os.environ.get("HPMAN_LSP_CLIENT")
         caps = profile_capabilities(profile, encodings, configuration, watch) if profile \
             else capabilities(encodings, configuration, watch)
+        if notebooks:   # a client that syncs notebook documents (VS Code does; the tests open them regardless)
+            caps.notebook_document = T.NotebookDocumentClientCapabilities(
+                synchronization=T.NotebookDocumentSyncClientCapabilities())
         result = await client.initialize_session(T.InitializeParams(
             capabilities=caps,
             workspace_folders=None if no_folders else [T.WorkspaceFolder(uri=folder, name="ws")] + [

@@ -159,9 +159,13 @@ async def test_hover_definition_references_diagnostics_and_fixes_in_cells(start,
 
 
 async def test_server_advertises_notebook_sync(start):
-    s = await start()
-    # the capability is sent to clients that support notebooks; the handlers are there for all
-    assert s.init_result.capabilities is not None
+    s = await start(notebooks=True)
+    sync = s.init_result.capabilities.notebook_document_sync
+    assert [(f.notebook, [c.language for c in f.cells]) for f in sync.notebook_selector] == [
+        ("jupyter-notebook", ["python"])]
+    # only to clients that support notebooks; the handlers are there for all
+    other = await start()
+    assert other.init_result.capabilities.notebook_document_sync is None
 
 
 USES = [
