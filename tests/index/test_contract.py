@@ -50,7 +50,7 @@ def calls(draw):
 @st.composite
 def statements(draw):
     call = draw(calls())
-    where = draw(st.sampled_from(["top", "def", "if", "class", "nested", "expr"]))
+    where = draw(st.sampled_from(["top", "def", "if", "class", "nested", "expr", "throwaway"]))
     if where == "top":
         return "v = {}\n".format(call)
     if where == "def":
@@ -61,6 +61,8 @@ def statements(draw):
         return "class C:\n    attr = {}\n".format(call)
     if where == "nested":
         return "def g():\n    def h():\n        if x:\n            y = {}\n    return h\n".format(call)
+    if where == "throwaway":   # a def that names `_` but never calls it, then the call
+        return "def t():\n    for _ in range(2):\n        pass\n\n\nprint({})\n".format(call)
     return "print({}, {})\n".format(call, draw(calls()))
 
 

@@ -50,6 +50,11 @@ def _snippets(i, name, value):
         "def d{0}():\n    '''docstring\n_({1}, 1)\n'''\n    return _({1})".format(i, n),
         "def li{0}():\n    from hpman.m import _, cfg as c\n    return _({1}, {2}), c({1})".format(i, n, v),
         "class LI{0}:\n    from hpman.m import _\n    a = _({1}, {2})\n\n    def m(self):\n        return _({1})".format(i, n, v),
+        # defs and classes that name `_` without calling it: nothing in them counts
+        "def n{0}(a=_):\n    for _ in range(2):\n        pass\n    return [_ for _ in 'ab'], a".format(i),
+        "class Q{0}(_.__class__):\n    _ = 3\n    z = _".format(i),
+        # ... and one that calls it across lines
+        "def sp{0}():\n    return (_\n        ({1}, {2}))".format(i, n, v),
     ]
 
 
@@ -58,6 +63,9 @@ RARE = [
     "import gettext\n_ = gettext.gettext",
     "from hpman.m import _",
     "from re import _parser as _",
+    "class _:\n    pass",
+    "def k():\n    global _\n    _ = str",
+    "def kw(a=(_ := str)):\n    return a",
 ]
 
 

@@ -89,7 +89,7 @@ def extract_placeholder(text: str, path: str, placeholder: str, keep_nodes: bool
     return extract_workspace(text, path, predeclared=placeholder)
 
 
-def syntax_verdict(text: str, path: str) -> Optional[Issue]:
+def syntax_verdict(text: str, path: str, spans: Optional[List[Tuple[int, int]]] = None) -> Optional[Issue]:
     """The `syntax-error` issue of a whole module that does not parse, else None.
 
     The extraction parses only the statements that mention a manager; hpman 0.13 parsed
@@ -99,16 +99,30 @@ def syntax_verdict(text: str, path: str) -> Optional[Issue]:
     objects: half the cost of `ast.parse`. Whatever it accepts parses; a module it refuses
     (some errors are the symbol table's own, like `nonlocal` at module level) is parsed
     for the verdict.
+
+    `spans`: the runs of whole top-level statements the extraction did not parse (see
+    _Scan.unparsed); only they are checked. Top-level statements that each parse, from a
+    line start with no bracket, string or continuation open, parse together: the
+    tokenizer's state at such a cut is the same alone and in the whole, and a module is a
+    sequence of statements. When a run fails, the whole module decides (and says where).
     """
+    if spans is not None and all(_accepted(text[begin:end], path) for begin, end in spans):
+        return None
+    if _accepted(text, path):
+        return None
+    tree = _parse(text, path)
+    return _syntax_issue(tree) if isinstance(tree, _SyntaxFailure) else None
+
+
+def _accepted(text: str, path: str) -> bool:
+    """Whether the symbol table of `text` builds (so the text parses)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             symtable.symtable(text, path, "exec")
-        return None
+        return True
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
-        pass
-    tree = _parse(text, path)
-    return _syntax_issue(tree) if isinstance(tree, _SyntaxFailure) else None
+        return False
 
 
 def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
@@ -149,7 +163,7 @@ def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
     uses = bool(imported) or bool(occurrences) or any(i.manager is not None for i in issues)
     verified = not uses or syntax is not None or (scan.whole_tried and scan.failure is None)
     if verify and not verified:
-        syntax = syntax_verdict(text, path)
+        syntax = syntax_verdict(text, path, scan.unparsed())
         verified = True
     if syntax is not None:
         issues.append(syntax)

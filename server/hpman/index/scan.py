@@ -6,9 +6,9 @@ import bisect
 import re
 import warnings
 import zlib
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from .chunks import find_tokens, starts_after_edit, statement_starts
+from .chunks import _token_matches, find_tokens, starts_after_edit, statement_starts
 from .scopes import _Binding, _member_key, _Piece, _Scope, _Walker, extract_piece
 
 # -- whole files -----------------------------------------------------------------
@@ -54,6 +54,11 @@ def _parse(text: str, filename: str):
         return _SyntaxFailure(str(exc) or type(exc).__name__, 0, 0)
 
 
+_DEF_HEADER = re.compile(r"(?:@[^\n]*\n)*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
+_LEAVE_SCOPE = ("global", "nonlocal", ":=")   # substrings: a false match only costs a parse
+_UNINDENTED = re.compile(r"\n[^ \t\n\r\f#]")
+_MAYBE_CALLED = re.compile(r"(?:\s|\\|#[^\n]*)*\(")
+
 _MAX_MERGES = 6
 _DENSE_RUN = 16     # consecutive statements using a manager before they are parsed in blocks
 _BLOCK_CAP = 256    # statements in one block at most
@@ -72,6 +77,7 @@ class _Scan:
         self.last_line = (0, 0)
         self.failure: Optional[_SyntaxFailure] = None
         self.whole_tried = False
+        self.parsed: List[Tuple[int, int]] = []   # text spans of whole pieces parsed without error
 
     def bounds(self, lo: int, hi: int) -> Tuple[int, int]:
         starts = self.starts
@@ -86,15 +92,33 @@ class _Scan:
         self.last_line = (offset, line)
         return line
 
-    def pieces_matching(self, names: FrozenSet[str]) -> List[int]:
-        """Indices of the pieces in which one of `names` occurs."""
+    def unparsed(self) -> List[Tuple[int, int]]:
+        """The spans of the text between the pieces that parsed whole, in order: each a run of
+        whole top-level statements (see facts.syntax_verdict)."""
+        gaps = []
+        at = 0
+        for begin, end in sorted(self.parsed):
+            if begin > at:
+                gaps.append((at, begin))
+            at = max(at, end)
+        if at < len(self.text):
+            gaps.append((at, len(self.text)))
+        return gaps
+
+    def pieces_matching(self, names: FrozenSet[str]) -> Tuple[List[int], Set[int]]:
+        """Indices of the pieces in which one of `names` occurs, and of those in which one is
+        perhaps called (see inert)."""
         found: List[int] = []
-        starts = self.starts
-        for pos in find_tokens(self.text, names):
-            i = bisect.bisect_right(starts, pos) - 1
+        called: Set[int] = set()
+        starts, text = self.starts, self.text
+        maybe_called = _MAYBE_CALLED.match
+        for m in _token_matches(text, names):
+            i = bisect.bisect_right(starts, m.start()) - 1
             if not found or found[-1] != i:
                 found.append(i)
-        return found
+            if maybe_called(text, m.end()):
+                called.add(i)
+        return found, called
 
     def parse_group(self, i: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool, floor: int = 0):
         """Parse piece i, widening it until it parses. Returns (lo, hi, piece) or None.
@@ -115,6 +139,7 @@ class _Scan:
                     tree = _parse(chunk, self.path)
                     if not isinstance(tree, _SyntaxFailure):
                         piece = extract_piece(tree, chunk.split("\n"), names, scoped, keep_nodes)
+                        self.parsed.append((begin, end))
                 if piece is not None and self.cache is not None and not keep_nodes:
                     self.cache.put(key, piece)
             if piece is not None:
@@ -151,9 +176,25 @@ class _Scan:
             if isinstance(tree, _SyntaxFailure):
                 return None
             piece = extract_piece(tree, chunk.split("\n"), names, scoped, keep_nodes)
+            self.parsed.append((begin, end))
             if self.cache is not None and not keep_nodes:
                 self.cache.put(key, piece)
         return piece
+
+    def inert(self, i: int, names: FrozenSet[str]) -> bool:
+        """Whether piece i, in which no candidate name is called (pieces_matching), is a def or
+        class that binds none outside itself: it holds no fact (no call; bindings in its body
+        are its own), so it need not be parsed. Any doubt (a `global`, a `:=`, an unindented
+        body line) means False: parsing is only slower."""
+        text = self.text
+        begin, end = self.bounds(i, i)
+        header = _DEF_HEADER.match(text, begin, end)
+        if header is None or header.group(1) in names:
+            return False
+        if any(text.find(word, begin, end) >= 0 for word in _LEAVE_SCOPE):
+            return False
+        body = text.find("\n", header.end(), end)
+        return body < 0 or _UNINDENTED.search(text, body, end - 1) is None
 
     def dense_blocks(self, matching: List[int]) -> Dict[int, int]:
         """{first: last} for blocks of consecutive matching pieces worth one parse each.
@@ -186,7 +227,8 @@ class _Scan:
         """(first line, piece) for each parsed group in which one of `names` occurs, in order."""
         out = []
         covered = -1
-        matching = self.pieces_matching(names)
+        matching, called = self.pieces_matching(names)
+        matching = [i for i in matching if i in called or not self.inert(i, names)]
         blocks = self.dense_blocks(matching) if len(matching) >= _DENSE_RUN else {}
         for i in matching:
             if i <= covered:

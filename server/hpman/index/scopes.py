@@ -3,6 +3,7 @@ names' bindings and calls in their scopes (_Walker), the resolution of each call
 bindings in the order Python runs them (_Resolver), and the calls turned into raw occurrences."""
 import ast
 import bisect
+import itertools
 import sys
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
@@ -116,13 +117,14 @@ class _Walker:
     file-level resolver (_Resolver) then decides which calls are a manager's.
     """
 
-    def __init__(self, names: FrozenSet[str], scoped: bool, lines: Sequence[str], offset: int = 0) -> None:
+    def __init__(self, names: FrozenSet[str], scoped: bool, lines: Sequence[str], offset: int = 0,
+                 text: Optional[str] = None) -> None:
         self.names = names
         self.scoped = scoped
         self.lines = lines
         self.offset = offset  # added to the lines of positions (members of a big class: see _parse_class_members)
         # 1-based lines where a candidate name appears: subtrees elsewhere are skipped
-        self.hot = [i + 1 for i, line in enumerate(lines) if find_tokens(line, names)]
+        self.hot = _hot_lines("\n".join(lines) if text is None else text, names)
         self.module = _Scope("module", None)
         self.calls: List[_Call] = []
         self.bindings: List[_Binding] = []
@@ -275,7 +277,7 @@ class _Walker:
                 continue
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is stmt:
                 continue  # a def binds its name here; its body is another scope
-            stack.extend(child for child in ast.iter_child_nodes(node) if is_hot(child))
+            stack.extend(child for child in _children(node) if is_hot(child))
 
     def visit(self, node: ast.AST, scope: _Scope, path: Any) -> None:
         """Visit `node` and what it contains, without recursion.
@@ -380,16 +382,40 @@ class _Walker:
         return _Piece(calls, self.bindings)
 
 
+def _hot_lines(text: str, names: FrozenSet[str]) -> List[int]:
+    """The 1-based lines of `text` on which one of `names` occurs, ascending."""
+    hot: List[int] = []
+    line, at = 1, 0
+    for pos in find_tokens(text, names):
+        line += text.count("\n", at, pos)
+        at = pos
+        if not hot or hot[-1] != line:
+            hot.append(line)
+    return hot
+
+
+def _children(node: ast.AST) -> List[ast.AST]:
+    """`list(ast.iter_child_nodes(node))`, in its order, without its two generators."""
+    out = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
 def _child_keys(node: ast.AST) -> List[Tuple[ast.AST, int]]:
     """The children of `node` with keys in `ast.iter_child_nodes` order: their index, except
     for a class body's statements, keyed by their place relative to the class, so that the
     members of a big class parsed one by one (_parse_class_members) get the same keys."""
     if node.__class__ is not ast.ClassDef:
-        return [(child, i) for i, child in enumerate(ast.iter_child_nodes(node))]
+        return list(zip(_children(node), itertools.count()))
     head = len(node.bases) + len(node.keywords)
     body_end = head + len(node.body)
     out = []
-    for i, child in enumerate(ast.iter_child_nodes(node)):
+    for i, child in enumerate(_children(node)):
         if i < head:
             key = i
         elif i < body_end:
@@ -618,9 +644,10 @@ def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: 
 def extract_piece(tree: ast.Module, lines: Sequence[str], names: FrozenSet[str], scoped: bool,
                   keep_nodes: bool = False) -> _Piece:
     """Facts of one parsed statement group, lines relative to it."""
-    if scoped and _calls_only("\n".join(lines), names):
+    text = "\n".join(lines)
+    if scoped and _calls_only(text, names):
         scoped = False   # nothing here binds a candidate name: no scope can hide a manager
-    walker = _Walker(names, scoped, lines)
+    walker = _Walker(names, scoped, lines, text=text)
     for stmt in tree.body:
         walker.visit_module_statement(stmt)
     return walker.piece(keep_nodes)
