@@ -1,10 +1,12 @@
 """The split scan: half of the files read and parsed in a forked child (index/parallel.py)."""
 import os
+import time
+import types
 
 import pytest
 from idx_helpers import write
 
-from hpman.index import parallel
+from hpman.index import parallel, workspace
 from hpman.index.problems import all_problems
 from hpman.index.workspace import Workspace
 
@@ -92,3 +94,25 @@ def test_spawned_map_equals_the_sequential_one_and_falls_back_where_it_cannot_sp
     assert not parallel._can_spawn()
     monkeypatch.setattr(parallel, "child_main", None)   # would fail if a child were started
     assert parallel.map_spawned(lambda x: x + 1, items, items, target, lambda v: v) == [x + 1 for x in items]
+
+
+def test_a_split_scan_caches_the_stat_of_every_file_either_process_read(tmp_path, monkeypatch):
+    root = tmp_path / "w"
+    for i in range(150):
+        body = "from hpman.m import _\nx = _('m{}', {})\n".format(i, i) if i % 4 else "print('plain')\n"
+        write(root, "mod{}.py".format(i), body)
+        os.utime(root / "mod{}.py".format(i), (1_600_000_000, 1_600_000_000))   # long settled: stats are trusted
+    cache = str(tmp_path / "cache")
+    # the utime above changed each ctime just now: hash "later", so that the stat keys are trusted
+    later = time.time_ns() + 2 * workspace.RACY_NS
+    monkeypatch.setattr(workspace, "time", types.SimpleNamespace(time_ns=lambda: later))
+    first = Workspace([str(root)], cache_dir=cache)
+    first.scan(workers=2)
+    assert first.parsed_files > 100
+    reads = []
+    real = workspace.read_bytes
+    monkeypatch.setattr(workspace, "read_bytes", lambda path, *a: reads.append(path) or real(path, *a))
+    second = Workspace([str(root)], cache_dir=cache)
+    second.scan(workers=1)
+    assert reads == [] and second.parsed_files == 0
+    assert {p: f[:3] for p, f in _facts(second).items()} == {p: f[:3] for p, f in _facts(first).items()}

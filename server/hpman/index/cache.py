@@ -8,10 +8,14 @@ Stored with `marshal` (plain data only: loading it can never run code, even
 from a cache file planted in a workspace), one file per set of roots under
 $HPMAN_CACHE_DIR, else $XDG_CACHE_HOME/hpman, else ~/.cache/hpman.
 """
-import hashlib
 import marshal
 import os
 from typing import Any, Dict, Optional, Sequence
+
+try:   # hashlib's own blake2b, without loading OpenSSL's bindings, which we do not use (2 ms a start)
+    from _blake2 import blake2b
+except ImportError:   # another Python implementation
+    from hashlib import blake2b
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from .facts import FileFacts, Issue, Occurrence
@@ -22,7 +26,7 @@ _NONLITERAL_MARK = ("\0hpman", "non-literal")
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def cache_dir(explicit: Optional[str] = None) -> str:
@@ -39,7 +43,7 @@ def _cache_file(directory: Optional[str], roots: Sequence[str], mode: str = "") 
     """One file per set of roots and extraction mode ("" for the index, "runtime:_" for the
     runtime's `_`, whose placeholder counts in modules that do not import it)."""
     text = "\n".join(sorted(roots)) + ("\0" + mode if mode else "")
-    key = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+    key = blake2b(text.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
     return os.path.join(cache_dir(directory), "index-{}.marshal".format(key))
 
 

@@ -15,7 +15,7 @@ from .facts import INFO, FileFacts, Issue, Occurrence, PieceCache, extract_works
 from .files import Exclude, decode_lenient, iter_python_files, owned, read_bytes
 from .ipynb import NotebookError, is_notebook, module_text, parse_notebook
 from .overlay import ValuesFile
-from .parallel import map_sequential, map_spawned, map_split
+from .parallel import MIN_ITEMS, map_sequential, map_spawned, map_split
 
 Key = Tuple[str, str]  # (manager, name)
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -122,18 +122,45 @@ class Workspace:
         stored = disk_cache.load(self.cache_dir, self.roots, self._cache_mode) if self.use_cache else {}
         total = len(paths)
         entries: Dict[str, FileEntry] = {}
-        to_parse: List[tuple] = []
+        to_read: List[tuple] = []
         for path in paths:
-            entry, item = self._lookup(path, stored.get(path))
+            entry, todo = self._stat(path, stored.get(path))
             if entry is not None:
                 entries[path] = entry
-            elif item is not None:
-                to_parse.append(item)
+            elif todo is not None:
+                to_read.append(todo)
             else:
                 self.vanished.append(path)
         if progress is not None:
             progress(len(entries), total)
         done = None if progress is None else (lambda n: n % 50 == 0 and progress(len(entries) + n, total))
+        if workers > 1 and not spawn and not self.keep_text and len(to_read) >= MIN_ITEMS:
+            # a forked child reads its share too: reading and hashing are a tenth of a cold scan
+            got = map_split(self._read_and_parse, to_read, self._encode_read, self._decode_read, done)
+        else:
+            got = self._read_then_parse(to_read, entries, workers, spawn, done)
+        entries.update((entry.path, entry) for entry in got)
+        for path in paths:
+            entry = entries.get(path)
+            if entry is not None:
+                self._install(entry, track=False)
+                self._remember(entry)
+        if progress is not None:
+            progress(total, total)
+        self._stored = stored
+        self.save_cache()
+
+    def _read_then_parse(self, to_read: List[tuple], entries: Dict[str, "FileEntry"], workers: int, spawn: bool,
+                         done: Optional[Callable[[int], None]]) -> List["FileEntry"]:
+        """Read every file here, then parse those that need it (in two processes with `workers` 2);
+        the entries that reading settles go into `entries`."""
+        to_parse = []
+        for todo in to_read:
+            entry, item = self._read(*todo)
+            if entry is not None:
+                entries[entry.path] = entry
+            else:
+                to_parse.append(item)
         if workers > 1 and spawn:
             config = (self.verify, self.predeclared, self.max_bytes)
             got = map_spawned(self._parse_item, to_parse, [item[0] for item in to_parse],
@@ -148,16 +175,7 @@ class Workspace:
             for entry in got:
                 if entry.text is None and entry.digest is not None:
                     entry.text = _decode_quiet(entry.path, data_of[entry.path])
-        entries.update((entry.path, entry) for entry in got)
-        for path in paths:
-            entry = entries.get(path)
-            if entry is not None:
-                self._install(entry, track=False)
-                self._remember(entry)
-        if progress is not None:
-            progress(total, total)
-        self._stored = stored
-        self.save_cache()
+        return got
 
     def save_cache(self) -> None:
         """Write what was read from disk to the persistent cache (a no-op when unchanged)."""
@@ -171,7 +189,13 @@ class Workspace:
 
     def _lookup(self, path: str, cached: Optional[tuple]):
         """(entry, None) when the file needs no parsing, (None, item to parse) when it does,
-        (None, None) when it is gone.
+        (None, None) when it is gone (_stat, then _read)."""
+        entry, todo = self._stat(path, cached)
+        return (entry, None) if todo is None else self._read(*todo)
+
+    def _stat(self, path: str, cached: Optional[tuple]):
+        """(entry, None) when the stat alone settles the file, (None, what _read needs) when its
+        content must be read, (None, None) when it is gone.
 
         The key is the content. A stat short-cuts the read only when it matches the one taken
         when the content was last hashed in size, mtime, ctime and inode (a rewrite that keeps
@@ -192,6 +216,11 @@ class Workspace:
                 return FileEntry(path, None, cached[1], stamp), None
             if not self.keep_text:
                 return FileEntry(path, None, cached[1], stamp, cached[0]), None
+        return None, (path, stamp, stat_key, cached)
+
+    def _read(self, path: str, stamp: tuple, stat_key: tuple, cached: Optional[tuple]):
+        """_lookup's second half: read and hash the content; (entry, None) when that settles it
+        (unreadable, no hpman in it, or the cache has this content), else (None, item to parse)."""
         checked_at = time.time_ns()
         try:
             data = read_bytes(path)
@@ -207,6 +236,21 @@ class Workspace:
             text = _decode_quiet(path, data) if self.keep_text else None
             return FileEntry(path, text, cached[1], stamp, digest), None
         return None, (path, stamp, data, digest)
+
+    def _read_and_parse(self, todo: tuple) -> "FileEntry":
+        entry, item = self._read(*todo)
+        return entry if entry is not None else self._parse_item(item)
+
+    def _encode_read(self, entry: "FileEntry") -> tuple:
+        """A forked child's entry with the stat key it took (see _decode_read)."""
+        return _encode_entry(entry), self._keys.get(entry.path)
+
+    def _decode_read(self, data: tuple) -> "FileEntry":
+        packed, key = data
+        entry = self._decode_entry(packed)
+        if key is not None:
+            self._keys[entry.path] = tuple(key)
+        return entry
 
     def _remember(self, entry: "FileEntry") -> None:
         """Keep what the persistent cache should hold for a file read from disk."""

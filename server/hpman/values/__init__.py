@@ -14,8 +14,26 @@ index's values overlay and the language server share:
 
 This package imports neither `hpargparse` nor the language server.
 """
-from .safeio import MAX_BYTES, ValuesError, read_regular, write_atomic
-from .store import EXTENSIONS, FORMAT_CHOICES, FORMATS, UnknownExtension, dumps, load, loads, save
+from typing import Any
 
-__all__ = ["MAX_BYTES", "ValuesError", "read_regular", "write_atomic", "EXTENSIONS", "FORMAT_CHOICES", "FORMATS",
-           "UnknownExtension", "dumps", "load", "loads", "save"]
+# The command line's `check` and the index need only `texts` and `safeio`; the formats (yaml,
+# pickle) load when a values file is first read or written: names resolve on first use.
+_HOMES = {"MAX_BYTES": "safeio", "ValuesError": "safeio", "read_regular": "safeio", "write_atomic": "safeio",
+          "EXTENSIONS": "store", "FORMAT_CHOICES": "store", "FORMATS": "store", "UnknownExtension": "store",
+          "dumps": "store", "load": "store", "loads": "store", "save": "store"}
+
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+    import importlib
+    value = getattr(importlib.import_module("." + home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_HOMES))

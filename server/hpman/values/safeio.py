@@ -12,7 +12,6 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 
 #: Largest values file read (bytes). Values files are kilobytes; this bounds memory.
 MAX_BYTES = 16 * 1024 * 1024
@@ -129,6 +128,7 @@ def write_atomic(path: str, data: bytes) -> None:
     except OSError:
         mode = 0o666 & ~_umask()
     try:
+        import tempfile  # only writers need it: the index and `check` load faster without
         fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
     except OSError as exc:
         raise ValuesError("cannot save `{}`: {}".format(path, _reason(exc))) from None

@@ -13,7 +13,6 @@ import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TypeVar
 
 from .literals import is_literal, kind_of, plain
-from .yamlfmt import yaml_text
 
 NOT_LITERAL = "<not a literal>"
 MAX_VALUE_CHARS = 200
@@ -72,6 +71,7 @@ def list_yaml(values: Dict[str, Any], sources: Optional[Dict[str, str]] = None) 
     """`name: value` lines, names sorted, as `--hp-list yaml` prints them (`{}` when empty)."""
     sources = sources or {}
     data = {k: yaml_value(v, sources.get(k)) for k, v in sorted(values.items())}
+    from .yamlfmt import yaml_text  # yaml loads only for the YAML listing
     return yaml_text(data) if data else "{}\n"
 
 
