@@ -14,7 +14,7 @@ index's values overlay and the language server share:
 
 This package imports neither `hpargparse` nor the language server.
 """
-from typing import Any
+from typing import Any, List
 
 # The command line's `check` and the index need only `texts` and `safeio`; the formats (yaml,
 # pickle) load when a values file is first read or written: names resolve on first use.
@@ -35,5 +35,5 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def __dir__() -> list:
+def __dir__() -> List[str]:
     return sorted(set(globals()) | set(_HOMES))
