@@ -439,14 +439,15 @@ class HyperParameterManager:
         ws = Workspace(paths, cache=_cache_enabled(), verify=True, predeclared=self.placeholder,
                        max_bytes=None, keep_text=True, suffixes=(".py",))
         ws.scan(workers=_runtime_workers(), spawn=True)
-        if ws.vanished:   # listed, then deleted before it was read: as open() would have said
-            gone = ws.display.get(ws.vanished[0], ws.vanished[0])
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone)
+        gone = ws.vanished()
+        if gone:   # listed, then deleted before it was read: as open() would have said
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), gone[0])
         items: List[Tuple[str, str, Optional[str], FileFacts]] = []
         for file in ws.paths_in_order():
-            display = ws.display.get(file, file)
-            entry = ws.files[file]
-            items.append((_file_key(display), display, entry.text, entry.facts))
+            display = ws.path_as_given(file)
+            facts = ws.facts_of(file)
+            if facts is not None:   # always: these are the indexed files
+                items.append((_file_key(display), display, ws.kept_text(file), facts))
         return self._parse_many(items)
 
     def parse_source(self, source: str, filename: str = "<unknown>") -> "HyperParameterManager":

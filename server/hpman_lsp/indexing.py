@@ -133,14 +133,14 @@ class Indexer:
         ls.documents.give_all(ws, self.values_path)
         for hook in self.after_index:
             hook()
-        stale = set(old.files) | ({old.values_file.path} if old.values_file is not None else set())
+        stale = set(old.paths()) | ({old.values_file.path} if old.values_file is not None else set())
         self._set_ready()
         try:
-            ls.publisher.after_change(stale | set(ws.files) | ({self.values_path} if self.values_path else set()),
+            ls.publisher.after_change(stale | set(ws.paths()) | ({self.values_path} if self.values_path else set()),
                                       defer=False)
         finally:
             if progress:   # the end comes after the diagnostics: a client seeing it has them all
-                ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="{} files".format(len(ws.files))))
+                ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="{} files".format(len(ws.paths()))))
 
     def _tell_refusal(self, message: Optional[str]) -> None:
         """Say once why a values file is not read (its path only, never its contents)."""

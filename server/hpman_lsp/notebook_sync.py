@@ -178,7 +178,7 @@ class Notebooks:
         return loc
 
     def _any_notebook(self) -> bool:
-        return bool(self.by_path or self.ls.index.notebooks)
+        return bool(self.by_path) or self.ls.index.has_notebooks()
 
     def _plain(self, value: object) -> object:
         if isinstance(value, list):

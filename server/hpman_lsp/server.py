@@ -56,9 +56,9 @@ class HpmanServer(LanguageServer):
 
     # -- what features use (see host.Host) ------------------------------------------------
     def _text_of(self, path: str) -> Optional[str]:
-        entry = self.index.files.get(path)
-        if entry is not None and entry.text is not None:
-            return entry.text
+        text = self.index.kept_text(path)
+        if text is not None:
+            return text
         vf = self.index.values_file
         if vf is not None and vf.path == path:
             return vf.text

@@ -5,7 +5,6 @@ event loop gets to it (or when a request needs the index first). Where the last 
 document ended is kept, so that a name still being typed there is not yet taken for a new
 hyperparameter (hpman.index.editor.being_typed).
 """
-import os
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from lsprotocol import types as T
@@ -13,8 +12,9 @@ from lsprotocol import types as T
 from hpman.index.chunks import common_prefix, common_suffix
 from hpman.index.editor import being_typed
 from hpman.index.ipynb import is_notebook
+from hpman.index.model import FileFacts
 from hpman.index.positions import from_encoding
-from hpman.index.workspace import FileEntry, Key, Workspace
+from hpman.index.workspace import Key, Workspace
 
 from .host import Host
 from .indexing import VERIFY_DEBOUNCE
@@ -36,11 +36,10 @@ def _line_of(text: str, line: int) -> str:
     return text[at:] if end < 0 else text[at:end]
 
 
-def _facts_changed(before: Optional[FileEntry], after: Optional[FileEntry]) -> bool:
+def _facts_changed(before: Optional[FileFacts], after: Optional[FileFacts]) -> bool:
     if before is None or after is None:
         return before is not after
-    return (before.facts.occurrences != after.facts.occurrences
-            or before.facts.issues != after.facts.issues)
+    return before.occurrences != after.occurrences or before.issues != after.issues
 
 
 def changed_span_end(old: str, new: str) -> Optional[Tuple[int, int]]:
@@ -178,15 +177,15 @@ class Documents:
                     continue
                 if not ls.index.owns(path):
                     continue
-                before = ls.index.files.get(path)
+                before = ls.index.facts_of(path)
                 if path in self.full_text:
                     self.full_text.discard(path)
-                    old = before.text if before is not None else None
+                    old = ls.index.kept_text(path)
                     end = changed_span_end(old, text) if old is not None else None
                     if end is not None:
                         self.cursor[path] = end
                 affected |= ls.index.set_text(path, text)
-                changed |= _facts_changed(before, ls.index.files.get(path))
+                changed |= _facts_changed(before, ls.index.facts_of(path))
                 changed |= self._typed_changed(path)
             except Exception as exc:   # one document the index chokes on must not stall the others
                 ls.log_error("indexing {}".format(path), exc)
@@ -228,10 +227,9 @@ class Documents:
                 affected |= ws.set_values_file(path)
             elif kind == T.FileChangeType.Deleted:
                 affected |= ws.remove(path)
-                inside = path.rstrip(os.sep) + os.sep   # a deleted folder takes its files along
-                for other in [p for p in ws.files if p.startswith(inside)]:
+                for other in ws.paths_under(path):   # a deleted folder takes its files along
                     affected |= ws.remove(other)
-            elif path in ws.files or ws.owns(path):
+            elif ws.is_indexed(path) or ws.owns(path):
                 affected |= ws.reload(path)
         if affected:
             ls.publisher.after_change(affected)

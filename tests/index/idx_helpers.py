@@ -80,8 +80,8 @@ def segment(text, rng):
 def snapshot(ws):
     """Everything observable about a workspace, comparable across workspaces."""
     out = {}
-    for path in sorted(ws.files):
-        facts = ws.files[path].facts
+    for path in ws.paths():
+        facts = ws.facts_of(path)
         occs = [(o.manager, o.name, o.call, o.name_range, o.default_range, repr(o.value), o.default_text,
                  repr(o.hints)) for o in facts.occurrences]
         probs = [(p.code, p.severity, p.range, p.message,

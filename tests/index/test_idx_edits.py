@@ -58,7 +58,7 @@ def call_node(text, line):
 
 
 def call_spans(ws, path, text, key=None):
-    return [offsets(text, o.call) for o in ws.files[path].facts.occurrences if key is None or o.key() == key]
+    return [offsets(text, o.call) for o in ws.facts_of(path).occurrences if key is None or o.key() == key]
 
 
 # The shapes a default can take in real code.
@@ -88,7 +88,7 @@ SHAPES = [
 def test_remove_default_keeps_the_file_valid_and_the_rest_untouched(shape):
     before = "from hpman.m import _\nimport os  # 中文\ny = [os, " + shape + "]  # end\n_('x')\n"
     ws = memory_ws({"/w/a.py": before})
-    (occ,) = ws.defaults_of(("_", ws.files["/w/a.py"].facts.occurrences[0].name))
+    (occ,) = ws.defaults_of(("_", ws.facts_of("/w/a.py").occurrences[0].name))
     hints = occ.hints
     edits = E.remove_default(ws, occ)
     assert edits and all(p == "/w/a.py" for p, _r, _t in edits)
@@ -96,7 +96,7 @@ def test_remove_default_keeps_the_file_valid_and_the_rest_untouched(shape):
     ast.parse(new)
     assert_only_inside(old, new, [offsets(old, occ.call)])
     # re-indexed: same occurrences, none with a default, hints kept
-    occs = ws.files["/w/a.py"].facts.occurrences
+    occs = ws.facts_of("/w/a.py").occurrences
     assert [o.name for o in occs] == [occ.name, "x"]
     assert not any(o.has_default for o in occs)
     assert occs[0].hints == hints
@@ -108,7 +108,7 @@ def test_remove_default_keeps_the_file_valid_and_the_rest_untouched(shape):
 
 def test_remove_default_of_a_use_is_nothing():
     ws = memory_ws({"/w/a.py": "from hpman.m import _\n_('x')\n"})
-    assert E.remove_default(ws, ws.files["/w/a.py"].facts.occurrences[0]) == []
+    assert E.remove_default(ws, ws.facts_of("/w/a.py").occurrences[0]) == []
 
 
 def test_keep_only_across_files():
@@ -230,7 +230,7 @@ def test_rename_every_occurrence_and_the_values_file_key():
     assert changed["/w/a.py"][1] == \
         "from hpman.m import _\nlr = _('optim.rate', 0.1)  # 学习率\nx = _(\"optim.rate\")\n"
     assert changed["/w/v.yaml"][1] == "optim.rate: 0.5\nother: 1\n"
-    assert ("_", "optim.lr") not in ws.by_key
+    assert not ws.has_name(("_", "optim.lr"))
     assert len(ws.occurrences_of(("_", "optim.rate"))) == 3
     # the other manager's `optim.lr` is another name
     assert [o.path for o in ws.occurrences_of(("cfg", "optim.lr"))] == ["/w/b.py"]

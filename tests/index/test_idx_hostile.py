@@ -133,7 +133,7 @@ def test_symlink_loops(tmp_path):
     ws = scan(tmp_path)
     assert problems(ws) == []
     assert_rest_indexed(ws, tmp_path)
-    assert len(ws.files) == 1
+    assert len(ws.paths()) == 1
 
 
 def test_fifo_and_special_entries_are_skipped(tmp_path):
@@ -142,7 +142,7 @@ def test_fifo_and_special_entries_are_skipped(tmp_path):
     os.makedirs(str(tmp_path / "dir.py"))
     write(tmp_path, "dir.py/inner.py", "from hpman.m import _\n_('inner', 1)\n")
     ws = scan(tmp_path)
-    assert not any(p.endswith("pipe.py") for p in ws.files)
+    assert not any(p.endswith("pipe.py") for p in ws.paths())
     assert ws.names("_") == ["inner", "lr"]
 
 
@@ -175,7 +175,7 @@ def test_file_deleted_mid_scan(tmp_path, monkeypatch):
             yield path
     monkeypatch.setattr(W, "iter_python_files", deleting)
     ws = scan(tmp_path)
-    assert gone not in ws.files
+    assert not ws.is_indexed(gone)
     assert_rest_indexed(ws, tmp_path)
 
 
@@ -247,4 +247,4 @@ def test_missing_root_raises_file_not_found_but_set_text_works_without_roots(tmp
         ws.scan()
     ws2 = Workspace([], cache=False)
     ws2.scan()
-    assert ws2.files == {}
+    assert ws2.paths() == []

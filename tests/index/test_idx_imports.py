@@ -194,7 +194,7 @@ def test_module_without_hpman_is_skipped_and_not_parsed(tmp_path, monkeypatch):
     ws = scan(tmp_path)
     assert [p.rsplit("/", 1)[-1] for p in calls] == ["uses.py"]
     assert ws.parsed_files == 1
-    assert sorted(p.rsplit("/", 1)[-1] for p in ws.files) == ["broken.py", "plain.py", "uses.py"]
+    assert sorted(p.rsplit("/", 1)[-1] for p in ws.paths()) == ["broken.py", "plain.py", "uses.py"]
     assert problems(ws) == []
     assert ws.names("_") == ["a"]
 

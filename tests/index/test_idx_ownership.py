@@ -56,10 +56,10 @@ def test_a_reload_of_a_file_that_is_not_ours_indexes_nothing(tmp_path):
     make(root, outside)
     ws = Workspace([str(root)], exclude=["skip_me.py"], cache=False)
     ws.scan()
-    assert set(ws.files) == {str(root / "pkg" / "a.py")}
+    assert set(ws.paths()) == {str(root / "pkg" / "a.py")}
     for rel in (".venv/lib/mod.py", "build/gen.py", "to_outside/leak.py"):
         ws.reload(str(root / rel))
-    assert {n for _m, n in ws.by_key} == {"inside.a"}
+    assert {n for _m, n in ws.keys()} == {"inside.a"}
 
 
 def test_hpman_list_does_not_walk_a_link_to_the_root_of_the_file_system(tmp_path):

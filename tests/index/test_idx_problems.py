@@ -157,7 +157,7 @@ def test_non_literal_name():
     assert [segment(text, p.range) for p in found] == ["name", "f'{name}'", "b'raw'"]
     assert {p.severity for p in found} == {"error"}
     # the calls do not become occurrences
-    assert ws.files["/w/a.py"].facts.occurrences == []
+    assert ws.facts_of("/w/a.py").occurrences == []
 
 
 def test_implicit_concatenation_is_a_literal_name():
@@ -200,7 +200,7 @@ def test_non_literal_hint():
     assert "`help`" in found[0].message and "`a`" in found[0].message
     assert {p.severity for p in found} == {"error"}
     assert codes(ws) == ["non-literal-hint", "non-literal-hint"]
-    assert ws.files["/w/a.py"].facts.occurrences[0].hints == {"help": "fine", "choices": (1, 2)}
+    assert ws.facts_of("/w/a.py").occurrences[0].hints == {"help": "fine", "choices": (1, 2)}
 
 
 def test_no_default_with_did_you_mean():
@@ -328,7 +328,7 @@ def test_syntax_error_in_a_module_that_mentions_hpman():
     assert p.message.startswith("cannot parse")
     # the other file is indexed; the broken statement yields nothing
     assert "b" in ws.names("_")
-    assert "/w/b.py" in ws.by_key[("_", "b")]
+    assert ws.occurrences_of(("_", "b"), "/w/b.py")
 
 
 def test_syntax_error_in_a_module_without_hpman_is_ignored():
@@ -357,7 +357,7 @@ def test_shadowed_manager_only_where_a_call_follows():
     assert [(p.range[0], p.severity) for p in found] == [(2, "warning")]
     assert "in this scope, so the `_(...)` call at line 4 is not hpman's" in found[0].message
     # the module-level `for _` comes last: code in functions sees `_` as its loop variable
-    assert ws.files["/w/a.py"].facts.managers == {}
+    assert ws.facts_of("/w/a.py").managers == {}
 
 
 def test_shadowed_manager_at_module_level_names_the_calls_it_takes():

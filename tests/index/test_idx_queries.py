@@ -134,7 +134,7 @@ def test_symbols(ws):
     # names without a default point at their first use
     (nd,) = Q.symbols(ws, "nodefault")
     assert nd.path == "/w/b.py" and not nd.has_default
-    assert len(Q.symbols(ws)) == len(ws.by_key) == 9
+    assert len(Q.symbols(ws)) == len(ws.keys()) == 9
 
 
 def test_values_entry_at_and_key_at(ws):
@@ -184,7 +184,7 @@ def test_reload_and_remove_from_disk(tmp_path):
     os.unlink(a)
     ws.reload(a)
     assert ws.names("_") == ["n"]
-    assert a not in ws.files
+    assert not ws.is_indexed(a)
     # a path outside the roots or not a .py file is not indexed
     other = write(tmp_path, "notes.txt", "from hpman.m import _\n_('t', 1)\n")
     ws.reload(other)
@@ -201,7 +201,7 @@ def test_occurrence_at_finds_an_outer_call_however_many_calls_it_holds():
     inner = "".join("    _('in{}', {}),\n".format(i, i) for i in range(500))
     text = "from hpman.m import _\nouter = _('outer', [\n" + inner + "    'tail'])\nafter = _('after', 1)\n"
     ws = memory_ws({"/w/a.py": text})
-    occs = ws.files["/w/a.py"].facts.occurrences
+    occs = ws.facts_of("/w/a.py").occurrences
     tail_line, tail_col = line_col(text, "'tail'")
     assert Q.occurrence_at(ws, "/w/a.py", tail_line, tail_col).name == "outer"
     line, col = line_col(text, "'in437'")

@@ -165,7 +165,7 @@ def masked(text, spans):
 def others(ws, key):
     """The occurrences of every other name, as a multiset of what they say."""
     return sorted((o.manager, o.name, repr(o.default_text), repr(o.hints))
-                  for path in ws.files for o in ws.files[path].facts.occurrences if o.key() != key)
+                  for path in ws.paths() for o in ws.facts_of(path).occurrences if o.key() != key)
 
 
 def apply_edits(ws, texts, edits):
@@ -177,7 +177,7 @@ def apply_edits(ws, texts, edits):
 
 def check_fix(ws, texts, data):
     """Apply one random quick fix or rename; check the promises; return the new texts."""
-    keys = sorted({o.key() for path in ws.files for o in ws.files[path].facts.occurrences})
+    keys = sorted({o.key() for path in ws.paths() for o in ws.facts_of(path).occurrences})
     if not keys:
         return texts
     key = data.draw(st.sampled_from(keys), label="key")

@@ -35,11 +35,11 @@ class Lens(NamedTuple):
 def lens_targets(ws: Workspace, path: str) -> List[Lens]:
     """One lens per name of `path` that is used more than once in the workspace (a count of
     one tells nothing), at its default in this file, else at its first use here."""
-    entry = ws.files.get(os.path.abspath(path))
-    if entry is None:
+    facts = ws.facts_of(path)
+    if facts is None:
         return []
     first: Dict[Key, Occurrence] = {}
-    for occ in entry.facts.occurrences:
+    for occ in facts.occurrences:
         known = first.get(occ.key())
         if known is None or (occ.has_default and not known.has_default):
             first[occ.key()] = occ
@@ -70,11 +70,11 @@ class InlayValue(NamedTuple):
 
 def inlay_values(ws: Workspace, path: str, first_line: int, last_line: int) -> List[InlayValue]:
     """The values of the calls without a default that end on lines first_line..last_line."""
-    entry = ws.files.get(os.path.abspath(path))
-    if entry is None:
+    facts = ws.facts_of(path)
+    if facts is None:
         return []
     out = []
-    for occ in entry.facts.occurrences:
+    for occ in facts.occurrences:
         if occ.has_default or not first_line <= occ.call[2] <= last_line:
             continue
         value, source = queries.effective_value(ws, occ.key())
@@ -96,10 +96,10 @@ def calls_in(ws: Workspace, path: str, rng: Range) -> List[Occurrence]:
     if rng[:2] == rng[2:]:
         occ = queries.occurrence_at(ws, path, rng[0], rng[1])
         return [occ] if occ is not None else []
-    entry = ws.files.get(os.path.abspath(path))
-    if entry is None:
+    facts = ws.facts_of(path)
+    if facts is None:
         return []
-    return [occ for occ in entry.facts.occurrences if _overlaps(occ.call, rng)]
+    return [occ for occ in facts.occurrences if _overlaps(occ.call, rng)]
 
 
 class Fix(NamedTuple):
@@ -169,7 +169,7 @@ def new_name_problem(ws: Workspace, key: Key, new_name: str) -> Optional[str]:
     if not name or any(c in name for c in "\n\r'\"\\") or name.startswith(".") \
             or name.endswith(".") or ".." in name:
         return "`{}` is not a valid hyperparameter name".format(new_name)
-    if name != key[1] and (key[0], name) in ws.by_key:
+    if name != key[1] and ws.has_name((key[0], name)):
         return "`{}` already exists".format(name)
     return None
 
@@ -181,17 +181,15 @@ def being_typed(ws: Workspace, path: str, cursor: Optional[Cursor]) -> Set[Key]:
     has no default). A name used anywhere else is a real one, typed or not."""
     if cursor is None:
         return set()
-    entry = ws.files.get(os.path.abspath(path))
-    if entry is None:
+    facts = ws.facts_of(path)
+    if facts is None:
         return set()
     line, col = cursor
     out = set()
-    for occ in entry.facts.occurrences:
+    for occ in facts.occurrences:
         sl, sc, el, ec = occ.name_range
-        if (sl, sc) <= (line, col) <= (el, ec) and not occ.has_default:
-            uses = ws.by_key.get(occ.key(), {})
-            if len(uses) == 1 and len(uses.get(occ.path, ())) == 1:
-                out.add(occ.key())
+        if (sl, sc) <= (line, col) <= (el, ec) and not occ.has_default and ws.occurs_once(occ.key()):
+            out.add(occ.key())
     return out
 
 

@@ -1,7 +1,7 @@
 """Facts → problems. Stable codes shared by `hpman check` and the language server.
 
-Problems of a file are computed on demand from the workspace state and cached
-until a change affects that file (Workspace reports which files that is).
+Problems of a file are computed on demand from the index's read methods and cached
+here until the index says a change may affect that file (see Workspace.derived).
 """
 import os
 import re
@@ -9,9 +9,9 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
 from ..values.texts import closest as _closest
-from .facts import ERROR, INFO, WARNING, Occurrence
 from .ipynb import is_notebook
 from .ipynb import where as notebook_where
+from .model import ERROR, INFO, WARNING, Occurrence
 from .positions import Range
 from .space import hint_problems
 from .workspace import Key, Workspace
@@ -43,7 +43,7 @@ class Problem:
         self.related = related or []
         self.data = data or {}
 
-    def sort_key(self) -> Tuple:
+    def sort_key(self) -> Tuple[str, Range, int, str]:
         return (self.path, self.range, SEVERITY_ORDER.get(self.severity, 3), self.code)
 
     def __repr__(self) -> str:
@@ -59,6 +59,12 @@ def _where(occ: Occurrence, ws: Optional[Workspace] = None) -> str:
     return "{}:{}".format(name, occ.line + 1)
 
 
+def _default_range(occ: Occurrence) -> Range:
+    """Where an occurrence's default is (asked only of occurrences that have one)."""
+    rng = occ.default_range
+    return rng if rng is not None else occ.call
+
+
 def _others(occs: List[Occurrence], exclude: Occurrence, limit: int = MAX_RELATED) -> List[Occurrence]:
     """Up to `limit` occurrences other than `exclude` (bounded, so that 20,000 uses stay linear)."""
     out = []
@@ -71,19 +77,24 @@ def _others(occs: List[Occurrence], exclude: Occurrence, limit: int = MAX_RELATE
 
 
 class _Cache:
-    """What this module keeps of a workspace: each file's problems until the index says the
-    file may have changed, and the closest names for "did you mean" until the names change."""
+    """What this module keeps of an index (a Derived, see Workspace.derived): each file's
+    problems until the index says the file may have changed, and the closest names for "did you
+    mean" until the names change."""
 
     def __init__(self) -> None:
         self.by_path: Dict[str, List[Problem]] = {}
-        self.suggestions: Dict[Any, Any] = {}
+        self.closest: Dict[Key, Optional[str]] = {}   # (manager, name without a default) -> hint
+        self.defined: Dict[str, List[str]] = {}       # manager -> its names with a default
 
-    def forget(self, paths: Optional[Set[str]]) -> None:
+    def forget(self, paths: Optional[Set[str]], names_changed: bool) -> None:
         if paths is None:
             self.by_path.clear()
         else:
             for p in paths:
                 self.by_path.pop(p, None)
+        if names_changed:
+            self.closest.clear()
+            self.defined.clear()
 
 
 def _cache(ws: Workspace) -> _Cache:
@@ -98,13 +109,13 @@ def problems_of(ws: Workspace, path: str) -> List[Problem]:
     if cached is not None:
         return cached
     out: List[Problem] = []
-    entry = ws.files.get(path)
-    if entry is not None:
+    facts = ws.facts_of(path)
+    if facts is not None:
         out.extend(Problem(path, i.range, i.severity, i.code, i.message, data={"detail": i.data})
-                   for i in entry.facts.issues)
+                   for i in facts.issues)
         suggestions = _Suggestions(ws)
-        defaults: Dict[Key, List[Occurrence]] = {}
-        for occ in entry.facts.occurrences:
+        defaults: Dict[Key, _DefaultsInfo] = {}
+        for occ in facts.occurrences:
             out.extend(_occurrence_problems(ws, occ, suggestions, defaults))
     if ws.values_file is not None and ws.values_file.path == path:
         out.extend(values_file_problems(ws))
@@ -114,12 +125,12 @@ def problems_of(ws: Workspace, path: str) -> List[Problem]:
 
 
 def all_problems(ws: Workspace) -> List[Problem]:
-    paths = sorted(set(ws.files) | ({ws.values_file.path} if ws.values_file is not None else set()))
+    paths = sorted(set(ws.paths()) | ({ws.values_file.path} if ws.values_file is not None else set()))
     return [p for path in paths for p in problems_of(ws, path)]
 
 
 def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggestions",
-                         memo: Dict[Key, List[Occurrence]]) -> List[Problem]:
+                         memo: Dict[Key, "_DefaultsInfo"]) -> List[Problem]:
     out = []
     key = occ.key()
     name = occ.name
@@ -128,7 +139,7 @@ def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggesti
         out.extend(_sweep_hint_problems(ws, occ, data))
     if occ.has_default:
         if isinstance(occ.value, NotLiteralEvaluable):
-            out.append(Problem(occ.path, occ.default_range, INFO, "non-literal-default",
+            out.append(Problem(occ.path, _default_range(occ), INFO, "non-literal-default",
                                "the default of `{}` is not a literal: it cannot be saved or set from the command line"
                                .format(name), data=data))
         else:
@@ -139,7 +150,7 @@ def _occurrence_problems(ws: Workspace, occ: Occurrence, suggestions: "_Suggesti
         if len(info.defaults) > 1:
             out.append(_duplicate_problem(occ, info, data, ws))
         out.extend(_tree_problems(ws, occ, data))
-    elif key not in ws.defaults and name not in ws.prefixes.get(occ.manager, ()):
+    elif not ws.has_default(key) and not ws.is_prefix(key):
         hint = suggestions.closest(occ.manager, name)
         message = "`{}` has no default value anywhere".format(name)
         if hint:
@@ -161,7 +172,7 @@ def _choices_problem(occ: Occurrence, data: Dict[str, Any]) -> List[Problem]:
         return []
     # a warning: the program runs with it (parse_file accepts it, as hpman 0.13 did), and an
     # error in `check` is exactly what makes parse_file raise
-    return [Problem(occ.path, occ.default_range, WARNING, "not-in-choices",
+    return [Problem(occ.path, _default_range(occ), WARNING, "not-in-choices",
                     "the default {} of `{}` is not one of its choices {!r}".format(occ.default_text, occ.name, choices),
                     data=data)]
 
@@ -171,7 +182,7 @@ def _sweep_hint_problems(ws: Workspace, occ: Occurrence, data: Dict[str, Any]) -
     out = []
     default = occ.value if occ.has_default else EmptyValue()
     for code, hint, message in hint_problems(occ.hints, default):
-        rng = occ.default_range if code == "out-of-range" else _hint_range(ws, occ, hint)
+        rng = _default_range(occ) if code == "out-of-range" else _hint_range(ws, occ, hint)
         out.append(Problem(occ.path, rng, WARNING if code == "out-of-range" else ERROR, code,
                            "`{}`: {}".format(occ.name, message), data=dict(data, hint=hint)))
     return out
@@ -211,8 +222,8 @@ def _duplicate_problem(occ: Occurrence, info: _DefaultsInfo, data: Dict[str, Any
     message = "`{}` has a default in {} places (also at {})".format(occ.name, len(defaults), where)
     if info.all_equal:
         message += "; all equal"   # still an error: parse_file raises DoubleAssignmentException
-    related = [Related(d.path, d.default_range, "another default of `{}`".format(occ.name)) for d in others]
-    return Problem(occ.path, occ.default_range, ERROR, "duplicate-default", message,
+    related = [Related(d.path, _default_range(d), "another default of `{}`".format(occ.name)) for d in others]
+    return Problem(occ.path, _default_range(occ), ERROR, "duplicate-default", message,
                    related, dict(data, count=len(defaults)))
 
 
@@ -220,11 +231,11 @@ def _tree_problems(ws: Workspace, occ: Occurrence, data: Dict[str, Any]) -> List
     """A name with a default that is also a prefix of another name, seen from either side."""
     out = []
     mgr, name = occ.key()
-    if name in ws.prefixes.get(mgr, ()):
+    if ws.is_prefix((mgr, name)):
         below = ws.names_below(mgr, name)
         related = [Related(o.path, o.name_range, "`{}` makes `{}` a tree".format(o.name, name))
                    for n in below[:MAX_RELATED] for o in ws.occurrences_of((mgr, n))[:1]]
-        out.append(Problem(occ.path, occ.default_range, ERROR, "tree-conflict",
+        out.append(Problem(occ.path, _default_range(occ), ERROR, "tree-conflict",
                            "`{}` has a value but is also a tree: `{}` is under it".format(name, below[0]),
                            related, data))
     parts = name.split(".")
@@ -232,7 +243,7 @@ def _tree_problems(ws: Workspace, occ: Occurrence, data: Dict[str, Any]) -> List
         prefix = ".".join(parts[:i])
         above = ws.defaults_of((mgr, prefix))
         if above:
-            related = [Related(o.path, o.default_range, "`{}` has a value here".format(prefix)) for o in above]
+            related = [Related(o.path, _default_range(o), "`{}` has a value here".format(prefix)) for o in above]
             out.append(Problem(occ.path, occ.name_range, ERROR, "tree-conflict",
                                "`{}` is under `{}`, which has a value".format(name, prefix), related,
                                dict(data, conflict=prefix)))
@@ -246,18 +257,14 @@ class _Suggestions:
         self.ws = ws
 
     def closest(self, manager: str, name: str) -> Optional[str]:
-        ws = self.ws
-        cache = _cache(ws).suggestions
-        if cache.get("names_version") != ws.names_version:
-            cache.clear()
-            cache["names_version"] = ws.names_version
+        cache = _cache(self.ws)
         key = (manager, name)
-        if key not in cache:
-            defined = cache.get(("defined", manager))
+        if key not in cache.closest:
+            defined = cache.defined.get(manager)
             if defined is None:
-                defined = cache[("defined", manager)] = [n for m, n in ws.defaults if m == manager]
-            cache[key] = closest(name, defined)
-        return cache[key]
+                defined = cache.defined[manager] = self.ws.names_with_defaults(manager)
+            cache.closest[key] = closest(name, defined)
+        return cache.closest[key]
 
 
 def values_file_problems(ws: Workspace) -> List[Problem]:
@@ -266,7 +273,7 @@ def values_file_problems(ws: Workspace) -> List[Problem]:
         return []
     out = [Problem(vf.path, rng, ERROR, "syntax-error", message) for message, rng in vf.errors]
     manager = ws.default_manager()
-    known = {n for m, n in ws.by_key if m == manager}
+    known = set(ws.names(manager))
     for entry in vf.entries:
         if entry.name in known or _inside_known_tree(entry.name, vf.trees, known):
             continue

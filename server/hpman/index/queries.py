@@ -16,11 +16,11 @@ NO_VALUE = EmptyValue()
 
 def occurrence_at(ws: Workspace, path: str, line: int, col: int) -> Optional[Occurrence]:
     """The innermost call whose callee or arguments contain (line, character column)."""
-    entry = ws.files.get(os.path.abspath(path))
-    if entry is None:
+    facts = ws.facts_of(path)
+    if facts is None:
         return None
-    occs = entry.facts.occurrences
-    starts, far = entry.facts.reach()
+    occs = facts.occurrences
+    starts, far = facts.reach()
     best = None
     i = bisect.bisect_right(starts, line) - 1
     while i >= 0 and far[i] >= line:   # no call before i reaches this line once far[i] < line
@@ -42,7 +42,8 @@ def runtime_order(ws: Workspace, manager: str) -> List[str]:
     order), first use first, then grouped as a tree (see model.in_tree_order)."""
     seen: Dict[str, None] = {}
     for path in ws.paths_in_order():
-        for occ in ws.files[path].facts.in_order():
+        facts = ws.facts_of(path)
+        for occ in facts.in_order() if facts is not None else ():
             if occ.manager == manager and occ.name not in seen:
                 seen[occ.name] = None
     return in_tree_order(seen)
@@ -160,8 +161,7 @@ def children_of(node: TreeNode) -> List[TreeNode]:
 def _problems_by_name(ws: Workspace, manager: str) -> Dict[str, List[Problem]]:
     """Problems per name of one manager, over the files that hold the manager's names."""
     found: Dict[str, List[Problem]] = {}
-    paths = {p for (m, _n), files in ws.by_key.items() if m == manager for p in files}
-    for path in sorted(paths):
+    for path in ws.paths_using(manager):
         for problem in problems_of(ws, path):
             if problem.data.get("manager") == manager and problem.data.get("name"):
                 found.setdefault(problem.data["name"], []).append(problem)
@@ -183,7 +183,7 @@ def symbols(ws: Workspace, query: str = "") -> List[Occurrence]:
     """The defaults (else first occurrences) of the names matching `query` (case-insensitive substring)."""
     q = query.lower()
     out = []
-    for key in sorted(ws.by_key):
+    for key in ws.keys():
         if q and q not in key[1].lower():
             continue
         target = default_of(ws, key) or ws.occurrences_of(key)[0]
@@ -216,7 +216,7 @@ def key_at(ws: Workspace, path: str, line: int, col: int) -> Optional[Key]:
 
 
 def occurrences_in_file(ws: Workspace, key: Key, path: str) -> List[Occurrence]:
-    return list(ws.by_key.get(key, {}).get(os.path.abspath(path), ()))
+    return ws.occurrences_of(key, path)
 
 
 import re as _re  # noqa: E402  (kept with the one query that needs it)
@@ -227,13 +227,13 @@ _OPEN_NAME = _re.compile(r"(?:^|[^\w.])([^\W\d]\w*)\s*\(\s*[rRuU]?(['\"])([^'\"\
 def completion_context(ws: Workspace, path: str, line_before: str) -> Optional[Tuple[str, str]]:
     """(manager, typed prefix) when `line_before` (a line up to the cursor) ends inside the
     name string of a call of one of the module's managers: `_('mod` → ('_', 'mod')."""
-    entry = ws.files.get(os.path.abspath(path))
-    if entry is None or not entry.facts.managers:
+    facts = ws.facts_of(path)
+    if facts is None or not facts.managers:
         return None
     match = _OPEN_NAME.search(line_before)
     if match is None:
         return None
-    manager = entry.facts.managers.get(match.group(1))
+    manager = facts.managers.get(match.group(1))
     if manager is None:
         return None
     return manager, match.group(3)

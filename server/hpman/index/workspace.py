@@ -3,29 +3,37 @@
 Replacing one file's text re-derives that file's facts (re-parsing only the
 statements whose text changed) and reports which files' problems may have
 changed. Problems and queries are computed from this state by problems.py,
-queries.py and edits.py.
+queries.py and edits.py, through the read methods of `Workspace` (its tables
+are its own: see docs/architecture.md, "The index object").
 """
 import os
 import re
 import time
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, TypeVar, cast
 
 from . import cache as disk_cache
-from .facts import INFO, FileFacts, Issue, Occurrence, PieceCache, extract_workspace, syntax_verdict
+from .facts import extract_workspace, syntax_verdict
 from .files import Exclude, decode_lenient, iter_python_files, owned, read_bytes
 from .ipynb import NotebookError, is_notebook, module_text, parse_notebook
+from .model import INFO, FileFacts, Issue, Occurrence
 from .overlay import ValuesFile
 from .parallel import MIN_ITEMS, map_sequential, map_spawned, map_split
+from .scan import PieceCache
 
 Key = Tuple[str, str]  # (manager, name)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SUFFIXES = (".py", ".ipynb")   # notebooks: their code cells, see ipynb.py
+Stamp = Tuple[int, int]   # (size, mtime_ns)
+StatKey = Tuple[int, ...]   # (size, mtime_ns, ctime_ns, inode[, when the content was hashed])
+Stored = Tuple[Optional[str], FileFacts, StatKey]   # the persistent cache's row: digest, facts, stat key
+ToRead = Tuple[str, Stamp, StatKey, Optional[Stored]]   # path, stamp, stat key, the cache's row
+ToParse = Tuple[str, Optional[Stamp], bytes, str]   # path, stamp, content, digest
 
 
 class FileEntry:
     __slots__ = ("path", "text", "facts", "stamp", "digest")
 
-    def __init__(self, path: str, text: Optional[str], facts: FileFacts, stamp: Optional[tuple],
+    def __init__(self, path: str, text: Optional[str], facts: FileFacts, stamp: Optional[Stamp],
                  digest: Optional[str] = None) -> None:
         self.path = path
         self.text = text      # None when the facts came from the cache and the text was not needed
@@ -34,13 +42,13 @@ class FileEntry:
         self.digest = digest  # content hash of the file on disk, when it was read
 
 
-def _signature(occurrences: Iterable[Occurrence]) -> Dict[Key, tuple]:
+def _signature(occurrences: Iterable[Occurrence]) -> Dict[Key, Tuple[str, ...]]:
     """What other files' problems can depend on: which names occur, and their defaults.
 
     Not how often a name is used: adding or removing a use without a default
     changes no other file's problems, so typing such a call re-checks one file.
     """
-    sig: Dict[Key, list] = {}
+    sig: Dict[Key, List[str]] = {}
     for occ in occurrences:
         entry = sig.setdefault(occ.key(), [])
         if occ.has_default:
@@ -48,8 +56,20 @@ def _signature(occurrences: Iterable[Occurrence]) -> Dict[Key, tuple]:
     return {k: tuple(d) for k, d in sig.items()}
 
 
+class Derived(Protocol):
+    """State another module keeps of an index (see Workspace.derived)."""
+
+    def forget(self, paths: Optional[Set[str]], names_changed: bool) -> None:
+        """`paths`: the files whose facts or problems may have changed (None: every file);
+        `names_changed`: whether a name appeared or vanished, or gained or lost its last default."""
+
+
+D = TypeVar("D", bound=Derived)
+
+
 class Workspace:
-    """Facts of every Python file under the roots, plus an optional values file."""
+    """The index of a workspace: facts of every Python file under the roots, plus an optional
+    values file. Its tables are private; readers ask the methods under "reading" below."""
 
     def __init__(self, roots: Sequence[str] = (), exclude: Exclude = (), cache: bool = True,
                  cache_dir: Optional[str] = None, verify: bool = False, predeclared: Optional[str] = None,
@@ -70,28 +90,28 @@ class Workspace:
         self.keep_text = keep_text
         self._relevant = _relevance_test(predeclared)
         self._cache_mode = "" if predeclared is None else "runtime:" + predeclared
-        self.display: Dict[str, str] = {}   # path -> the path as found from the roots as given
-        self._disk: Dict[str, tuple] = {}     # what the cache holds: path -> (digest, facts, stat key)
-        self._stored: Dict[str, tuple] = {}   # ... as last loaded or saved
-        self._keys: Dict[str, tuple] = {}     # path -> stat key and when its content was read
+        self._display: Dict[str, str] = {}   # path -> the path as found from the roots as given
+        self._disk: Dict[str, Stored] = {}     # what the cache holds: path -> (digest, facts, stat key)
+        self._stored: Dict[str, Stored] = {}   # ... as last loaded or saved
+        self._keys: Dict[str, StatKey] = {}     # path -> stat key and when its content was read
         self.verified_files = 0      # whole-module syntax checks done (not taken from the cache)
-        self.vanished: List[str] = []   # listed by the last scan, gone before they could be read
-        self.exclude = dict(exclude) if isinstance(exclude, Mapping) else list(exclude)   # globs (per root)
+        self._vanished: List[str] = []   # listed by the last scan, gone before they could be read
+        self.exclude: Exclude = dict(exclude) if isinstance(exclude, Mapping) else list(exclude)   # globs (per root)
         self.use_cache = cache
         self.cache_dir = cache_dir
-        self.files: Dict[str, FileEntry] = {}
-        self.by_key: Dict[Key, Dict[str, List[Occurrence]]] = {}
-        self.defaults: Dict[Key, Dict[str, List[Occurrence]]] = {}
-        self.prefixes: Dict[str, Dict[str, int]] = {}   # manager -> proper prefix -> count of names
-        self.values_file: Optional[ValuesFile] = None
-        self.notebooks: Set[str] = set()  # paths of the indexed .ipynb files
-        self.pieces = PieceCache()
-        self.starts: Dict[str, Tuple[str, List[int]]] = {}   # edited documents: last text, statement starts
-        self.names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
+        self._files: Dict[str, FileEntry] = {}
+        self._by_key: Dict[Key, Dict[str, List[Occurrence]]] = {}
+        self._defaults: Dict[Key, Dict[str, List[Occurrence]]] = {}
+        self._prefixes: Dict[str, Dict[str, int]] = {}   # manager -> proper prefix -> count of names
+        self._values_file: Optional[ValuesFile] = None
+        self._notebooks: Set[str] = set()  # paths of the indexed .ipynb files
+        self._pieces = PieceCache()
+        self._starts: Dict[str, Tuple[str, List[int]]] = {}   # edited documents: last text, statement starts
+        self._names_version = 0       # bumped when a name appears or vanishes, or gains or loses its last default
         self.parsed_files = 0        # how many files were parsed (not taken from the cache)
         # state other modules derive from the facts (problems.py's caches), by owner; each is
         # told what to forget when facts change (see derived)
-        self._derived: Dict[str, Any] = {}
+        self._derived: Dict[str, Derived] = {}
         # how messages name a file (the command line sets its own form, relative to the cwd)
         self.path_form: Optional[Callable[[str], str]] = None
 
@@ -117,12 +137,12 @@ class Workspace:
         paths = []
         for p in found:
             path = os.path.abspath(p)
-            self.display[path] = p
+            self._display[path] = p
             paths.append(path)
         stored = disk_cache.load(self.cache_dir, self.roots, self._cache_mode) if self.use_cache else {}
         total = len(paths)
         entries: Dict[str, FileEntry] = {}
-        to_read: List[tuple] = []
+        to_read: List[ToRead] = []
         for path in paths:
             entry, todo = self._stat(path, stored.get(path))
             if entry is not None:
@@ -130,7 +150,7 @@ class Workspace:
             elif todo is not None:
                 to_read.append(todo)
             else:
-                self.vanished.append(path)
+                self._vanished.append(path)
         if progress is not None:
             progress(len(entries), total)
         done = None if progress is None else (lambda n: n % 50 == 0 and progress(len(entries) + n, total))
@@ -150,16 +170,16 @@ class Workspace:
         self._stored = stored
         self.save_cache()
 
-    def _read_then_parse(self, to_read: List[tuple], entries: Dict[str, "FileEntry"], workers: int, spawn: bool,
+    def _read_then_parse(self, to_read: List[ToRead], entries: Dict[str, "FileEntry"], workers: int, spawn: bool,
                          done: Optional[Callable[[int], None]]) -> List["FileEntry"]:
         """Read every file here, then parse those that need it (in two processes with `workers` 2);
         the entries that reading settles go into `entries`."""
-        to_parse = []
+        to_parse: List[ToParse] = []
         for todo in to_read:
             entry, item = self._read(*todo)
             if entry is not None:
                 entries[entry.path] = entry
-            else:
+            elif item is not None:
                 to_parse.append(item)
         if workers > 1 and spawn:
             config = (self.verify, self.predeclared, self.max_bytes)
@@ -185,15 +205,15 @@ class Workspace:
 
     def paths_in_order(self) -> List[str]:
         """The indexed files in the runtime's parse order (sorted as found from the roots as given)."""
-        return sorted(self.files, key=lambda p: self.display.get(p, p))
+        return sorted(self._files, key=lambda p: self._display.get(p, p))
 
-    def _lookup(self, path: str, cached: Optional[tuple]):
+    def _lookup(self, path: str, cached: Optional[Stored]) -> Tuple[Optional[FileEntry], Optional[ToParse]]:
         """(entry, None) when the file needs no parsing, (None, item to parse) when it does,
         (None, None) when it is gone (_stat, then _read)."""
         entry, todo = self._stat(path, cached)
         return (entry, None) if todo is None else self._read(*todo)
 
-    def _stat(self, path: str, cached: Optional[tuple]):
+    def _stat(self, path: str, cached: Optional[Stored]) -> Tuple[Optional[FileEntry], Optional[ToRead]]:
         """(entry, None) when the stat alone settles the file, (None, what _read needs) when its
         content must be read, (None, None) when it is gone.
 
@@ -218,7 +238,8 @@ class Workspace:
                 return FileEntry(path, None, cached[1], stamp, cached[0]), None
         return None, (path, stamp, stat_key, cached)
 
-    def _read(self, path: str, stamp: tuple, stat_key: tuple, cached: Optional[tuple]):
+    def _read(self, path: str, stamp: Stamp, stat_key: StatKey,
+              cached: Optional[Stored]) -> Tuple[Optional[FileEntry], Optional[ToParse]]:
         """_lookup's second half: read and hash the content; (entry, None) when that settles it
         (unreadable, no hpman in it, or the cache has this content), else (None, item to parse)."""
         checked_at = time.time_ns()
@@ -237,15 +258,15 @@ class Workspace:
             return FileEntry(path, text, cached[1], stamp, digest), None
         return None, (path, stamp, data, digest)
 
-    def _read_and_parse(self, todo: tuple) -> "FileEntry":
+    def _read_and_parse(self, todo: ToRead) -> "FileEntry":
         entry, item = self._read(*todo)
-        return entry if entry is not None else self._parse_item(item)
+        return entry if entry is not None else self._parse_item(cast(ToParse, item))   # one of the two is set
 
-    def _encode_read(self, entry: "FileEntry") -> tuple:
+    def _encode_read(self, entry: "FileEntry") -> Tuple[Any, ...]:
         """A forked child's entry with the stat key it took (see _decode_read)."""
         return _encode_entry(entry), self._keys.get(entry.path)
 
-    def _decode_read(self, data: tuple) -> "FileEntry":
+    def _decode_read(self, data: Tuple[Any, ...]) -> "FileEntry":
         packed, key = data
         entry = self._decode_entry(packed)
         if key is not None:
@@ -260,7 +281,7 @@ class Workspace:
         else:
             self._disk.pop(entry.path, None)
 
-    def _parse_item(self, item: tuple) -> "FileEntry":
+    def _parse_item(self, item: ToParse) -> "FileEntry":
         path, stamp, data, digest = item
         try:
             text, cookie = _decode(path, data)
@@ -275,30 +296,30 @@ class Workspace:
             line = text.count("\n", 0, text.index("\0"))
             return FileEntry(path, None, _unreadable(path, "binary file (contains NUL bytes)", line), stamp)
         self.parsed_files += 1
-        facts = extract_workspace(text, path, self.pieces, predeclared=self.predeclared, verify=self.verify)
+        facts = extract_workspace(text, path, self._pieces, predeclared=self.predeclared, verify=self.verify)
         if self.verify and facts.verified:
             self.verified_files += 1
         if cookie is not None:
             facts = _with_cookie_issue(facts, text, cookie)
         return FileEntry(path, text, facts, stamp, digest)
 
-    def _same_content(self, entry: "FileEntry", item: tuple) -> "FileEntry":
+    def _same_content(self, entry: "FileEntry", item: ToParse) -> "FileEntry":
         """A spawned child read the file again: if it changed meanwhile, parse what we read."""
         return entry if entry.digest == item[3] else self._parse_item(item)
 
-    def _decode_entry(self, data: tuple) -> "FileEntry":
+    def _decode_entry(self, data: Tuple[Any, ...]) -> "FileEntry":
         """A FileEntry made in the child process of a split scan (see _encode_entry)."""
         path, parsed, stamp, digest, packed = data
         self.parsed_files += parsed
         facts = disk_cache.unpack_facts(path, packed)
         if self.verify and parsed and facts.verified:
             self.verified_files += 1
-        return FileEntry(path, None, facts, tuple(stamp), digest)
+        return FileEntry(path, None, facts, None if stamp is None else (stamp[0], stamp[1]), digest)
 
     # -- syntax verification --------------------------------------------------------
     def pending(self) -> List[str]:
         """Files whose whole-module syntax is still to be checked (see verify_pending)."""
-        return [p for p, e in self.files.items() if not e.facts.verified]
+        return [p for p, e in self._files.items() if not e.facts.verified]
 
     def verify_pending(self, max_files: int = 8) -> Set[str]:
         """Check the whole syntax of up to `max_files` pending modules; returns the files whose
@@ -314,7 +335,7 @@ class Workspace:
     def verify_file(self, path: str) -> Set[str]:
         """Check one module's whole syntax now; returns the files whose problems may have changed."""
         path = os.path.abspath(path)
-        entry = self.files.get(path)
+        entry = self._files.get(path)
         if entry is None or entry.facts.verified:
             return set()
         text = entry.text
@@ -348,20 +369,20 @@ class Workspace:
                 return self._install(FileEntry(path, None, unreadable, None))
         if self.max_bytes is not None and _over_cap(text, self.max_bytes):
             # the same cap as a file on disk: an open 50 MB buffer is not indexed
-            self.starts.pop(path, None)
+            self._starts.pop(path, None)
             return self._install(FileEntry(path, None, _unreadable(
                 path, "document is larger than {} MB; not indexed".format(self.max_bytes // (1024 * 1024))), None))
         if "\0" in text:
             facts = _unreadable(path, "binary file (contains NUL bytes)")
         else:
             self.parsed_files += 1
-            facts = extract_workspace(text, path, self.pieces, self.starts, self.predeclared, self.verify)
+            facts = extract_workspace(text, path, self._pieces, self._starts, self.predeclared, self.verify)
         return self._install(FileEntry(path, text, facts, None))
 
     def reload(self, path: str) -> Set[str]:
         """Re-read a file from disk (or drop it when it is gone); returns the affected files."""
         path = os.path.abspath(path)
-        self.starts.pop(path, None)
+        self._starts.pop(path, None)
         try:
             os.stat(path)
         except OSError:
@@ -378,20 +399,21 @@ class Workspace:
 
     def remove(self, path: str) -> Set[str]:
         path = os.path.abspath(path)
-        self.starts.pop(path, None)
+        self._starts.pop(path, None)
         self._disk.pop(path, None)
-        entry = self.files.pop(path, None)
+        entry = self._files.pop(path, None)
         if entry is None:
             return set()
         changed = _changed_keys(entry.facts.occurrences, [])
         affected = self._files_of(changed)
-        names_before = self.names_version
+        names_before = self._names_version
         self._unindex(entry)
         affected |= self._after_change(changed)
-        if self.names_version != names_before:
+        names_changed = self._names_version != names_before
+        if names_changed:
             affected |= self._no_default_files()
         affected.add(path)
-        self._forget(affected)
+        self._forget(affected, names_changed)
         return affected
 
     def owns(self, path: str) -> bool:
@@ -400,28 +422,29 @@ class Workspace:
 
     def _install(self, entry: FileEntry, track: bool = True) -> Set[str]:
         """Put a file's facts in place; with `track`, return the files whose problems may change."""
-        old = self.files.get(entry.path)
+        old = self._files.get(entry.path)
         if not track:
             if old is not None:
                 self._unindex(old)
-            self.files[entry.path] = entry
+            self._files[entry.path] = entry
             self._index(entry)
-            self._forget(None)
+            self._forget(None, True)
             return set()
         changed = _changed_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences)
         affected = self._files_of(changed)
         moved = _moved_keys(old.facts.occurrences if old is not None else [], entry.facts.occurrences) - changed
         affected |= self._files_referring_to(moved)
-        names_before = self.names_version
+        names_before = self._names_version
         if old is not None:
             self._unindex(old)
-        self.files[entry.path] = entry
+        self._files[entry.path] = entry
         self._index(entry)
         affected |= self._after_change(changed)
-        if self.names_version != names_before:
+        names_changed = self._names_version != names_before
+        if names_changed:
             affected |= self._no_default_files()  # their "did you mean" may change
         affected.add(entry.path)
-        self._forget(affected)
+        self._forget(affected, names_changed)
         return affected
 
     def _after_change(self, changed: Set[Key]) -> Set[str]:
@@ -433,7 +456,7 @@ class Workspace:
         """Files holding these names, or defaults of names in a prefix relation with them."""
         out: Set[str] = set()
         for mgr, name in keys:
-            out.update(self.by_key.get((mgr, name), ()))
+            out.update(self._by_key.get((mgr, name), ()))
             out.update(self._tree_relatives(mgr, name))
         return out
 
@@ -442,7 +465,7 @@ class Workspace:
         duplicate, defaults in a tree relation): they change when only those positions move."""
         out: Set[str] = set()
         for mgr, name in keys:
-            files = self.defaults.get((mgr, name), {})
+            files = self._defaults.get((mgr, name), {})
             if len(files) > 1 or any(len(occs) > 1 for occs in files.values()):
                 out.update(files)
             out.update(self._tree_relatives(mgr, name))
@@ -453,55 +476,55 @@ class Workspace:
         out: Set[str] = set()
         parts = name.split(".")
         for i in range(1, len(parts)):
-            out.update(self.defaults.get((mgr, ".".join(parts[:i])), ()))
-        if name in self.prefixes.get(mgr, ()):
+            out.update(self._defaults.get((mgr, ".".join(parts[:i])), ()))
+        if name in self._prefixes.get(mgr, ()):
             start = name + "."
-            for (m2, n2), files in self.defaults.items():
+            for (m2, n2), files in self._defaults.items():
                 if m2 == mgr and n2.startswith(start):
                     out.update(files)
         return out
 
     def _no_default_files(self) -> Set[str]:
-        by_key = self.by_key
-        return {p for key in by_key.keys() - self.defaults.keys() for p in by_key[key]}
+        by_key = self._by_key
+        return {p for key in by_key.keys() - self._defaults.keys() for p in by_key[key]}
 
     def _values_paths(self) -> Set[str]:
-        return {self.values_file.path} if self.values_file is not None else set()
+        return {self._values_file.path} if self._values_file is not None else set()
 
     def _index(self, entry: FileEntry) -> None:
         path = entry.path
         if is_notebook(path):
-            self.notebooks.add(path)
+            self._notebooks.add(path)
         for occ in entry.facts.occurrences:
             key = occ.key()
-            files = self.by_key.get(key)
+            files = self._by_key.get(key)
             if files is None:
-                files = self.by_key[key] = {}
+                files = self._by_key[key] = {}
                 self._add_prefixes(key)
-                self.names_version += 1
+                self._names_version += 1
             files.setdefault(path, []).append(occ)
             if occ.has_default:
-                if key not in self.defaults:
-                    self.names_version += 1
-                self.defaults.setdefault(key, {}).setdefault(path, []).append(occ)
+                if key not in self._defaults:
+                    self._names_version += 1
+                self._defaults.setdefault(key, {}).setdefault(path, []).append(occ)
 
     def _unindex(self, entry: FileEntry) -> None:
         path = entry.path
-        self.notebooks.discard(path)
+        self._notebooks.discard(path)
         for key in {occ.key() for occ in entry.facts.occurrences}:
-            files = self.by_key.get(key)
+            files = self._by_key.get(key)
             if files is not None and files.pop(path, None) is not None and not files:
-                del self.by_key[key]
+                del self._by_key[key]
                 self._drop_prefixes(key)
-                self.names_version += 1
-            defaults = self.defaults.get(key)
+                self._names_version += 1
+            defaults = self._defaults.get(key)
             if defaults is not None and defaults.pop(path, None) is not None and not defaults:
-                del self.defaults[key]
-                self.names_version += 1
+                del self._defaults[key]
+                self._names_version += 1
 
     def _add_prefixes(self, key: Key) -> None:
         mgr, name = key
-        counts = self.prefixes.setdefault(mgr, {})
+        counts = self._prefixes.setdefault(mgr, {})
         parts = name.split(".")
         for i in range(1, len(parts)):
             p = ".".join(parts[:i])
@@ -509,7 +532,7 @@ class Workspace:
 
     def _drop_prefixes(self, key: Key) -> None:
         mgr, name = key
-        counts = self.prefixes.get(mgr, {})
+        counts = self._prefixes.get(mgr, {})
         parts = name.split(".")
         for i in range(1, len(parts)):
             p = ".".join(parts[:i])
@@ -517,39 +540,78 @@ class Workspace:
             if not counts[p]:
                 del counts[p]
 
-    def derived(self, owner: str, make: Callable[[], Any]) -> Any:
-        """The state module `owner` keeps of this index (made by `make` on first use). It has a
-        `forget(paths)` method, which the index calls with the files whose facts or problems may
-        have changed, or None for all of them; everything else about it is the owner's."""
+    def derived(self, owner: str, make: Callable[[], D]) -> D:
+        """The state module `owner` keeps of this index (made by `make` on first use), such as
+        problems.py's caches. The index tells it what to forget after every change (see
+        Derived.forget); everything else about it is the owner's: no other module clears it."""
         state = self._derived.get(owner)
         if state is None:
             state = self._derived[owner] = make()
-        return state
+        return cast(D, state)
 
-    def _forget(self, paths: Optional[Set[str]]) -> None:
+    def _forget(self, paths: Optional[Set[str]], names_changed: bool) -> None:
         for state in self._derived.values():
-            state.forget(paths)
+            state.forget(paths, names_changed)
 
     # -- values file -----------------------------------------------------------------------
     def set_values_file(self, path: Optional[str], text: Optional[str] = None) -> Set[str]:
         """Use a values file, or a run record, as the overlay for effective values (None: none)."""
         before = self._values_paths()
         if path is None:
-            self.values_file = None
+            self._values_file = None
         else:
             from ..records import record_beside, values_path_for
             path = os.path.abspath(path)
             target = values_path_for(path)   # a run record overlays its values.yaml
-            self.values_file = ValuesFile.load(target, text if target == path else None)
-            self.values_file.record = record_beside(target)
-        affected = before | self._values_paths() | set(self.files)
-        self._forget(affected)
+            self._values_file = ValuesFile.load(target, text if target == path else None)
+            self._values_file.record = record_beside(target)
+        affected = before | self._values_paths() | set(self._files)
+        self._forget(affected, False)
         return affected
 
-    # -- reading ----------------------------------------------------------------------------
+    # -- reading: files ----------------------------------------------------------------------
+    # A path may be given in any form; the index names files by their absolute paths.
+    def _entry(self, path: str) -> Optional[FileEntry]:
+        # the absolute path callers mostly hold is looked up first: no abspath in the hot paths
+        entry = self._files.get(path)
+        return entry if entry is not None else self._files.get(os.path.abspath(path))
+
+    @property
+    def values_file(self) -> Optional[ValuesFile]:
+        """The overlay of effective values (see set_values_file), if any."""
+        return self._values_file
+
+    def paths(self) -> List[str]:
+        """Every indexed file, sorted."""
+        return sorted(self._files)
+
+    def is_indexed(self, path: str) -> bool:
+        """Whether the index holds facts of `path` (owns says whether a scan would read it)."""
+        return self._entry(path) is not None
+
+    def paths_under(self, folder: str) -> List[str]:
+        """The indexed files inside `folder` (at any depth), sorted."""
+        inside = os.path.abspath(folder).rstrip(os.sep) + os.sep
+        return sorted(p for p in self._files if p.startswith(inside))
+
+    def facts_of(self, path: str) -> Optional[FileFacts]:
+        """What the index knows of one file (None when it does not hold the file)."""
+        entry = self._entry(path)
+        return entry.facts if entry is not None else None
+
+    def file_issues(self, path: str) -> List[Issue]:
+        facts = self.facts_of(path)
+        return list(facts.issues) if facts is not None else []
+
+    def kept_text(self, path: str) -> Optional[str]:
+        """The text of `path` when the index holds it in memory (an edited document, a file
+        parsed in this process, or every file with `keep_text`); never reads the disk."""
+        entry = self._entry(path)
+        return entry.text if entry is not None else None
+
     def text_of(self, path: str) -> Optional[str]:
         """The text the facts of `path` were derived from (read from disk when not kept)."""
-        entry = self.files.get(os.path.abspath(path))
+        entry = self._entry(path)
         if entry is None:
             return None
         if entry.text is None:
@@ -559,37 +621,80 @@ class Workspace:
                 return None
         return entry.text
 
+    def path_as_given(self, path: str) -> str:
+        """A scanned file's path as discovery found it from the roots as given (relative when
+        they were): what the runtime names files by, as hpman 0.13 did."""
+        return self._display.get(path, path)
+
+    def vanished(self) -> List[str]:
+        """Files the last scan listed that were gone before they could be read (as given)."""
+        return [self.path_as_given(p) for p in self._vanished]
+
+    def has_notebooks(self) -> bool:
+        """Whether any indexed file is a notebook (.ipynb)."""
+        return bool(self._notebooks)
+
+    # -- reading: names ---------------------------------------------------------------------
     def managers(self) -> List[str]:
-        return sorted({mgr for mgr, _ in self.by_key})
+        return sorted({mgr for mgr, _ in self._by_key})
 
     def default_manager(self) -> str:
         """The manager a values file or `hpman list` means: `_`, else the only one there is."""
         managers = self.managers()
         return managers[0] if len(managers) == 1 else "_"
 
+    def keys(self) -> List[Key]:
+        """Every (manager, name) used anywhere, sorted."""
+        return sorted(self._by_key)
+
     def names(self, manager: str) -> List[str]:
-        return sorted(n for m, n in self.by_key if m == manager)
+        return sorted(n for m, n in self._by_key if m == manager)
 
     def names_below(self, manager: str, prefix: str) -> List[str]:
         start = prefix + "."
-        return sorted(n for m, n in self.by_key if m == manager and n.startswith(start))
+        return sorted(n for m, n in self._by_key if m == manager and n.startswith(start))
 
-    def occurrences_of(self, key: Key) -> List[Occurrence]:
-        """Every occurrence of a name, in path and position order."""
-        files = self.by_key.get(key, {})
-        return [occ for path in sorted(files) for occ in files[path]]
+    def names_with_defaults(self, manager: str) -> List[str]:
+        """The names of `manager` that have a default somewhere, sorted."""
+        return sorted(n for m, n in self._defaults if m == manager)
+
+    def has_name(self, key: Key) -> bool:
+        """Whether the name is used anywhere."""
+        return key in self._by_key
+
+    def has_default(self, key: Key) -> bool:
+        """Whether the name has a default somewhere."""
+        return key in self._defaults
+
+    def is_prefix(self, key: Key) -> bool:
+        """Whether the name is a tree: another name of its manager is under it (`opt` of `opt.lr`)."""
+        return key[1] in self._prefixes.get(key[0], ())
+
+    def occurs_once(self, key: Key) -> bool:
+        """Whether the name is used exactly once in the whole index."""
+        files = self._by_key.get(key)
+        return files is not None and len(files) == 1 and len(next(iter(files.values()))) == 1
+
+    def occurrences_of(self, key: Key, path: Optional[str] = None) -> List[Occurrence]:
+        """Every occurrence of a name, in path and position order (with `path`: in that file)."""
+        files = self._by_key.get(key, {})
+        if path is not None:
+            occs = files.get(path)
+            return list(occs if occs is not None else files.get(os.path.abspath(path), []))
+        return [occ for p in sorted(files) for occ in files[p]]
 
     def defaults_of(self, key: Key) -> List[Occurrence]:
-        files = self.defaults.get(key, {})
+        """Every default of a name, in path and position order (more than one is a problem)."""
+        files = self._defaults.get(key, {})
         return [occ for path in sorted(files) for occ in files[path]]
 
-    def file_issues(self, path: str) -> List[Issue]:
-        entry = self.files.get(os.path.abspath(path))
-        return list(entry.facts.issues) if entry is not None else []
+    def paths_using(self, manager: str) -> List[str]:
+        """The files that use a name of `manager`, sorted."""
+        return sorted({p for (m, _n), files in self._by_key.items() if m == manager for p in files})
 
 
-def _positions(occurrences: Iterable[Occurrence]) -> Dict[Key, list]:
-    out: Dict[Key, list] = {}
+def _positions(occurrences: Iterable[Occurrence]) -> Dict[Key, List[Tuple[Any, ...]]]:
+    out: Dict[Key, List[Tuple[Any, ...]]] = {}
     for occ in occurrences:
         out.setdefault(occ.key(), []).append((occ.name_range, occ.default_range))
     return out
@@ -620,7 +725,7 @@ def _unreadable(path: str, message: str, line: int = 0, data: Any = None) -> Fil
 RACY_NS = 3 * 10 ** 9   # a stat is trusted only for a file unchanged this long before it was hashed
 
 
-def _trusted(key: Optional[tuple], stat_key: tuple) -> bool:
+def _trusted(key: Optional[StatKey], stat_key: StatKey) -> bool:
     return key is not None and key[:4] == stat_key and key[4] - max(stat_key[1], stat_key[2]) > RACY_NS
 
 
@@ -672,7 +777,7 @@ def _with_cookie_issue(facts: FileFacts, text: str, cookie: Tuple[int, str]) -> 
                      facts.managers, facts.verified)
 
 
-def parse_in_child(config: tuple, paths: List[str]) -> List[tuple]:
+def parse_in_child(config: Tuple[bool, Optional[str], Optional[int]], paths: List[str]) -> List[Tuple[Any, ...]]:
     """A spawned child's share of a scan (parallel.map_spawned): read and parse each path."""
     verify, predeclared, max_bytes = config
     ws = Workspace([], cache=False, verify=verify, predeclared=predeclared, max_bytes=max_bytes)
@@ -686,6 +791,6 @@ def parse_in_child(config: tuple, paths: List[str]) -> List[tuple]:
     return out
 
 
-def _encode_entry(entry: FileEntry) -> tuple:
+def _encode_entry(entry: FileEntry) -> Tuple[Any, ...]:
     """A FileEntry as marshal data (its text stays behind: read again when needed)."""
     return (entry.path, int(entry.text is not None), entry.stamp, entry.digest, disk_cache.pack_facts(entry.facts))
