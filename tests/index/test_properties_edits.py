@@ -242,7 +242,7 @@ def check_fix(ws, texts, data):
         assert [d.default_text for d in after_defaults] == [expected]
         assert not [p for p in P.all_problems(after) if p.code == "duplicate-default" and
                     key[1] in p.message and p.path in involved and
-                    any(o.key() == key for o in after.files[p.path].facts.occurrences
+                    any(o.key() == key for o in after.facts_of(p.path).occurrences
                         if o.name_range[:2] <= p.range[:2] <= o.call[2:])]
     return new_texts
 
