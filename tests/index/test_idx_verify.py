@@ -110,3 +110,16 @@ def test_a_run_that_does_not_parse_reports_the_whole_modules_error(broken, line)
     issues = [i for i in F.extract_workspace(text, "/w/m.py", verify=True).issues if i.code == "syntax-error"]
     assert [i.range[0] for i in issues] == [expected]
     assert expected is not None and expected >= line - 1
+
+
+def test_the_statement_cache_stays_bounded_through_a_long_edit_and_keeps_what_is_in_use(parsed):
+    cache = S.PieceCache(limit=20)
+    rest = "".join("def f{0}():\n    return _('p{0}', {0})\n".format(i) for i in range(10))
+    for value in range(500):   # typing in the first statement, one version after the other
+        text = HEADER + "x = _('lr', {})\n".format(value) + rest
+        facts = F.extract_workspace(text, "/w/m.py", cache)
+        assert len(facts.occurrences) == 11
+        assert len(cache) <= 2 * cache.limit
+    parsed.clear()
+    assert len(F.extract_workspace(text, "/w/m.py", cache).occurrences) == 11
+    assert parsed == []   # every statement of the current text is still cached

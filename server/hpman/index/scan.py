@@ -14,16 +14,34 @@ from .scopes import _Binding, _member_key, _Piece, _Scope, _Walker, extract_piec
 # -- whole files -----------------------------------------------------------------
 
 class PieceCache:
-    """Results of parsed statements by (text, names, mode), reused across edits."""
+    """Results of parsed statements by (text, names, mode), reused across edits.
 
-    def __init__(self) -> None:
+    Bounded in two generations: when the newer one holds `limit` entries it becomes the older
+    one and the oldest is dropped. A statement still in use is found in either and moved to the
+    newer one, so what a long editing session keeps is what its documents still contain, not
+    every version of every statement it ever typed."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
         self.entries: Dict[Tuple[str, FrozenSet[str], bool], Any] = {}
+        self.older: Dict[Tuple[str, FrozenSet[str], bool], Any] = {}
 
     def get(self, key):
-        return self.entries.get(key)
+        found = self.entries.get(key)
+        if found is None and self.older:
+            found = self.older.pop(key, None)
+            if found is not None:
+                self.put(key, found)
+        return found
 
     def put(self, key, value) -> None:
+        if len(self.entries) >= self.limit:
+            self.older = self.entries
+            self.entries = {}
         self.entries[key] = value
+
+    def __len__(self) -> int:
+        return len(self.entries) + len(self.older)
 
 
 class _SyntaxFailure:
