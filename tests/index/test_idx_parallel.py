@@ -116,3 +116,16 @@ def test_a_split_scan_caches_the_stat_of_every_file_either_process_read(tmp_path
     second.scan(workers=1)
     assert reads == [] and second.parsed_files == 0
     assert {p: f[:3] for p, f in _facts(second).items()} == {p: f[:3] for p, f in _facts(first).items()}
+
+
+def test_a_file_gone_when_the_spawned_child_reads_it_is_parsed_from_what_the_parent_read(tmp_path):
+    """The child of a spawned scan reads its share again; a file deleted in between comes back as
+    an entry without a stamp, and the parent parses the content it had read instead."""
+    path = write(tmp_path, "m.py", "from hpman.m import _\n_('a', 1)\n")
+    ws = Workspace([str(tmp_path)], cache=False)
+    _entry, item = ws._lookup(path, None)
+    assert item is not None
+    os.remove(path)
+    (packed,) = workspace.parse_in_child((False, None, None), [path])
+    entry = ws._same_content(ws._decode_entry(packed), item)
+    assert [o.name for o in entry.facts.occurrences] == ["a"] and entry.facts.issues == []
