@@ -624,7 +624,8 @@ class Workspace:
     def path_as_given(self, path: str) -> str:
         """A scanned file's path as discovery found it from the roots as given (relative when
         they were): what the runtime names files by, as hpman 0.13 did."""
-        return self._display.get(path, path)
+        given = self._display.get(path)
+        return given if given is not None else self._display.get(os.path.abspath(path), path)
 
     def vanished(self) -> List[str]:
         """Files the last scan listed that were gone before they could be read (as given)."""
