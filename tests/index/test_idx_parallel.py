@@ -38,10 +38,26 @@ def test_map_split_does_the_childs_share_when_the_child_fails():
     assert parallel.map_split(square, items, lambda r: r, broken_decode) == [x * x for x in items]
 
 
-def test_map_split_runs_the_childs_share_in_another_process():
+def test_map_split_runs_chunks_in_another_process(tmp_path):
     items = list(range(parallel.MIN_ITEMS * 2))
-    pids = parallel.map_split(lambda _x: os.getpid(), items, lambda r: r, lambda v: v)
-    assert set(pids[0::2]) == {os.getpid()} and os.getpid() not in set(pids[1::2])
+    parent = os.getpid()
+    started = tmp_path / "child-started"
+
+    def where(_x):
+        # the parent's first item waits for the child's first: both processes take chunks
+        if os.getpid() != parent:
+            started.touch()
+        else:
+            deadline = time.monotonic() + 30
+            while not started.exists() and time.monotonic() < deadline:
+                time.sleep(0.001)
+        return os.getpid()
+
+    pids = parallel.map_split(where, items, lambda r: r, lambda v: v)
+    assert len(pids) == len(items) and parent in pids and len(set(pids)) == 2
+    # each chunk is computed whole by one process
+    for k in range(0, len(items), parallel.CHUNK):
+        assert len(set(pids[k:k + parallel.CHUNK])) == 1
 
 
 def test_few_items_stay_in_this_process():

@@ -1,9 +1,9 @@
-"""Running a function over many items on two cores: half of them in a forked child.
+"""Running a function over many items on two cores: about half of them in a forked child.
 
 A cold index of a large tree is CPU-bound Python, one file at a time; a second
 process halves the wall time on a two-core machine. The child is forked (it
-inherits every loaded module and costs a few milliseconds), computes every other
-item and sends its results back through a pipe as marshal data, which can only
+inherits every loaded module and costs a few milliseconds), computes the chunks
+of items it takes from a shared queue and sends its results back through a pipe as marshal data, which can only
 hold plain values. Anything that goes wrong on the child's side (no fork, a
 crash, a result that does not decode) only means the parent computes those items
 itself. Fork only from a process without other threads: the command line, never
@@ -12,8 +12,9 @@ the language server.
 import importlib
 import marshal
 import os
+import struct
 import sys
-from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,56 +33,115 @@ def available_cores() -> int:
 
 def map_split(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], Any],
               decode: Callable[[Any], R], done: Optional[Callable[[int], None]] = None) -> List[R]:
-    """[fn(x) for x in items], the odd-indexed items computed in a forked child.
+    """[fn(x) for x in items], shared with a forked child.
 
+    The items are cut into small chunks whose numbers wait in a pipe; each process takes the
+    next number when it is free, so neither waits for the other at the end however uneven the
+    items' costs are (a read of a few bytes from a pipe is atomic: no number is taken twice).
     `encode` turns a result into marshal-able data and `decode` turns it back; `done(n)`
     reports progress: about n items are complete (with a child, an estimate from the parent's
     share, which never claims the last item)."""
     if len(items) < MIN_ITEMS or not FORK_OK:
         return map_sequential(fn, items, done)
-    theirs_items = items[1::2]
+    size = max(CHUNK, -(-len(items) // MAX_CHUNKS))
+    bounds = [(k, min(k + size, len(items))) for k in range(0, len(items), size)]
+    try:
+        queue = _queue(len(bounds))
+    except OSError:
+        return map_sequential(fn, items, done)
     try:
         read_fd, write_fd = os.pipe()
     except OSError:
+        os.close(queue)
         return map_sequential(fn, items, done)
     try:
         pid = os.fork()
     except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
+        for fd in (queue, read_fd, write_fd):
+            os.close(fd)
         return map_sequential(fn, items, done)
     if pid == 0:                     # the child: compute, send, leave without running any cleanup
         status = 1
         try:
             os.close(read_fd)
-            data = marshal.dumps([encode(fn(x)) for x in theirs_items])
+            chunks = [(c, [encode(fn(x)) for x in items[bounds[c][0]:bounds[c][1]]]) for c in _taken(queue)]
+            data = marshal.dumps(chunks)
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)
             status = 0
         finally:
             os._exit(status)
     os.close(write_fd)
-    mine = []
-    for x in items[0::2]:
-        mine.append(fn(x))
-        if done is not None:
-            done(min(2 * len(mine), len(items) - 1))
+    results: Dict[int, List[R]] = {}
+    count = 0
+    for c in _taken(queue):
+        lo, hi = bounds[c]
+        mine = results[c] = []
+        for x in items[lo:hi]:
+            mine.append(fn(x))
+            count += 1
+            if done is not None:
+                done(min(2 * count, len(items) - 1))
+    os.close(queue)
+    if done is not None:   # every chunk is taken: only the child's last ones are still running
+        done(len(items) - 1)
     with os.fdopen(read_fd, "rb") as pipe:
         data = pipe.read()
     _pid, status = os.waitpid(pid, 0)
-    theirs = _decoded(data, decode, len(theirs_items)) if status == 0 else None
-    if theirs is None:
-        theirs = [fn(x) for x in theirs_items]
+    theirs = _decoded_chunks(data, decode, bounds, results) if status == 0 else None
+    if theirs is not None:
+        results.update(theirs)
     out: List[R] = []
-    for k, result in enumerate(mine):
-        out.append(result)
-        if k < len(theirs):
-            out.append(theirs[k])
+    for c, (lo, hi) in enumerate(bounds):
+        got = results.get(c)
+        out.extend(got if got is not None else [fn(x) for x in items[lo:hi]])
+    return out
+
+
+CHUNK = 8            # items per turn: a few milliseconds of work, so the two processes end together
+MAX_CHUNKS = 4096    # numbers in the pipe at most: 16 KB, under any pipe's capacity, written before the fork
+_TOKEN = struct.Struct("<I")
+
+
+def _queue(chunks: int) -> int:
+    """The read end of a pipe holding the numbers 0..chunks-1, its write end closed."""
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, b"".join(_TOKEN.pack(c) for c in range(chunks)))
+    except OSError:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    return read_fd
+
+
+def _taken(queue: int) -> Iterator[int]:
+    """The chunk numbers this process takes from the queue, until it is empty."""
+    while True:
+        token = os.read(queue, _TOKEN.size)
+        if len(token) != _TOKEN.size:
+            return
+        yield _TOKEN.unpack(token)[0]
+
+
+def _decoded_chunks(data: bytes, decode: Callable[[Any], R], bounds: List[Tuple[int, int]],
+                    mine: Dict[int, List[R]]) -> Optional[Dict[int, List[R]]]:
+    """The child's results by chunk, or None when they do not decode or do not fit (the parent
+    then computes every chunk it did not do itself)."""
+    try:
+        chunks = marshal.loads(data)
+        out = {c: [decode(v) for v in values] for c, values in chunks}
+    except Exception:   # a child that died mid-write: the parent does its share instead
+        return None
+    for c, values in out.items():
+        if c in mine or not 0 <= c < len(bounds) or len(values) != bounds[c][1] - bounds[c][0]:
+            return None
     return out
 
 
 def map_spawned(fn: Callable[[T], R], items: Sequence[T], child_items: Sequence[Any],
-                target: Tuple[str, tuple], decode: Callable[[Any], R],
+                target: Tuple[str, Tuple[Any, ...]], decode: Callable[[Any], R],
                 done: Optional[Callable[[int], None]] = None) -> List[R]:
     """[fn(x) for x in items], the odd-indexed ones computed in a fresh interpreter.
 
@@ -103,22 +163,24 @@ def map_spawned(fn: Callable[[T], R], items: Sequence[T], child_items: Sequence[
                                 stderr=subprocess.DEVNULL)
     except (OSError, ValueError):
         return map_sequential(fn, items, done)
+    stdin, stdout = proc.stdin, proc.stdout
+    assert stdin is not None and stdout is not None   # both are pipes (PIPE above)
 
     def feed() -> None:
         try:
-            proc.stdin.write(payload)
-            proc.stdin.close()
+            stdin.write(payload)
+            stdin.close()
         except OSError:
             pass
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
-    mine = []
+    mine: List[R] = []
     try:
         for x in items[0::2]:
             mine.append(fn(x))
             if done is not None:
                 done(min(2 * len(mine), len(items) - 1))
-        data = proc.stdout.read()
+        data = stdout.read()
         status = proc.wait()
     except BaseException:
         proc.kill()
@@ -126,7 +188,7 @@ def map_spawned(fn: Callable[[T], R], items: Sequence[T], child_items: Sequence[
         raise
     finally:
         writer.join()
-        proc.stdout.close()
+        stdout.close()
     got = _decoded(data, decode, len(theirs)) if status == 0 else None
     if got is None:
         got = [fn(x) for x in items[1::2]]
