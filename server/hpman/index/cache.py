@@ -10,7 +10,7 @@ $HPMAN_CACHE_DIR, else $XDG_CACHE_HOME/hpman, else ~/.cache/hpman.
 """
 import marshal
 import os
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 try:   # hashlib's own blake2b, without loading OpenSSL's bindings, which we do not use (2 ms a start)
     from _blake2 import blake2b
@@ -18,11 +18,23 @@ except ImportError:   # another Python implementation
     from hashlib import blake2b
 
 from ..primitives import EmptyValue, NotLiteralEvaluable
-from .facts import FileFacts, Issue, Occurrence
+from .model import FileFacts, Issue, Occurrence
+from .positions import Range
 
 FORMAT = 10  # bump whenever extraction changes, so stale facts are never reused
 _EMPTY_MARK = ("\0hpman", "empty")
 _NONLITERAL_MARK = ("\0hpman", "non-literal")
+
+PackedOccurrence = Tuple[str, str, Range, Range, Optional[Range], Any, Optional[str], Dict[str, Any], Tuple[Any, ...]]
+"""An Occurrence as plain data: (manager, name, call, name range, default range, value, default text, hints, order)."""
+PackedIssue = Tuple[str, str, str, Range, Any, Optional[str], Optional[Tuple[Any, ...]]]
+"""An Issue as plain data: (code, severity, message, range, data, manager, order)."""
+PackedFacts = Tuple[Tuple[PackedOccurrence, ...], Tuple[PackedIssue, ...], Dict[str, str], bool]
+"""A file's facts as plain data (see pack_facts): occurrences, issues, managers, verified."""
+StatKey = Tuple[int, ...]
+"""(size, mtime_ns, ctime_ns, inode[, when the content was hashed]): see Workspace._stat."""
+Row = Tuple[Optional[str], FileFacts, StatKey]
+"""What the cache holds for a file: (digest, or None for a file without hpman; facts; stat key)."""
 
 
 def digest(data: bytes) -> str:
@@ -63,14 +75,14 @@ def _unpack_value(value: Any) -> Any:
     return value
 
 
-def pack_facts(facts: FileFacts) -> tuple:
+def pack_facts(facts: FileFacts) -> PackedFacts:
     occs = tuple((o.manager, o.name, o.call, o.name_range, o.default_range, _pack_value(o.value), o.default_text,
                   o.hints, o.order) for o in facts.occurrences)
     issues = tuple((i.code, i.severity, i.message, i.range, i.data, i.manager, i.order) for i in facts.issues)
     return occs, issues, facts.managers, facts.verified
 
 
-def unpack_facts(path: str, packed: tuple) -> FileFacts:
+def unpack_facts(path: str, packed: PackedFacts) -> FileFacts:
     occs, issues, managers, verified = packed
     return FileFacts(
         path,
@@ -79,20 +91,21 @@ def unpack_facts(path: str, packed: tuple) -> FileFacts:
         managers, verified)
 
 
-def load(directory: Optional[str], roots: Sequence[str], mode: str = "") -> Dict[str, tuple]:
+def load(directory: Optional[str], roots: Sequence[str], mode: str = "") -> Dict[str, Row]:
     """{path: (digest, facts, stat key)}; empty when there is no usable cache (see Workspace._lookup)."""
     try:
         with open(_cache_file(directory, roots, mode), "rb") as f:
             data = marshal.loads(f.read())   # load(f) reads the file object piece by piece: 8x slower
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
-        return {path: (dig, unpack_facts(path, packed), tuple(key) if key is not None else None)
+        # a row without a stat key (save never writes one) gets the empty key, which no stat matches
+        return {path: (dig, unpack_facts(path, packed), tuple(key) if key is not None else ())
                 for path, (dig, packed, key) in data["files"].items()}
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return {}
 
 
-def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, tuple], stored: Dict[str, tuple],
+def save(directory: Optional[str], roots: Sequence[str], fresh: Dict[str, Row], stored: Dict[str, Row],
          mode: str = "") -> None:
     """Write {path: (digest, facts, stat key)} atomically, unless nothing changed since it was loaded."""
     if fresh.keys() == stored.keys() and all(fresh[p][0] == stored[p][0] and fresh[p][2] == stored[p][2] and

@@ -18,10 +18,10 @@ import ast
 import re
 import symtable
 import warnings
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from .chunks import _token_matches
-from .model import (  # noqa: F401  (the index's data model, re-exported: most readers import it from here)
+from .model import (
     EMPTY,
     ERROR,
     INFO,
@@ -34,10 +34,18 @@ from .model import (  # noqa: F401  (the index's data model, re-exported: most r
     in_tree_order,
 )
 from .scan import PieceCache, _parse, _Scan, _SyntaxFailure
-from .scopes import _Binding, _Resolver, _shift
+from .scopes import Groups, _Binding, _Resolver, _shift
+
+# the index's data model is re-exported: most readers import it from here
+__all__ = ["EMPTY", "ERROR", "INFO", "MANAGER_CLASS", "MANAGER_MODULE", "WARNING", "FileFacts", "Issue", "Occurrence",
+           "in_tree_order", "PieceCache", "extract_placeholder", "extract_workspace", "syntax_verdict"]
+
+Taken = Dict[Tuple[int, int], Tuple[_Binding, int, List[int]]]
+"""{(id of a binding, its piece's first line): (binding, first line, [lines of the calls it took])}."""
 
 
-def _build(path: str, groups, resolver: _Resolver, accept) -> Tuple[List[Occurrence], List[Issue], Dict]:
+def _build(path: str, groups: Groups, resolver: _Resolver,
+           accept: Callable[[str], bool]) -> Tuple[List[Occurrence], List[Issue], Taken]:
     """Occurrences and call issues of the calls that resolve to an accepted manager, and, for
     the others, {binding key: (binding, first line, [lines of the calls it took])}."""
     occurrences: List[Occurrence] = []
@@ -171,9 +179,9 @@ def extract_workspace(text: str, path: str, cache: Optional[PieceCache] = None,
     return FileFacts(path, occurrences, issues, resolver.final(names), verified)
 
 
-def _aliases_from_text(text: str) -> set:
+def _aliases_from_text(text: str) -> Set[str]:
     """Names bound to a manager anywhere in the module (import or constructor)."""
-    aliases = set()
+    aliases: Set[str] = set()
     for m in _IMPORT_ALIAS.finditer(text):
         names = _COMMENT.sub("", m.group(1))
         for part in names.replace("(", " ").replace(")", " ").replace("\\", " ").split(","):
@@ -195,13 +203,13 @@ _ALIAS_TARGET = re.compile(r"([^\W\d]\w*)[ \t]*(?::[^=\n]*)?=")
 _ALIAS_TAIL = re.compile(r"[ \t]*(?:[;#\n]|$)")
 
 
-def _assigned_aliases(text: str, base: Iterable[str]) -> set:
+def _assigned_aliases(text: str, base: Iterable[str]) -> Set[str]:
     """`base` and the names assigned from them, transitively (`h = _`, `a = b = hp`,
     `h: Callable = _`): the candidates whose bindings the walker then follows."""
     out = set(base)
     todo = set(out)
     while todo:
-        found = set()
+        found: Set[str] = set()
         for m in _token_matches(text, frozenset(todo)):
             if not _ALIAS_TAIL.match(text, m.end()):
                 continue
@@ -215,7 +223,7 @@ def _assigned_aliases(text: str, base: Iterable[str]) -> set:
     return out
 
 
-def _shadowing_issues(taken: Dict, manager_names: set) -> List[Issue]:
+def _shadowing_issues(taken: Taken, manager_names: Set[str]) -> List[Issue]:
     """`shadowed-manager`: a binding of a manager's name to something else, reported only
     where calls of that name follow it (calls that look like hpman's but are not)."""
     out = []

@@ -6,10 +6,15 @@ import bisect
 import re
 import warnings
 import zlib
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from .chunks import _token_matches, find_tokens, starts_after_edit, statement_starts
-from .scopes import _Binding, _member_key, _Piece, _Scope, _Walker, extract_piece
+from .scopes import PieceCall, _Binding, _member_key, _Piece, _Walker, extract_piece
+
+PieceKey = Tuple[str, FrozenSet[str], bool]
+"""(statement text, candidate names, scoped): what a parsed piece depends on."""
+Group = Tuple[int, int, _Piece]
+"""(first piece index, last piece index, the piece parsed from them)."""
 
 # -- whole files -----------------------------------------------------------------
 
@@ -23,10 +28,10 @@ class PieceCache:
 
     def __init__(self, limit: int = 50_000) -> None:
         self.limit = limit
-        self.entries: Dict[Tuple[str, FrozenSet[str], bool], Any] = {}
-        self.older: Dict[Tuple[str, FrozenSet[str], bool], Any] = {}
+        self.entries: Dict[PieceKey, _Piece] = {}
+        self.older: Dict[PieceKey, _Piece] = {}
 
-    def get(self, key):
+    def get(self, key: PieceKey) -> Optional[_Piece]:
         found = self.entries.get(key)
         if found is None and self.older:
             found = self.older.pop(key, None)
@@ -34,7 +39,7 @@ class PieceCache:
                 self.put(key, found)
         return found
 
-    def put(self, key, value) -> None:
+    def put(self, key: PieceKey, value: _Piece) -> None:
         if len(self.entries) >= self.limit:
             self.older = self.entries
             self.entries = {}
@@ -61,7 +66,7 @@ def parse_module(text: str, filename: str) -> ast.Module:
         return ast.parse(text, filename)
 
 
-def _parse(text: str, filename: str):
+def _parse(text: str, filename: str) -> Union[ast.Module, _SyntaxFailure]:
     try:
         return parse_module(text, filename)
     except SyntaxError as exc:
@@ -138,7 +143,8 @@ class _Scan:
                 called.add(i)
         return found, called
 
-    def parse_group(self, i: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool, floor: int = 0):
+    def parse_group(self, i: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool,
+                    floor: int = 0) -> Optional[Group]:
         """Parse piece i, widening it until it parses. Returns (lo, hi, piece) or None.
 
         The group never reaches below piece `floor`: the pieces before it already
@@ -172,7 +178,7 @@ class _Scan:
                 break
         return self._whole(names, scoped, keep_nodes)
 
-    def _whole(self, names, scoped, keep_nodes):
+    def _whole(self, names: FrozenSet[str], scoped: bool, keep_nodes: bool) -> Optional[Group]:
         if self.whole_tried:
             return None
         self.whole_tried = True
@@ -183,7 +189,8 @@ class _Scan:
         self.starts = [0]
         return 0, 0, extract_piece(tree, self.text.split("\n"), names, scoped, keep_nodes)
 
-    def parse_block(self, lo: int, hi: int, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+    def parse_block(self, lo: int, hi: int, names: FrozenSet[str], scoped: bool,
+                    keep_nodes: bool) -> Optional[_Piece]:
         """Parse pieces lo..hi together (no widening); None when they do not parse as a block."""
         begin, end = self.bounds(lo, hi)
         chunk = self.text[begin:end]
@@ -241,9 +248,9 @@ class _Scan:
                 blocks[first] = run[-1]
         return blocks
 
-    def collect(self, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+    def collect(self, names: FrozenSet[str], scoped: bool, keep_nodes: bool) -> List[Tuple[int, _Piece]]:
         """(first line, piece) for each parsed group in which one of `names` occurs, in order."""
-        out = []
+        out: List[Tuple[int, _Piece]] = []
         covered = -1
         matching, called = self.pieces_matching(names)
         matching = [i for i in matching if i in called or not self.inert(i, names)]
@@ -276,7 +283,8 @@ _INDENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*([ \t]+)\S")
 _BIG_CLASS_LINES = 80
 
 
-def _parse_class_members(chunk: str, path: str, names: FrozenSet[str], scoped: bool, keep_nodes: bool):
+def _parse_class_members(chunk: str, path: str, names: FrozenSet[str], scoped: bool,
+                         keep_nodes: bool) -> Optional[_Piece]:
     """Facts of a large top-level class from only the members that mention a candidate name.
 
     A method sees the module scope, not the class body, so each hot member can be
@@ -297,7 +305,7 @@ def _parse_class_members(chunk: str, path: str, names: FrozenSet[str], scoped: b
     starts = statement_starts(body, indent_match.group(1))
     hot = {bisect.bisect_right(starts, pos) - 1 for pos in find_tokens(body, names)}
     header_lines = chunk.count("\n", 0, body_start)
-    calls: List[Tuple[str, _Scope, Tuple[int, int], Any, tuple]] = []
+    calls: List[PieceCall] = []
     bindings: List[_Binding] = []
     for i in sorted(hot):
         begin = starts[i]

@@ -5,12 +5,63 @@ import ast
 import bisect
 import itertools
 import sys
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from ..primitives import NotLiteralEvaluable
 from .chunks import _calls_only, find_tokens
 from .model import EMPTY, ERROR, MANAGER_CLASS, MANAGER_MODULE, Issue
 from .positions import Range, utf8_to_char
+
+if TYPE_CHECKING:
+    from typing import Protocol, TypeGuard
+
+    class _Located(Protocol):
+        """A node with a place in the source: statements, expressions, arguments, handlers, patterns.
+        (The parser gives every node it makes an end; typeshed allows None for nodes built by hand.)"""
+
+        @property
+        def lineno(self) -> int: ...
+        @property
+        def col_offset(self) -> int: ...
+        @property
+        def end_lineno(self) -> Optional[int]: ...
+        @property
+        def end_col_offset(self) -> Optional[int]: ...
+
+    class _Capture(_Located, Protocol):
+        """A match pattern that binds a name (`case x`, `case [*rest]`, `case _ as x`)."""
+
+        @property
+        def name(self) -> str: ...
+
+    class _TryLike(Protocol):
+        """`try` and (3.11) `try`/`except*`: the statements and handlers _note_fallbacks reads."""
+
+        @property
+        def body(self) -> List[ast.stmt]: ...
+        @property
+        def handlers(self) -> List[ast.ExceptHandler]: ...
+
+Pos = Tuple[int, int]
+"""(0-based line, column): where a binding takes effect or a name is looked up."""
+_Path = Union[Tuple[int, "_Path"], Tuple[Pos, None]]
+"""Where a node is in its statement: (child key, parent's path), up to ((line, col) of the top statement, None)."""
+RawOccurrence = Tuple[str, Range, Range, Optional[Range], Any, Optional[str], Dict[str, Any], Optional[ast.expr]]
+"""A call as (name, call range, name range, default range, value, default text, hints, default node)."""
+Raw = Union[RawOccurrence, Issue]
+OrderKey = Tuple[int, ...]
+"""(depth, line, col, child indices...): a call's place in `ast.walk` order (see _order_key)."""
+Target = Tuple["_Scope", str, Pos]
+"""What an alias binding's right-hand side names: (scope, candidate name, position)."""
+BindingValue = Union[str, Target, None]
+"""A binding's value: the manager's name (MGR), the target (ALIAS), else None."""
+PieceCall = Tuple[str, "_Scope", Pos, Raw, OrderKey]
+"""A call of a candidate name in a piece: (alias, scope, position, raw occurrence or Issue, walk order)."""
+Groups = Sequence[Tuple[int, "_Piece"]]
+"""The parsed pieces of a file: (first line, piece), in order."""
+Resolution = Tuple[Optional[str], Optional["_Binding"], int]
+"""(manager or None, the binding that decided it or None, that binding's piece's first line)."""
+_Visit = Tuple[ast.AST, "_Scope", _Path]
 
 # -- per-statement extraction --------------------------------------------------
 
@@ -31,8 +82,8 @@ class _Scope:
         self.kind = kind            # "module", "function", "class" or "comprehension"
         self.parent = parent
         self.bindings: Dict[str, List["_Binding"]] = {}
-        self.positions: Dict[str, List[Tuple[int, int]]] = {}
-        self.free: set = set()      # names declared global or nonlocal here
+        self.positions: Dict[str, List[Pos]] = {}
+        self.free: Set[str] = set()  # names declared global or nonlocal here
         self.later = later
 
     def seal(self) -> None:
@@ -50,7 +101,7 @@ class _Binding:
 
     __slots__ = ("alias", "kind", "value", "scope", "pos", "range")
 
-    def __init__(self, alias: str, kind: str, value: Any, scope: _Scope, pos: Tuple[int, int], rng: Range) -> None:
+    def __init__(self, alias: str, kind: str, value: BindingValue, scope: _Scope, pos: Pos, rng: Range) -> None:
         self.alias = alias
         self.kind = kind
         self.value = value
@@ -62,7 +113,7 @@ class _Binding:
 class _Call:
     __slots__ = ("alias", "node", "scope", "pos", "path")
 
-    def __init__(self, alias: str, node: ast.Call, scope: _Scope, pos: Tuple[int, int], path: Any) -> None:
+    def __init__(self, alias: str, node: ast.Call, scope: _Scope, pos: Pos, path: _Path) -> None:
         self.alias = alias
         self.node = node
         self.scope = scope
@@ -75,12 +126,12 @@ class _Piece:
 
     __slots__ = ("calls", "bindings")
 
-    def __init__(self, calls: List[Tuple[str, _Scope, Tuple[int, int], Any, tuple]], bindings: List[_Binding]) -> None:
+    def __init__(self, calls: List[PieceCall], bindings: List[_Binding]) -> None:
         self.calls = calls          # (alias, scope, position, raw occurrence tuple or Issue, walk order)
         self.bindings = bindings
 
 
-def _manager_of_value(node: ast.AST) -> Optional[str]:
+def _manager_of_value(node: ast.expr) -> Optional[str]:
     """The manager name of `HyperParameterManager('x')` / `hpman.HyperParameterManager('x')`."""
     if not isinstance(node, ast.Call) or not node.args:
         return None
@@ -92,10 +143,10 @@ def _manager_of_value(node: ast.AST) -> Optional[str]:
     return None
 
 
-def _order_key(path: Any) -> tuple:
+def _order_key(path: _Path) -> OrderKey:
     """The position of a call in `ast.walk` order (breadth first: less nested calls first,
     then by the path of child indices), as hpman 0.13 met the calls: (depth, line, col, indices...)."""
-    parts = []
+    parts: List[int] = []
     while path[1] is not None:
         parts.append(path[0])
         path = path[1]
@@ -105,7 +156,10 @@ def _order_key(path: Any) -> tuple:
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-_TRY = (ast.Try, ast.TryStar) if sys.version_info >= (3, 11) else (ast.Try,)
+if sys.version_info >= (3, 11):
+    _TRY = (ast.Try, ast.TryStar)
+else:
+    _TRY = (ast.Try,)
 
 
 class _Walker:
@@ -128,28 +182,30 @@ class _Walker:
         self.module = _Scope("module", None)
         self.calls: List[_Call] = []
         self.bindings: List[_Binding] = []
-        self._pending: Optional[List[Tuple[ast.AST, _Scope, Any]]] = None
-        self._fallback: Dict[int, set] = {}   # id(node in an except handler) -> names it may not rebind
+        self._pending: Optional[List[_Visit]] = None
+        self._fallback: Dict[int, Set[str]] = {}   # id(node in an except handler) -> names it may not rebind
 
-    def rng(self, node: ast.AST) -> Range:
+    # the ignores: a parsed node's end is never None (see _Located)
+    def rng(self, node: "_Located") -> Range:
         lines = self.lines
-        sl, el = node.lineno - 1, node.end_lineno - 1
-        return (sl, utf8_to_char(lines[sl], node.col_offset), el, utf8_to_char(lines[el], node.end_col_offset))
+        sl, el = node.lineno - 1, node.end_lineno - 1  # type: ignore[operator]
+        return (sl, utf8_to_char(lines[sl], node.col_offset),
+                el, utf8_to_char(lines[el], node.end_col_offset))  # type: ignore[arg-type]
 
-    def pos(self, node: ast.AST) -> Tuple[int, int]:
+    def pos(self, node: "_Located") -> Pos:
         return node.lineno - 1 + self.offset, node.col_offset
 
-    def end(self, node: ast.AST) -> Tuple[int, int]:
-        return node.end_lineno - 1 + self.offset, node.end_col_offset
+    def end(self, node: "_Located") -> Pos:
+        return node.end_lineno - 1 + self.offset, node.end_col_offset  # type: ignore[operator, return-value]
 
     # bindings ------------------------------------------------------------
-    def _bind(self, alias: str, kind: str, value: Any, node: ast.AST, scope: _Scope, pos: Tuple[int, int]) -> None:
+    def _bind(self, alias: str, kind: str, value: BindingValue, node: "_Located", scope: _Scope, pos: Pos) -> None:
         if alias in self.names and alias not in self._fallback.get(id(node), ()):
             b = _Binding(alias, kind, value, scope, pos, _shift(self.rng(node), self.offset))
             self.bindings.append(b)
             scope.bindings.setdefault(alias, []).append(b)
 
-    def _value_kind(self, value: ast.AST, scope: _Scope) -> Tuple[str, Any]:
+    def _value_kind(self, value: ast.expr, scope: _Scope) -> Tuple[str, BindingValue]:
         """What assigning `value` binds: a manager, an alias of a candidate name, or something else."""
         mgr = _manager_of_value(value)
         if mgr is not None:
@@ -158,9 +214,9 @@ class _Walker:
             return ALIAS, (scope, value.id, self.pos(value))
         return OTHER, None
 
-    def statement_bindings(self, stmt: ast.AST, scope: _Scope) -> None:
-        """Record what `stmt` binds in its own scope (not inside nested scopes)."""
-        handled = set()
+    def statement_bindings(self, stmt: Union[ast.stmt, ast.expr], scope: _Scope) -> None:
+        """Record what `stmt` (a lambda's body: an expression) binds in its own scope (not inside nested scopes)."""
+        handled: Set[int] = set()
         for node in self._scope_nodes(stmt):
             if id(node) in handled:
                 continue
@@ -178,8 +234,7 @@ class _Walker:
                     self._bind(a.asname or a.name.partition(".")[0], IMPORT, None, node, scope, self.end(node))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self._bind(node.name, OTHER, None, node, scope, self.end(node))
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) \
-                    and getattr(node, "value", None) is not None:
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 kind, value = self._value_kind(node.value, scope)
                 for target in targets:
@@ -202,7 +257,7 @@ class _Walker:
             elif _is_match_capture(node):
                 self._bind(node.name, OTHER, None, node, scope, self.end(node))
 
-    def _note_fallbacks(self, node: ast.AST) -> None:
+    def _note_fallbacks(self, node: "_TryLike") -> None:
         """`try: from hpman.m import _` / `except ImportError: _ = ...`: the handler's bindings of
         the imported names are a fallback for when hpman is missing, not a rebinding."""
         names = {a.asname or a.name for s in node.body
@@ -213,7 +268,7 @@ class _Walker:
                 for n in ast.walk(handler):
                     self._fallback.setdefault(id(n), set()).update(names)
 
-    def _fill(self, scope: _Scope, body: Sequence[ast.AST]) -> None:
+    def _fill(self, scope: _Scope, body: Sequence[Union[ast.stmt, ast.expr]]) -> None:
         """Record the bindings and global/nonlocal declarations of a scope's statements."""
         for stmt in body:
             for n in self._scope_nodes(stmt):
@@ -224,7 +279,7 @@ class _Walker:
         scope.seal()
 
     # traversal -----------------------------------------------------------
-    def visit_module_statement(self, stmt: ast.stmt, path: Any = None) -> None:
+    def visit_module_statement(self, stmt: ast.stmt, path: Optional[_Path] = None) -> None:
         if path is None:
             path = ((stmt.lineno - 1 + self.offset, stmt.col_offset), None)
         if self.scoped:
@@ -233,21 +288,22 @@ class _Walker:
         else:
             self._calls_in(stmt, path)
 
-    def _calls_in(self, root: ast.AST, path: Any) -> None:
+    def _calls_in(self, root: ast.stmt, path: _Path) -> None:
         """Without scopes, the calls are all there is to find: a plain walk of the hot
         subtrees; a call in a function body looks its callee up at the module's end."""
         names, is_hot, calls, module = self.names, self.is_hot, self.calls, self.module
-        stack = [(root, path, False)] if is_hot(root) else []
+        stack: List[Tuple[ast.AST, _Path, bool]] = [(root, path, False)] if is_hot(root) else []
         while stack:
             node, path, later = stack.pop()
             cls = node.__class__
+            # the ignores: `cls` is node's class, which mypy does not narrow node by
             if cls is ast.Call:
-                func = node.func
+                func = node.func  # type: ignore[attr-defined]
                 if func.__class__ is ast.Name and func.id in names:
-                    calls.append(_Call(func.id, node, module, END if later else self.pos(node), path))
+                    calls.append(_Call(func.id, node, module, END if later else self.pos(node), path))  # type: ignore[arg-type]
             body = None
             if not later and cls in _FUNCTIONS:
-                body = {id(b) for b in (node.body if cls is not ast.Lambda else [node.body])}
+                body = {id(b) for b in (node.body if cls is not ast.Lambda else [node.body])}  # type: ignore[attr-defined]
             children = _child_keys(node)
             for j in range(len(children) - 1, -1, -1):
                 child, i = children[j]
@@ -264,9 +320,9 @@ class _Walker:
             start = min(start, decorators[0].lineno)
         hot = self.hot
         i = bisect.bisect_left(hot, start)
-        return i < len(hot) and hot[i] <= node.end_lineno
+        return i < len(hot) and hot[i] <= node.end_lineno  # type: ignore[attr-defined]  # a node with a lineno has an end
 
-    def _scope_nodes(self, stmt: ast.AST):
+    def _scope_nodes(self, stmt: ast.AST) -> Iterator[ast.AST]:
         """The nodes of `stmt` in its own scope (a nested scope yields only itself), hot subtrees only."""
         stack = [stmt]
         is_hot = self.is_hot
@@ -279,7 +335,7 @@ class _Walker:
                 continue  # a def binds its name here; its body is another scope
             stack.extend(child for child in _children(node) if is_hot(child))
 
-    def visit(self, node: ast.AST, scope: _Scope, path: Any) -> None:
+    def visit(self, node: ast.AST, scope: _Scope, path: _Path) -> None:
         """Visit `node` and what it contains, without recursion.
 
         Deep but valid expressions (a chain of 1,000 `+`, a long method chain)
@@ -289,7 +345,8 @@ class _Walker:
         if self._pending is not None:  # called from a handler: schedule
             self._pending.append((node, scope, path))
             return
-        stack = [(node, scope, path)]
+        stack: List[_Visit] = [(node, scope, path)]
+        pending: List[_Visit]
         try:
             while stack:
                 item, item_scope, item_path = stack.pop()
@@ -299,7 +356,7 @@ class _Walker:
         finally:
             self._pending = None
 
-    def _visit_one(self, node: ast.AST, scope: _Scope, path: Any) -> None:
+    def _visit_one(self, node: ast.AST, scope: _Scope, path: _Path) -> None:
         if not self.is_hot(node):
             return
         if isinstance(node, ast.Call):
@@ -319,7 +376,8 @@ class _Walker:
         for child, key in _child_keys(node):
             self.visit(child, scope, (key, path))
 
-    def _visit_function(self, node: ast.AST, scope: _Scope, path: Any) -> None:
+    def _visit_function(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda], scope: _Scope,
+                        path: _Path) -> None:
         index = _child_index(node)
         args = node.args
         args_path = (index[id(args)], path)
@@ -337,12 +395,12 @@ class _Walker:
         inner = _Scope("function", scope, later=True)
         for a in _all_args(args):
             self._bind(a.arg, OTHER, None, a, inner, (-1, -1))
-        body = node.body if isinstance(node.body, list) else [node.body]
+        body: Sequence[Union[ast.stmt, ast.expr]] = node.body if isinstance(node.body, list) else [node.body]
         self._fill(inner, body)
         for stmt in body:
             self.visit(stmt, inner, (index[id(stmt)], path))
 
-    def _visit_class(self, node: ast.ClassDef, scope: _Scope, path: Any) -> None:
+    def _visit_class(self, node: ast.ClassDef, scope: _Scope, path: _Path) -> None:
         index = _child_index(node)
         for d in node.decorator_list + node.bases:
             self.visit(d, scope, (index[id(d)], path))
@@ -353,7 +411,8 @@ class _Walker:
         for stmt in node.body:
             self.visit(stmt, inner, (index[id(stmt)], path))
 
-    def _visit_comprehension(self, node: ast.AST, scope: _Scope, path: Any) -> None:
+    def _visit_comprehension(self, node: Union[ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp],
+                             scope: _Scope, path: _Path) -> None:
         index = _child_index(node)
         inner = _Scope("comprehension", scope)
         for gen in node.generators:
@@ -375,7 +434,7 @@ class _Walker:
     def piece(self, keep_nodes: bool, delta: int = 0) -> _Piece:
         """The calls and bindings found, as a piece (raw ranges shifted by `delta` lines)."""
         lines = self.lines
-        calls = []
+        calls: List[PieceCall] = []
         for c in self.calls:
             raw = _call_to_raw(c, self, lines, keep_nodes)
             calls.append((c.alias, c.scope, c.pos, _shift_raw(raw, delta) if delta else raw, _order_key(c.path)))
@@ -396,7 +455,7 @@ def _hot_lines(text: str, names: FrozenSet[str]) -> List[int]:
 
 def _children(node: ast.AST) -> List[ast.AST]:
     """`list(ast.iter_child_nodes(node))`, in its order, without its two generators."""
-    out = []
+    out: List[ast.AST] = []
     for field in node._fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
@@ -414,12 +473,12 @@ def _child_keys(node: ast.AST) -> List[Tuple[ast.AST, int]]:
         return list(zip(_children(node), itertools.count()))
     head = len(node.bases) + len(node.keywords)
     body_end = head + len(node.body)
-    out = []
+    out: List[Tuple[ast.AST, int]] = []
     for i, child in enumerate(_children(node)):
         if i < head:
             key = i
-        elif i < body_end:
-            key = _member_key(child.lineno - node.lineno, child.col_offset)
+        elif i < body_end:   # the ignore: the children from `head` to `body_end` are the body's statements
+            key = _member_key(child.lineno - node.lineno, child.col_offset)  # type: ignore[attr-defined]
         else:
             key = _AFTER_BODY + i
         out.append((child, key))
@@ -454,24 +513,25 @@ class _Resolver:
 
     _MAX_STEPS = 1_000_000
 
-    def __init__(self, groups, initial: Dict[str, str]) -> None:
-        found: Dict[str, List[Tuple[Tuple[int, int], int, _Binding]]] = {}
+    def __init__(self, groups: Groups, initial: Dict[str, str]) -> None:
+        found: Dict[str, List[Tuple[Pos, int, _Binding]]] = {}
         for first, piece in groups:
             for b in piece.bindings:
                 if b.scope.kind == "module":
                     found.setdefault(b.alias, []).append(((b.pos[0] + first, b.pos[1]), first, b))
-        self.module: Dict[str, Tuple[List[Tuple[int, int]], List[Tuple[int, _Binding]]]] = {}
+        self.module: Dict[str, Tuple[List[Pos], List[Tuple[int, _Binding]]]] = {}
         for alias, items in found.items():
             items.sort(key=lambda item: item[0])
             self.module[alias] = ([p for p, _f, _b in items], [(f, b) for _p, f, b in items])
         self.initial = initial
         # names the module imports from hpman: above that import they are not bound yet
         self.imported = {alias for alias, (_p, items) in self.module.items() if any(b.kind == MGR for _f, b in items)}
-        self.memo: Dict[Tuple[int, int], Tuple[Optional[str], Optional[_Binding], int]] = {}
+        self.memo: Dict[Tuple[int, int], Resolution] = {}
 
-    def _find(self, first: int, scope: _Scope, name: str, pos: Tuple[int, int]):
-        """(binding, its piece's first line) that `name` means at `pos` of `scope`, else
-        (None, manager or None) for a name that is unbound there."""
+    def _find(self, first: int, scope: _Scope, name: str,
+              pos: Pos) -> Tuple[Union[_Binding, "_Unbound", None], int, Optional[str]]:
+        """(binding, its piece's first line, None) that `name` means at `pos` of `scope`, else
+        (None, 0, manager or None) for a name that is unbound there."""
         p = pos
         s = scope
         while s.kind != "module":
@@ -479,34 +539,35 @@ class _Resolver:
             if positions:
                 i = bisect.bisect_right(positions, p) - 1
                 if i >= 0:
-                    return s.bindings[name][i], first
+                    return s.bindings[name][i], first, None
                 if s.kind != "class":  # a local that is not bound yet: not the manager
-                    return _Unbound(s.bindings[name][0]), first
+                    return _Unbound(s.bindings[name][0]), first, None
             if s.later:
                 p = END
-            parent = s.parent
+            # the ignores: only the module scope has no parent, and it ends the loop
+            parent: _Scope = s.parent  # type: ignore[assignment]
             if s.kind != "class":   # functions and comprehensions do not see a class body's names
                 while parent.kind == "class":
-                    parent = parent.parent
+                    parent = parent.parent  # type: ignore[assignment]
             s = parent
         at = p if p == END else (p[0] + first, p[1])
         entry = self.module.get(name)
         if entry is not None:
             i = bisect.bisect_right(entry[0], at) - 1
             if i < 0:   # above the module's first binding: unbound where an hpman import follows
-                return None, (None if name in self.imported else self.initial.get(name))
+                return None, 0, (None if name in self.imported else self.initial.get(name))
             bfirst, b = entry[1][i]
-            return b, bfirst
-        return None, self.initial.get(name)
+            return b, bfirst, None
+        return None, 0, self.initial.get(name)
 
-    def resolve(self, first: int, scope: _Scope, name: str, pos: Tuple[int, int]):
+    def resolve(self, first: int, scope: _Scope, name: str, pos: Pos) -> Resolution:
         """(manager or None, the binding that decided it or None, that binding's first line)."""
-        chain = []
-        result = None
+        chain: List[Tuple[int, int]] = []
+        result: Optional[Resolution] = None
         for _step in range(self._MAX_STEPS):
-            b, where = self._find(first, scope, name, pos)
+            b, where, unbound = self._find(first, scope, name, pos)
             if b is None:
-                result = (where, None, 0)
+                result = (unbound, None, 0)
                 break
             if isinstance(b, _Unbound):
                 result = (None, b.binding, where)
@@ -517,12 +578,13 @@ class _Resolver:
                 result = known
                 break
             chain.append(key)
+            # the ignores: `kind` says which type `value` has, which mypy cannot follow
             if b.kind == ALIAS:
-                scope, name, pos = b.value
+                scope, name, pos = b.value  # type: ignore[misc, str-unpack, assignment]
                 first = where
                 continue
             if b.kind == MGR:
-                result = (b.value, b, where)
+                result = (b.value, b, where)  # type: ignore[assignment]
             else:
                 result = (self.initial.get(b.alias) if b.kind == IMPORT else None, b, where)
             break
@@ -532,22 +594,23 @@ class _Resolver:
             self.memo[key] = result
         return result
 
-    def manager_names(self, groups) -> set:
+    def manager_names(self, groups: Groups) -> Set[str]:
         """The candidate names that some binding of the file makes a manager."""
-        out = set()
+        out: Set[str] = set()
         for first, piece in groups:
             for b in piece.bindings:
                 if b.alias in out:
                     continue
                 if b.kind == MGR:
                     out.add(b.alias)
-                elif b.kind == ALIAS and self.resolve(first, *b.value)[0] is not None:
+                # the ignore: an ALIAS binding's value is its Target (see resolve)
+                elif b.kind == ALIAS and self.resolve(first, *b.value)[0] is not None:  # type: ignore[misc]
                     out.add(b.alias)
         return out
 
     def final(self, names: Iterable[str]) -> Dict[str, str]:
         """alias -> manager at the module's end (what code in functions sees)."""
-        out = {}
+        out: Dict[str, str] = {}
         module = _Scope("module", None)
         for name in names:
             mgr = self.resolve(0, module, name, END)[0]
@@ -574,7 +637,7 @@ def _all_args(args: ast.arguments) -> List[ast.arg]:
     return out
 
 
-def _is_match_capture(node: ast.AST) -> bool:
+def _is_match_capture(node: ast.AST) -> "TypeGuard[_Capture]":
     return sys.version_info >= (3, 10) and isinstance(node, (ast.MatchAs, ast.MatchStar)) and bool(node.name)
 
 
@@ -587,7 +650,7 @@ _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambd
 _LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, AttributeError)
 
 
-def _literal(node: ast.AST) -> Any:
+def _literal(node: ast.expr) -> Any:
     try:
         return ast.literal_eval(node)
     except _LITERAL_ERRORS:
@@ -601,7 +664,7 @@ def _segment(lines: Sequence[str], rng: Range) -> str:
     return "\n".join([lines[sl][sc:]] + list(lines[sl + 1:el]) + [lines[el][:ec]])
 
 
-def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: bool):
+def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: bool) -> Raw:
     """A call as (name, call range, name range, default range, value, text, hints, node), or an Issue."""
     node = call.node
     rng = walker.rng
@@ -630,7 +693,7 @@ def _call_to_raw(call: _Call, walker: _Walker, lines: Sequence[str], keep_node: 
         else:
             hints[kw.arg] = value
     default_range = value_text = None
-    value: Any = EMPTY
+    value = EMPTY
     default_node = None
     if len(positional) == 2:
         default_node = positional[1]
@@ -657,7 +720,7 @@ def extract_piece(tree: ast.Module, lines: Sequence[str], names: FrozenSet[str],
 
 
 
-def _shift_raw(raw, delta: int):
+def _shift_raw(raw: Raw, delta: int) -> Raw:
     if isinstance(raw, Issue):
         return Issue(raw.code, raw.severity, raw.message, _shift(raw.range, delta), raw.data)
     name, call, name_range, default_range, value, text, hints, node = raw
