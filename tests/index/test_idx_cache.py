@@ -266,3 +266,27 @@ def test_a_recently_changed_file_is_read_whatever_its_stat_says(tmp_path):
     finally:
         W.read_bytes = real
     assert len(reads) == len(FILES) and ws.parsed_files == 0
+
+
+def test_a_row_without_a_stat_key_is_read_then_taken_by_its_content(tmp_path, monkeypatch):
+    """A cache row with no stat key (never written by save, but a cache file is outside data)
+    short-cuts no read; the file's content still finds its facts."""
+    import marshal
+
+    from hpman.index import workspace as W
+    root = make(tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(W, "RACY_NS", -10 ** 12)   # any real stat key would be trusted
+    first = scan(root, cache_dir=cache)
+    (name,) = os.listdir(str(cache))
+    with open(str(cache / name), "rb") as f:
+        data = marshal.loads(f.read())
+    data["files"] = {path: (dig, packed, None) for path, (dig, packed, _key) in data["files"].items()}
+    with open(str(cache / name), "wb") as f:
+        f.write(marshal.dumps(data))
+    reads = []
+    real = W.read_bytes
+    monkeypatch.setattr(W, "read_bytes", lambda p: reads.append(p) or real(p))
+    ws = scan(root, cache_dir=cache)
+    assert sorted(reads) == sorted(str(root / rel) for rel in FILES) and ws.parsed_files == 0
+    assert snapshot(ws) == snapshot(first)
