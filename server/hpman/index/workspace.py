@@ -686,7 +686,9 @@ class Workspace:
 
     def defaults_of(self, key: Key) -> List[Occurrence]:
         """Every default of a name, in path and position order (more than one is a problem)."""
-        files = self._defaults.get(key, {})
+        files = self._defaults.get(key)
+        if not files:   # the common answer: problems ask it of every prefix of every name
+            return []
         return [occ for path in sorted(files) for occ in files[path]]
 
     def paths_using(self, manager: str) -> List[str]:
