@@ -7,8 +7,9 @@ from ._entry import forget_working_directory
 
 forget_working_directory()   # before anything else: `python -m hpman` must not import from the cwd
 
-import importlib  # noqa: E402
-from typing import TYPE_CHECKING, Any, List  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+from ._lazy import lazy_attributes  # noqa: E402
 
 if TYPE_CHECKING:   # what the lazy names below are, for type checkers (at run time they load on first use)
     from IPython.core.interactiveshell import InteractiveShell
@@ -47,19 +48,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name == "m":  # `import hpman; hpman.m._` works in hpman 0.13
-        return importlib.import_module(".m", __name__)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
-    value = getattr(importlib.import_module("." + module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY) | {"m"})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), submodules=("m",))  # `hpman.m._`, as in 0.13
 
 
 def load_ipython_extension(ipython: "InteractiveShell") -> None:

@@ -16,30 +16,28 @@ THROWAWAY = "def loop(xs):\n" + "".join("    for _ in xs:\n        print({})\n".
 CALLS = "def train():\n    return _('lr', 0.1) + _('bs', 32)\n"
 
 
+def _recording(monkeypatch, module, attr):
+    """The texts handed to `module.attr(text, path)` while the test runs."""
+    seen = []
+    real = getattr(module, attr)
+
+    def record(text, path):
+        seen.append(text)
+        return real(text, path)
+    monkeypatch.setattr(module, attr, record)
+    return seen
+
+
 @pytest.fixture
 def parsed(monkeypatch):
     """The texts handed to the parser by the extraction."""
-    seen = []
-    real = S.parse_module
-
-    def parse(text, filename):
-        seen.append(text)
-        return real(text, filename)
-    monkeypatch.setattr(S, "parse_module", parse)
-    return seen
+    return _recording(monkeypatch, S, "parse_module")
 
 
 @pytest.fixture
 def checked(monkeypatch):
     """The texts whose symbol table the syntax verification builds."""
-    seen = []
-    real = F._accepted
-
-    def accepted(text, path):
-        seen.append(text)
-        return real(text, path)
-    monkeypatch.setattr(F, "_accepted", accepted)
-    return seen
+    return _recording(monkeypatch, F, "_accepted")
 
 
 def test_a_def_that_names_the_manager_without_calling_it_is_not_parsed(parsed):

@@ -21,16 +21,35 @@ def test_module_paths_import(module):
     assert mod.__name__ == module
 
 
-def test_type_checkers_see_every_lazy_public_name_as_what_it_loads():
-    # hpman's public names load on first use; its `if TYPE_CHECKING:` imports tell type checkers
-    # what they are (without them `from hpman import HyperParameterManager` is Any to mypy)
-    tree = ast.parse(inspect.getsource(hpman))
+@pytest.mark.parametrize("package,table", [("hpman", "_LAZY"), ("hpman.values", "_HOMES")])
+def test_type_checkers_see_every_lazy_public_name_as_what_it_loads(package, table):
+    # the packages' public names load on first use; their `if TYPE_CHECKING:` imports tell type
+    # checkers what they are (without them `from hpman import HyperParameterManager` is Any to mypy)
+    mod = importlib.import_module(package)
+    tree = ast.parse(inspect.getsource(mod))
     block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
     seen = {alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom)
             and node.level == 1 for alias in node.names}
-    assert seen == hpman._LAZY
+    assert seen == getattr(mod, table)
+    assert set(seen) <= set(getattr(mod, "__all__", seen))   # every lazy name is public
     for name, module in seen.items():
-        assert getattr(hpman, name) is getattr(importlib.import_module("hpman." + module), name)
+        assert getattr(mod, name) is getattr(importlib.import_module(package + "." + module), name)
+        assert name in dir(mod)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        mod.nope  # noqa: B018
+
+
+def test_hpman_m_is_an_attribute_of_hpman_as_in_0_13():
+    out = subprocess.run([PY, "-c", "import hpman; print(type(hpman.m._).__name__, 'm' in dir(hpman))"],
+                         capture_output=True, text=True, env=subprocess_env(), timeout=60)
+    assert out.stdout.split() == ["HyperParameterManager", "True"], out.stderr
+
+
+def test_hpman_check_does_not_load_the_values_formats():
+    code = "import sys; from hpman import cli; print(sorted(m for m in ('yaml', 'pickle', 'tempfile') if m in sys.modules))"
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=subprocess_env(), timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
+
 
 def test_any_name_is_a_manager_with_that_placeholder():
     from hpman.m import _, abc, ddd, hello, hp, hpm  # noqa: F401 (the seed's line)

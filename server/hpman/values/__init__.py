@@ -14,7 +14,13 @@ index's values overlay and the language server share:
 
 This package imports neither `hpargparse` nor the language server.
 """
-from typing import Any, List
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
+
+if TYPE_CHECKING:   # what the lazy names below are, for type checkers
+    from .safeio import MAX_BYTES, ValuesError, read_regular, write_atomic
+    from .store import EXTENSIONS, FORMAT_CHOICES, FORMATS, UnknownExtension, dumps, load, loads, save
 
 # The command line's `check` and the index need only `texts` and `safeio`; the formats (yaml,
 # pickle) load when a values file is first read or written: names resolve on first use.
@@ -22,18 +28,8 @@ _HOMES = {"MAX_BYTES": "safeio", "ValuesError": "safeio", "read_regular": "safei
           "EXTENSIONS": "store", "FORMAT_CHOICES": "store", "FORMATS": "store", "UnknownExtension": "store",
           "dumps": "store", "load": "store", "loads": "store", "save": "store"}
 
-__all__ = list(_HOMES)
+__all__ = ["MAX_BYTES", "ValuesError", "read_regular", "write_atomic", "EXTENSIONS", "FORMAT_CHOICES", "FORMATS",
+           "UnknownExtension", "dumps", "load", "loads", "save"]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
-    import importlib
-    value = getattr(importlib.import_module("." + home, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_HOMES))
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES, globals())
