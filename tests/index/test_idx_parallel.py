@@ -41,16 +41,15 @@ def test_map_split_does_the_childs_share_when_the_child_fails():
 def test_map_split_runs_chunks_in_another_process(tmp_path):
     items = list(range(parallel.MIN_ITEMS * 2))
     parent = os.getpid()
-    started = tmp_path / "child-started"
 
     def where(_x):
-        # the parent's first item waits for the child's first: both processes take chunks
-        if os.getpid() != parent:
-            started.touch()
-        else:
-            deadline = time.monotonic() + 30
-            while not started.exists() and time.monotonic() < deadline:
-                time.sleep(0.001)
+        # each process's first item waits until the other has taken a chunk too, so both compute
+        # some whatever the timing (the one that starts first cannot take every chunk)
+        mine, theirs = ("parent", "child") if os.getpid() == parent else ("child", "parent")
+        (tmp_path / mine).touch()
+        deadline = time.monotonic() + 30
+        while not (tmp_path / theirs).exists() and time.monotonic() < deadline:
+            time.sleep(0.001)
         return os.getpid()
 
     pids = parallel.map_split(where, items, lambda r: r, lambda v: v)
