@@ -183,6 +183,10 @@ def _token_regex(names: FrozenSet[str]) -> "re.Pattern[str]":
 
 
 _CALL_AFTER = re.compile(r"[ \t]*\(")
+# after a name, what may still open its call's parentheses (spaces, line breaks, continuations,
+# comments): where taking a call for none would lose a fact (scan.inert), unlike _CALL_AFTER's
+# use, where taking a call for none only costs time
+MAYBE_CALLED = re.compile(r"(?:\s|\\|#[^\n]*)*\(")
 _DEFINED_BEFORE = re.compile(r"(?<!\w)(?:def|class)[ \t]+$")
 
 

@@ -114,11 +114,12 @@ def syntax_verdict(text: str, path: str, spans: Optional[List[Tuple[int, int]]] 
     tokenizer's state at such a cut is the same alone and in the whole, and a module is a
     sequence of statements. When a run fails, the whole module decides (and says where).
     """
-    if spans is not None and all(_accepted(text[begin:end], path) for begin, end in spans):
+    if spans is not None:
+        if all(_accepted(text[begin:end], path) for begin, end in spans):
+            return None
+    elif _accepted(text, path):
         return None
-    if _accepted(text, path):
-        return None
-    tree = _parse(text, path)
+    tree = _parse(text, path)   # the parser itself decides (and says where)
     return _syntax_issue(tree) if isinstance(tree, _SyntaxFailure) else None
 
 

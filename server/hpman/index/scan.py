@@ -8,7 +8,7 @@ import warnings
 import zlib
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
-from .chunks import _token_matches, find_tokens, starts_after_edit, statement_starts
+from .chunks import MAYBE_CALLED, _token_matches, find_tokens, starts_after_edit, statement_starts
 from .scopes import PieceCall, _Binding, _member_key, _Piece, _Walker, extract_piece
 
 PieceKey = Tuple[str, FrozenSet[str], bool]
@@ -80,7 +80,6 @@ def _parse(text: str, filename: str) -> Union[ast.Module, _SyntaxFailure]:
 _DEF_HEADER = re.compile(r"(?:@[^\n]*\n)*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
 _LEAVE_SCOPE = ("global", "nonlocal", ":=")   # substrings: a false match only costs a parse
 _UNINDENTED = re.compile(r"\n[^ \t\n\r\f#]")
-_MAYBE_CALLED = re.compile(r"(?:\s|\\|#[^\n]*)*\(")
 
 _MAX_MERGES = 6
 _DENSE_RUN = 16     # consecutive statements using a manager before they are parsed in blocks
@@ -134,7 +133,7 @@ class _Scan:
         found: List[int] = []
         called: Set[int] = set()
         starts, text = self.starts, self.text
-        maybe_called = _MAYBE_CALLED.match
+        maybe_called = MAYBE_CALLED.match
         for m in _token_matches(text, names):
             i = bisect.bisect_right(starts, m.start()) - 1
             if not found or found[-1] != i:

@@ -17,7 +17,7 @@ from .files import Exclude, decode_lenient, iter_python_files, owned, read_bytes
 from .ipynb import NotebookError, is_notebook, module_text, parse_notebook
 from .model import INFO, FileFacts, Issue, Occurrence
 from .overlay import ValuesFile
-from .parallel import MIN_ITEMS, map_sequential, map_spawned, map_split
+from .parallel import map_sequential, map_spawned, map_split
 from .scan import PieceCache
 
 Key = Tuple[str, str]  # (manager, name)
@@ -154,7 +154,7 @@ class Workspace:
         if progress is not None:
             progress(len(entries), total)
         done = None if progress is None else (lambda n: n % 50 == 0 and progress(len(entries) + n, total))
-        if workers > 1 and not spawn and not self.keep_text and len(to_read) >= MIN_ITEMS:
+        if workers > 1 and not spawn and not self.keep_text:
             # a forked child reads its share too: reading and hashing are a tenth of a cold scan
             got = map_split(self._read_and_parse, to_read, self._encode_read, self._decode_read, done)
         else:
