@@ -12,28 +12,12 @@ from idx_helpers import memory_ws, write
 from hpman import HyperParameterManager
 from hpman.index import facts as F
 
-# The seed README's two examples, verbatim.
-SEED_ALIAS = """\
-# XXX: BAD EXAMPLE
-from hpman.m import _
-hello = _  # this breaks the rule
-hello('a', 1)  # <-- hpman will not ware this 'a' hyperparameter.
-"""
-
-SEED_FALSE_POSITIVE = """\
-def func(*args, **kargs):
-    pass
-
-_ = func
-
-_("a", 1)  # <-- hpman can do nothing with "_" at runtime
-
-from hpman.m import _
-
-print(_.parse_file(__file__).get_values())
-# Will output "{'a': 1}", which is a "false positive" of hyperparameter
-# occurrence.
-"""
+# The seed README's two examples, verbatim (tests/fixtures/seed_caveats/).
+_SEED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "seed_caveats")
+with open(os.path.join(_SEED, "alias.py"), encoding="utf-8") as f:
+    SEED_ALIAS = f.read()
+with open(os.path.join(_SEED, "false_positive.py"), encoding="utf-8") as f:
+    SEED_FALSE_POSITIVE = f.read()
 
 
 def found(text):
