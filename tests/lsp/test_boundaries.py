@@ -93,16 +93,23 @@ async def test_code_actions_for_whole_lines_consider_every_call_in_them(start):
     assert not quick                                    # nothing is wrong there
 
 
-async def test_a_name_being_typed_is_not_a_new_hyperparameter_until_the_cursor_leaves(start):
-    s = await start()
+async def _type_a_new_name(s, after):
+    """Open model.py, add a line `b = _('')` (then `after`) at its end and type `bat` into the
+    quotes one letter at a time, as a user does; the line's number."""
     text = s.text("model.py")
     s.open("model.py", text)
     end = len(text.split("\n")) - 1
-    s.replace("model.py", T.Range(T.Position(end, 0), T.Position(end, 0)), "b = _('')\n")
+    s.replace("model.py", T.Range(T.Position(end, 0), T.Position(end, 0)), "b = _('')" + after)
     col = len("b = _('")
     for i, ch in enumerate("bat"):
         s.replace("model.py", T.Range(T.Position(end, col + i), T.Position(end, col + i)), ch)
     await s.settle()
+    return end
+
+
+async def test_a_name_being_typed_is_not_a_new_hyperparameter_until_the_cursor_leaves(start):
+    s = await start()
+    await _type_a_new_name(s, "\n")
     diags = await s.diagnostics_where("model.py", lambda d: True)
     assert not [d for d in diags if d.code == "no-default"]
     assert "bat" not in tree_names(await get_tree(s))
@@ -117,14 +124,7 @@ async def test_a_name_finished_by_an_edit_after_it_tells_the_client_the_tree_cha
     """An Enter after `_('bat')` changes no call, yet the name is no longer being typed: the
     client must be told to ask for the tree again, or its sidebar would miss the row."""
     s = await start()
-    text = s.text("model.py")
-    s.open("model.py", text)
-    end = len(text.split("\n")) - 1
-    s.replace("model.py", T.Range(T.Position(end, 0), T.Position(end, 0)), "b = _('')")
-    col = len("b = _('")
-    for i, ch in enumerate("bat"):
-        s.replace("model.py", T.Range(T.Position(end, col + i), T.Position(end, col + i)), ch)
-    await s.settle()
+    end = await _type_a_new_name(s, "")
     assert "bat" not in tree_names(await get_tree(s))
     count = s.tree_changed
     line_end = len("b = _('bat')")
