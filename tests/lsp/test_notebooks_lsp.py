@@ -221,6 +221,17 @@ async def test_tree_locations_point_into_open_cells(start, workspace):
     assert (batch.default.range.start.line, batch.default.range.start.character) == (3, len("batch = _("))
 
 
+async def _reindex_from_disk(s):
+    """Change a setting, so that the server indexes the workspace again from disk, and wait
+    for that second index to end."""
+    s.client.set_configuration({"exclude": ["nothing/**"]}, section="hpman")
+    s.client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings={}))
+    await s.until(lambda: sum(isinstance(r, T.WorkDoneProgressEnd)
+                              for reports in s.client.progress_reports.values() for r in reports) >= 2,
+                  what="the second index")
+    await s.settle()
+
+
 async def test_notebook_opened_before_the_first_index_and_kept_across_a_reindex(start, workspace):
     write_notebook(workspace / "uses.ipynb", USES)
     s = await start(wait=False)
@@ -233,12 +244,7 @@ async def test_notebook_opened_before_the_first_index_and_kept_across_a_reindex(
     found = await s.until(duplicate_in_cell, what="the duplicate from the unsaved cell")
     assert found[0].range.start.line == 4
     # a settings change re-indexes from disk; the open notebook's cells still count
-    s.client.set_configuration({"exclude": ["nothing/**"]}, section="hpman")
-    s.client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings={}))
-    await s.until(lambda: sum(isinstance(r, T.WorkDoneProgressEnd)
-                              for reports in s.client.progress_reports.values() for r in reports) >= 2,
-                  what="the second index")
-    await s.settle()
+    await _reindex_from_disk(s)
     model = await s.diagnostics_where("model.py", lambda d: any(
         r.location.uri == cell for x in d for r in x.related_information or []), what="related to the unsaved cell")
     assert model and duplicate_in_cell()
@@ -257,12 +263,7 @@ async def test_a_notebook_with_a_cell_that_cannot_be_read_is_left_as_on_disk(sta
                                                 text="from hpman.m import _\nother = _('other', 1)")]))
     await s.settle()
     # a re-index (settings changed) still completes, and the notebook counts as on disk
-    s.client.set_configuration({"exclude": ["nothing/**"]}, section="hpman")
-    s.client.workspace_did_change_configuration(T.DidChangeConfigurationParams(settings={}))
-    await s.until(lambda: sum(isinstance(r, T.WorkDoneProgressEnd)
-                              for reports in s.client.progress_reports.values() for r in reports) >= 2,
-                  what="the second index")
-    await s.settle()
+    await _reindex_from_disk(s)
     symbols = await s.client.workspace_symbol_async(T.WorkspaceSymbolParams(query="batch"))
     assert nb_uri in [sym.location.uri for sym in symbols]
     assert not await s.client.workspace_symbol_async(T.WorkspaceSymbolParams(query="other"))
